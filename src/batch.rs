@@ -1,0 +1,126 @@
+//! `LineBatch`: the unit in which complete lines travel from a source to the core.
+//!
+//! Lines are stored back to back in one buffer, each followed by `\n`, so that a run of lines is
+//! one contiguous slice (the printer writes it with a single call) and a batch costs two
+//! allocations however many lines it holds.
+
+use std::ops::Range;
+
+/// Complete lines, each terminated by `\n` in `data`; `ends[i]` is the index of line `i`'s `\n`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineBatch {
+    data: Vec<u8>,
+    ends: Vec<u32>,
+}
+
+impl LineBatch {
+    /// Builds a batch from a buffer of `\n`-terminated lines and the positions of those newlines.
+    ///
+    /// The caller guarantees `ends` is increasing, points at `\n` bytes and ends at the buffer's
+    /// last byte; `debug_assert`s check it in tests.
+    pub(crate) fn from_parts(data: Vec<u8>, ends: Vec<u32>) -> Self {
+        debug_assert!(ends.iter().all(|&e| data.get(e as usize) == Some(&b'\n')));
+        debug_assert_eq!(ends.last().map(|&e| e as usize + 1), (!data.is_empty()).then_some(data.len()));
+        Self { data, ends }
+    }
+
+    /// A batch built from individual lines (each must not contain `\n`); used by tests and by
+    /// sources that produce lines one at a time.
+    pub fn from_lines<I, L>(lines: I) -> Self
+    where
+        I: IntoIterator<Item = L>,
+        L: AsRef<[u8]>,
+    {
+        let mut batch = Self::default();
+        for line in lines {
+            batch.push(line.as_ref());
+        }
+        batch
+    }
+
+    /// Appends one line (which must not contain `\n`).
+    pub fn push(&mut self, line: &[u8]) {
+        debug_assert!(!line.contains(&b'\n'));
+        self.data.extend_from_slice(line);
+        self.data.push(b'\n');
+        self.ends.push(offset(self.data.len() - 1));
+    }
+
+    /// Number of lines.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True when the batch holds no line.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Line `i` without its terminating newline.
+    pub fn line(&self, i: usize) -> &[u8] {
+        let range = self.line_range(i);
+        &self.data[range]
+    }
+
+    /// Lines `range`, each with its `\n`, as one slice.
+    pub fn run_bytes(&self, range: Range<usize>) -> &[u8] {
+        if range.is_empty() {
+            return &[];
+        }
+        let start = self.line_range(range.start).start;
+        let end = self.ends[range.end - 1] as usize + 1;
+        &self.data[start..end]
+    }
+
+    /// All lines, each with its `\n`.
+    pub fn bytes(&self) -> &[u8] {
+        &self.data
+    }
+
+    /// Iterates over the lines without their newlines.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &[u8]> + '_ {
+        (0..self.len()).map(|i| self.line(i))
+    }
+
+    /// Appends every line of `other`.
+    pub fn extend(&mut self, other: &LineBatch) {
+        let base = offset(self.data.len());
+        self.data.extend_from_slice(&other.data);
+        self.ends.extend(other.ends.iter().map(|&e| e + base));
+    }
+
+    fn line_range(&self, i: usize) -> Range<usize> {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize + 1 };
+        start..self.ends[i] as usize
+    }
+}
+
+/// Converts a buffer position to the `u32` stored in `ends`. Batches are built from one read plus
+/// at most one maximal line, far below 4 GiB.
+fn offset(pos: usize) -> u32 {
+    u32::try_from(pos).expect("a batch stays below 4 GiB")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_and_runs() {
+        let batch = LineBatch::from_lines(["a", "", "ccc"]);
+        assert_eq!(batch.len(), 3);
+        assert_eq!(batch.line(0), b"a");
+        assert_eq!(batch.line(1), b"");
+        assert_eq!(batch.line(2), b"ccc");
+        assert_eq!(batch.run_bytes(1..3), b"\nccc\n");
+        assert_eq!(batch.run_bytes(0..0), b"");
+        assert_eq!(batch.bytes(), b"a\n\nccc\n");
+    }
+
+    #[test]
+    fn extend_rebases_offsets() {
+        let mut a = LineBatch::from_lines(["x"]);
+        a.extend(&LineBatch::from_lines(["yy", "z"]));
+        assert_eq!(a.iter().collect::<Vec<_>>(), vec![&b"x"[..], b"yy", b"z"]);
+    }
+}

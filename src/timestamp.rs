@@ -1,0 +1,272 @@
+//! Timestamps carried by log lines: which format a source uses, and each line's instant.
+//!
+//! A source's format is detected once, from its first lines ([`Stamp::detect`]); after that each
+//! line is parsed with that one format at that one place ([`Stamper`]), never by trying them all.
+//! Lines without a timestamp (stack traces, continuations) take the instant of the line before
+//! them in the same source, so the merge keeps them attached to it.
+
+mod parse;
+
+use memchr::memmem;
+
+/// Instants are nanoseconds since the Unix epoch. Lines before a source's first timestamp get
+/// this value, which sorts them first.
+pub const UNKNOWN: i64 = i64::MIN;
+
+/// What the parsers need to know about "now": the local offset for zone-less timestamps, and the
+/// year for formats that omit it.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    /// Offset of the local time zone from UTC, in seconds, read once at start.
+    pub local_offset_secs: i64,
+    /// The current year.
+    pub year: i64,
+    /// The current instant, in nanoseconds since the epoch.
+    pub now_nanos: i64,
+}
+
+impl Clock {
+    /// The clock of this machine now. Zone-less timestamps are read in the local zone at its
+    /// current offset (a log spanning a DST change may be off by an hour across it).
+    pub fn now() -> Self {
+        let now = jiff::Zoned::now();
+        Self {
+            local_offset_secs: i64::from(now.offset().seconds()),
+            year: i64::from(now.year()),
+            now_nanos: i64::try_from(now.timestamp().as_nanosecond()).unwrap_or(i64::MAX),
+        }
+    }
+}
+
+/// A timestamp layout found in real logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// ISO 8601 / RFC 3339, log4j and Python: `2015-07-29 17:41:44,747`, `2024-01-02T03:04:05Z`.
+    Iso,
+    /// syslog: `Jun 14 15:16:01`.
+    Syslog,
+    /// ctime, Apache error log: `Sun Dec 04 04:47:44 2005`.
+    Ctime,
+    /// Common Log Format: `10/Oct/2000:13:55:36 -0700`.
+    Clf,
+    /// Spark: `17/06/09 20:10:40`.
+    ShortYmd,
+    /// Android logcat: `03-17 16:13:38.811`.
+    Logcat,
+    /// Proxifier: `10.30 16:49:06`.
+    DottedMonthDay,
+    /// HDFS: `081109 203615`.
+    Compact,
+    /// HealthApp: `20171223-22:15:29:606`.
+    CompactDash,
+    /// Epoch seconds (10 digits), milliseconds (13), microseconds (16) or nanoseconds (19).
+    Epoch,
+    /// A JSON object line with a `ts`, `time`, `timestamp` or `@timestamp` field.
+    Json,
+}
+
+impl Format {
+    /// Formats tried at a token, most specific first (a `Compact` date must not be mistaken for
+    /// part of something longer).
+    const AT_TOKEN: [Format; 10] = [
+        Format::Iso,
+        Format::Ctime,
+        Format::Syslog,
+        Format::Clf,
+        Format::ShortYmd,
+        Format::Logcat,
+        Format::DottedMonthDay,
+        Format::CompactDash,
+        Format::Compact,
+        Format::Epoch,
+    ];
+
+    fn parse_at(self, s: &[u8], clock: &Clock) -> Option<i64> {
+        match self {
+            Format::Iso => parse::iso(s, clock),
+            Format::Syslog => parse::syslog(s, clock),
+            Format::Ctime => parse::ctime(s, clock),
+            Format::Clf => parse::clf(s, clock),
+            Format::ShortYmd => parse::short_ymd(s, clock),
+            Format::Logcat => parse::logcat(s, clock),
+            Format::DottedMonthDay => parse::dotted_month_day(s, clock),
+            Format::Compact => parse::compact(s, clock),
+            Format::CompactDash => parse::compact_dash(s, clock),
+            Format::Epoch => parse::epoch(s, clock),
+            Format::Json => json(s, clock),
+        }
+    }
+}
+
+/// Where a source's lines carry their timestamp: a format at the start of the `token`-th
+/// whitespace-separated field (an opening `[` is skipped).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Stamp {
+    /// The layout.
+    pub format: Format,
+    /// Index of the field it starts at (unused for JSON).
+    pub token: u8,
+}
+
+/// How many leading fields detection looks at: BGL and HPC logs put an epoch in field 1 or 4.
+const MAX_TOKEN: u8 = 6;
+
+impl Stamp {
+    /// Detects the layout used by most of `lines` (a source's first lines), if any.
+    pub fn detect<'a>(lines: impl IntoIterator<Item = &'a [u8]>, clock: &Clock) -> Option<Stamp> {
+        let mut votes: Vec<(Stamp, usize)> = Vec::new();
+        for line in lines {
+            if let Some(stamp) = Self::first_in(line, clock) {
+                match votes.iter_mut().find(|(s, _)| *s == stamp) {
+                    Some((_, n)) => *n += 1,
+                    None => votes.push((stamp, 1)),
+                }
+            }
+        }
+        // Most votes wins; on a tie the earlier-found (earlier field, more specific) layout.
+        votes.iter().rev().max_by_key(|(_, n)| *n).map(|(s, _)| *s)
+    }
+
+    /// The first layout that parses in `line`, scanning fields left to right.
+    fn first_in(line: &[u8], clock: &Clock) -> Option<Stamp> {
+        if json(line, clock).is_some() {
+            return Some(Stamp { format: Format::Json, token: 0 });
+        }
+        (0..MAX_TOKEN).find_map(|token| {
+            let at = field(line, token)?;
+            Format::AT_TOKEN
+                .iter()
+                .find(|f| f.parse_at(at, clock).is_some())
+                .map(|&format| Stamp { format, token })
+        })
+    }
+
+    /// This layout's instant for `line`, if the line carries one.
+    pub fn parse(&self, line: &[u8], clock: &Clock) -> Option<i64> {
+        if self.format == Format::Json {
+            return json(line, clock);
+        }
+        self.format.parse_at(field(line, self.token)?, clock)
+    }
+}
+
+/// The bytes from the start of field `token` (fields are separated by runs of spaces or tabs;
+/// a leading `[` is skipped, as in `[Sun Dec 04 …]` or `[10/Oct/2000:…]`).
+fn field(line: &[u8], token: u8) -> Option<&[u8]> {
+    let mut rest = line;
+    for _ in 0..token {
+        let end = rest.iter().position(|b| *b == b' ' || *b == b'\t')?;
+        let next = rest[end..].iter().position(|b| *b != b' ' && *b != b'\t')?;
+        rest = &rest[end + next..];
+    }
+    Some(rest.strip_prefix(b"[").unwrap_or(rest))
+}
+
+/// The instant in a JSON line's `ts`/`time`/`timestamp`/`@timestamp` field: a string in one of the
+/// text layouts or a number of epoch seconds or milliseconds.
+fn json(line: &[u8], clock: &Clock) -> Option<i64> {
+    let start = line.iter().position(|b| !b.is_ascii_whitespace())?;
+    if line[start] != b'{' {
+        return None;
+    }
+    for key in [&b"\"ts\""[..], b"\"time\"", b"\"timestamp\"", b"\"@timestamp\""] {
+        let Some(pos) = memmem::find(line, key) else { continue };
+        let mut v = &line[pos + key.len()..];
+        v = v.trim_ascii_start().strip_prefix(b":")?.trim_ascii_start();
+        if let Some(text) = v.strip_prefix(b"\"") {
+            return [Format::Iso, Format::Epoch, Format::Ctime, Format::Syslog, Format::Clf]
+                .iter()
+                .find_map(|f| f.parse_at(text, clock));
+        }
+        return parse::json_number(v);
+    }
+    None
+}
+
+/// Gives every line of a source an instant: its own, or the one of the line before it.
+#[derive(Debug, Clone)]
+pub struct Stamper {
+    stamp: Option<Stamp>,
+    clock: Clock,
+    last: i64,
+}
+
+impl Stamper {
+    /// A stamper for a source whose layout is `stamp` (`None`: no timestamps found).
+    pub fn new(stamp: Option<Stamp>, clock: Clock) -> Self {
+        Self { stamp, clock, last: UNKNOWN }
+    }
+
+    /// The instant of the next line of the source.
+    pub fn next(&mut self, line: &[u8]) -> i64 {
+        if let Some(t) = self.stamp.as_ref().and_then(|s| s.parse(line, &self.clock)) {
+            self.last = t;
+        }
+        self.last
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clock() -> Clock {
+        Clock { local_offset_secs: 0, year: 2026, now_nanos: 1_795_000_000_000_000_000 }
+    }
+
+    fn detect(lines: &[&str]) -> Option<Stamp> {
+        Stamp::detect(lines.iter().map(|l| l.as_bytes()), &clock())
+    }
+
+    fn stamp(format: Format, token: u8) -> Option<Stamp> {
+        Some(Stamp { format, token })
+    }
+
+    /// First lines of the real-world samples in `shared/realworld-logs` (Loghub).
+    #[test]
+    fn detects_real_world_layouts() {
+        let cases: &[(&str, Option<Stamp>)] = &[
+            ("081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1", stamp(Format::Compact, 0)),
+            ("2015-07-29 17:41:44,747 - INFO  [QuorumPeer[myid=1]", stamp(Format::Iso, 0)),
+            ("[Sun Dec 04 04:47:44 2005] [notice] workerEnv.init() ok", stamp(Format::Ctime, 0)),
+            ("Jun 14 15:16:01 combo sshd(pam_unix)[19939]: check pass;", stamp(Format::Syslog, 0)),
+            ("17/06/09 20:10:40 INFO executor.CoarseGrainedExecutorBackend", stamp(Format::ShortYmd, 0)),
+            ("03-17 16:13:38.811  1702  2395 D WindowManager: printFreezingDisplayLogs", stamp(Format::Logcat, 0)),
+            ("20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579", stamp(Format::CompactDash, 0)),
+            ("- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872", stamp(Format::Epoch, 1)),
+            ("134681 node-246 unix.hw state_change.unavailable 1077804742 1 Component", stamp(Format::Epoch, 4)),
+            ("nova-api.log.1.2017-05-16_13:53:08 2017-05-16 00:00:00.008 25746 INFO", stamp(Format::Iso, 1)),
+            ("[10.30 16:49:06] chrome.exe - proxy.cse.cuhk.edu.hk:5070 open", stamp(Format::DottedMonthDay, 0)),
+            ("127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] \"GET /a.gif HTTP/1.0\" 200", stamp(Format::Clf, 3)),
+            (r#"{"level":"info","ts":1700000000.5,"msg":"hi"}"#, stamp(Format::Json, 0)),
+            ("no timestamp here at all", None),
+        ];
+        for (line, want) in cases {
+            assert_eq!(detect(&[line]), *want, "{line}");
+        }
+    }
+
+    #[test]
+    fn the_majority_layout_wins() {
+        let lines = ["Jun 14 15:16:01 a", "Jun 14 15:16:02 b", "2024-01-01 00:00:00 c"];
+        assert_eq!(detect(&lines), stamp(Format::Syslog, 0));
+    }
+
+    #[test]
+    fn json_fields() {
+        let c = clock();
+        assert_eq!(json(br#"{"time":"2024-01-02T03:04:05Z","msg":"x"}"#, &c), Some(1_704_164_645_000_000_000));
+        assert_eq!(json(br#"{"timestamp": 1704164645000}"#, &c), Some(1_704_164_645_000_000_000));
+        assert_eq!(json(br#"{"msg":"no time"}"#, &c), None);
+        assert_eq!(json(b"not json", &c), None);
+    }
+
+    #[test]
+    fn lines_without_a_timestamp_inherit_the_previous_one() {
+        let mut s = Stamper::new(stamp(Format::Iso, 0), clock());
+        assert_eq!(s.next(b"  at the very start"), UNKNOWN);
+        let t = s.next(b"2024-01-02 03:04:05 ERROR boom");
+        assert!(t > UNKNOWN);
+        assert_eq!(s.next(b"    at com.example.Foo.bar(Foo.java:42)"), t);
+    }
+}
