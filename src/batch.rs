@@ -20,7 +20,10 @@ impl LineBatch {
     /// last byte; `debug_assert`s check it in tests.
     pub(crate) fn from_parts(data: Vec<u8>, ends: Vec<u32>) -> Self {
         debug_assert!(ends.iter().all(|&e| data.get(e as usize) == Some(&b'\n')));
-        debug_assert_eq!(ends.last().map(|&e| e as usize + 1), (!data.is_empty()).then_some(data.len()));
+        debug_assert_eq!(
+            ends.last().map(|&e| e as usize + 1),
+            (!data.is_empty()).then_some(data.len())
+        );
         Self { data, ends }
     }
 
@@ -90,7 +93,11 @@ impl LineBatch {
     }
 
     fn line_range(&self, i: usize) -> Range<usize> {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize + 1 };
+        let start = if i == 0 {
+            0
+        } else {
+            self.ends[i - 1] as usize + 1
+        };
         start..self.ends[i] as usize
     }
 }

@@ -3,6 +3,11 @@
 //! See `docs/ARCHITECTURE.md` for the threads, tasks and channels.
 
 pub mod batch;
+pub mod cli;
+pub mod engine;
+pub mod filter;
 pub mod merge;
+pub mod print;
+pub mod sanitize;
 pub mod source;
 pub mod timestamp;

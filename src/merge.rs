@@ -29,15 +29,18 @@ where
 {
     // Cursor of each source: (batch index, line index in that batch).
     let mut cursors = vec![(0usize, 0usize); backlogs.len()];
-    let head = |source: usize, cursor: (usize, usize)| -> Option<i64> {
+    let instant_at = |source: usize, cursor: (usize, usize)| -> Option<i64> {
         let batch = backlogs[source].get(cursor.0)?;
         batch.instants.get(cursor.1).copied()
     };
     let mut heap = BinaryHeap::with_capacity(backlogs.len());
     for (source, backlog) in backlogs.iter().enumerate() {
         // Skip leading empty batches so every cursor in the heap points at a line.
-        cursors[source].0 = backlog.iter().position(|b| !b.lines.is_empty()).unwrap_or(backlog.len());
-        if let Some(t) = head(source, cursors[source]) {
+        cursors[source].0 = backlog
+            .iter()
+            .position(|b| !b.lines.is_empty())
+            .unwrap_or(backlog.len());
+        if let Some(t) = instant_at(source, cursors[source]) {
             heap.push(Reverse((t, source)));
         }
     }
@@ -49,9 +52,7 @@ where
             let end = match bound {
                 None => batch.lines.len(),
                 // Lines strictly before the next source's head, ties broken by source index.
-                Some(bound) => {
-                    i + batch.instants[i..].partition_point(|&t| (t, source) < bound)
-                }
+                Some(bound) => i + batch.instants[i..].partition_point(|&t| (t, source) < bound),
             };
             if end > i {
                 emit(source, &batch.lines, i..end);
@@ -66,13 +67,13 @@ where
             while backlogs[source].get(b).is_some_and(|b| b.lines.is_empty()) {
                 b += 1;
             }
-            match head(source, (b, i)) {
+            match instant_at(source, (b, i)) {
                 Some(t) if bound.is_none_or(|bound| (t, source) < bound) => {}
                 _ => break,
             }
         }
         cursors[source] = (b, i);
-        if let Some(t) = head(source, (b, i)) {
+        if let Some(t) = instant_at(source, (b, i)) {
             heap.push(Reverse((t, source)));
         }
     }
@@ -103,7 +104,10 @@ mod tests {
 
     #[test]
     fn interleaves_by_instant_and_breaks_ties_by_source() {
-        let a = vec![stamped(&[(1, "a1"), (3, "a3"), (3, "a3 trace")]), stamped(&[(5, "a5")])];
+        let a = vec![
+            stamped(&[(1, "a1"), (3, "a3"), (3, "a3 trace")]),
+            stamped(&[(5, "a5")]),
+        ];
         let b = vec![stamped(&[(2, "b2"), (3, "b3"), (9, "b9")])];
         let got: Vec<String> = merged(&[a, b]).into_iter().map(|(_, l)| l).collect();
         assert_eq!(got, ["a1", "b2", "a3", "a3 trace", "b3", "a5", "b9"]);

@@ -1,3 +1,268 @@
 //! Log sources: files followed by name, globs, standard input and shell commands.
+//!
+//! Every source runs as its own tokio task and reports through one bounded channel of
+//! [`SourceEvent`]s to the engine, which alone decides what happens with the lines. A source
+//! never touches shared state.
 
+pub mod command;
+pub mod file;
+pub mod glob;
+pub mod name;
 pub mod split;
+pub mod stdin;
+pub mod watch;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use tokio::sync::mpsc;
+
+use crate::batch::LineBatch;
+use crate::merge::StampedBatch;
+use crate::timestamp::{Clock, Stamper};
+
+/// Index of a source, in the order sources were given (discovered ones come after).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SourceId(pub u16);
+
+impl SourceId {
+    /// The index as a `usize`, for tables indexed by source.
+    pub fn index(self) -> usize {
+        usize::from(self.0)
+    }
+}
+
+/// What a source reads, as given on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceSpec {
+    /// A path followed by name.
+    File(PathBuf),
+    /// A glob: every matching file, now and later.
+    Glob(String),
+    /// Standard input.
+    Stdin,
+    /// A command run under `sh -c`; its stdout and stderr.
+    Command(String),
+}
+
+/// Where reading starts in a file that exists when following begins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartAt {
+    /// The whole file (`-n all`).
+    Beginning,
+    /// The last N lines (`-n N`).
+    LastLines(u64),
+    /// Only what is appended from now on (`-n 0`).
+    End,
+}
+
+/// A source's state, as its pane title and `--print`'s stderr report it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceStatus {
+    /// Reading, and following new data.
+    Following,
+    /// The path does not exist (yet): waiting for it to appear.
+    Waiting,
+    /// The file was replaced (rotation, rename-over, new symlink target): now reading the new one.
+    Rotated,
+    /// The file shrank (copytruncate): reading again from the start.
+    Truncated,
+    /// The source cannot be read, and why.
+    Failed(String),
+    /// The command ended, with its exit code (`None`: killed by a signal).
+    Exited(Option<i32>),
+    /// The stream ended (end of standard input, or all read in `--no-follow`).
+    Ended,
+}
+
+impl SourceStatus {
+    /// True for statuses that say the source was opened at some point.
+    pub fn opened(&self) -> bool {
+        matches!(
+            self,
+            Self::Following | Self::Rotated | Self::Truncated | Self::Exited(_) | Self::Ended
+        )
+    }
+}
+
+impl fmt::Display for SourceStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Following => f.write_str("following"),
+            Self::Waiting => f.write_str("waiting for the file to appear"),
+            Self::Rotated => f.write_str("rotated, following the new file"),
+            Self::Truncated => f.write_str("truncated, reading from the start"),
+            Self::Failed(reason) => f.write_str(reason),
+            Self::Exited(Some(code)) => write!(f, "command exited with status {code}"),
+            Self::Exited(None) => f.write_str("command killed by a signal"),
+            Self::Ended => f.write_str("ended"),
+        }
+    }
+}
+
+/// What sources tell the engine.
+#[derive(Debug)]
+pub enum SourceEvent {
+    /// Lines that existed before following began (or all lines, in `--no-follow`), with their
+    /// instants for the timestamp merge.
+    Backlog {
+        /// The source.
+        id: SourceId,
+        /// The lines and their instants.
+        lines: StampedBatch,
+    },
+    /// The source has sent all its backlog; what follows is live.
+    BacklogDone {
+        /// The source.
+        id: SourceId,
+    },
+    /// New lines, in the source's order.
+    Lines {
+        /// The source.
+        id: SourceId,
+        /// The lines.
+        lines: LineBatch,
+    },
+    /// The source's status changed.
+    Status {
+        /// The source.
+        id: SourceId,
+        /// Its new status.
+        status: SourceStatus,
+    },
+    /// A one-time notice about how sources are followed (e.g. polling instead of events).
+    Notice(String),
+    /// A glob found a new matching file.
+    Discovered {
+        /// The file.
+        path: PathBuf,
+        /// The name the glob's files are shown under, if the user gave one.
+        prefix: Option<String>,
+    },
+}
+
+/// One source's sending end: stamps backlog lines, drops repeated statuses, and notices when the
+/// engine has gone away (then the source stops).
+pub struct Emitter {
+    id: SourceId,
+    tx: mpsc::Sender<SourceEvent>,
+    /// `Some` while the source is still sending its backlog.
+    backlog: Option<Stamper>,
+    last_status: Option<SourceStatus>,
+    closed: bool,
+}
+
+impl Emitter {
+    /// An emitter for source `id`. With `backlog`, lines are stamped backlog until
+    /// [`backlog_done`](Self::backlog_done); without, every line is live.
+    pub fn new(id: SourceId, tx: mpsc::Sender<SourceEvent>, backlog: bool, clock: Clock) -> Self {
+        let backlog = backlog.then(|| Stamper::detecting(clock));
+        Self {
+            id,
+            tx,
+            backlog,
+            last_status: None,
+            closed: false,
+        }
+    }
+
+    /// Sends lines (from blocking code).
+    pub fn lines(&mut self, batch: LineBatch) {
+        if let Some(event) = self.lines_event(batch) {
+            self.send_blocking(event);
+        }
+    }
+
+    /// Sends lines (from async code).
+    pub async fn lines_async(&mut self, batch: LineBatch) {
+        if let Some(event) = self.lines_event(batch) {
+            self.send(event).await;
+        }
+    }
+
+    /// Reports a status, unless it is the one last reported (from blocking code).
+    pub fn status(&mut self, status: SourceStatus) {
+        if let Some(event) = self.status_event(status) {
+            self.send_blocking(event);
+        }
+    }
+
+    /// Reports a status, unless it is the one last reported (from async code).
+    pub async fn status_async(&mut self, status: SourceStatus) {
+        if let Some(event) = self.status_event(status) {
+            self.send(event).await;
+        }
+    }
+
+    /// Sends a one-time notice (from blocking code).
+    pub fn warn(&mut self, message: String) {
+        self.send_blocking(SourceEvent::Notice(message));
+    }
+
+    /// Ends the backlog phase; later calls do nothing (from blocking code).
+    pub fn backlog_done(&mut self) {
+        if self.backlog.take().is_some() {
+            self.send_blocking(SourceEvent::BacklogDone { id: self.id });
+        }
+    }
+
+    /// Ends the backlog phase (from async code).
+    pub async fn backlog_done_async(&mut self) {
+        if self.backlog.take().is_some() {
+            self.send(SourceEvent::BacklogDone { id: self.id }).await;
+        }
+    }
+
+    /// True once the engine stopped listening.
+    pub fn closed(&self) -> bool {
+        self.closed
+    }
+
+    fn lines_event(&mut self, lines: LineBatch) -> Option<SourceEvent> {
+        if lines.is_empty() {
+            return None;
+        }
+        let id = self.id;
+        Some(match &mut self.backlog {
+            Some(stamper) => {
+                let instants = stamper.stamp_batch(&lines);
+                SourceEvent::Backlog {
+                    id,
+                    lines: StampedBatch { lines, instants },
+                }
+            }
+            None => SourceEvent::Lines { id, lines },
+        })
+    }
+
+    fn status_event(&mut self, status: SourceStatus) -> Option<SourceEvent> {
+        if self.last_status.as_ref() == Some(&status) {
+            return None;
+        }
+        self.last_status = Some(status.clone());
+        Some(SourceEvent::Status {
+            id: self.id,
+            status,
+        })
+    }
+
+    fn send_blocking(&mut self, event: SourceEvent) {
+        if !self.closed && self.tx.blocking_send(event).is_err() {
+            self.closed = true;
+        }
+    }
+
+    async fn send(&mut self, event: SourceEvent) {
+        if !self.closed && self.tx.send(event).await.is_err() {
+            self.closed = true;
+        }
+    }
+}
+
+/// The directory holding `path` (`.` for a bare file name).
+pub fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}

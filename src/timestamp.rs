@@ -9,6 +9,8 @@ mod parse;
 
 use memchr::memmem;
 
+use crate::batch::LineBatch;
+
 /// Instants are nanoseconds since the Unix epoch. Lines before a source's first timestamp get
 /// this value, which sorts them first.
 pub const UNKNOWN: i64 = i64::MIN;
@@ -57,7 +59,7 @@ pub enum Format {
     DottedMonthDay,
     /// HDFS: `081109 203615`.
     Compact,
-    /// HealthApp: `20171223-22:15:29:606`.
+    /// `HealthApp`: `20171223-22:15:29:606`.
     CompactDash,
     /// Epoch seconds (10 digits), milliseconds (13), microseconds (16) or nanoseconds (19).
     Epoch,
@@ -130,7 +132,10 @@ impl Stamp {
     /// The first layout that parses in `line`, scanning fields left to right.
     fn first_in(line: &[u8], clock: &Clock) -> Option<Stamp> {
         if json(line, clock).is_some() {
-            return Some(Stamp { format: Format::Json, token: 0 });
+            return Some(Stamp {
+                format: Format::Json,
+                token: 0,
+            });
         }
         (0..MAX_TOKEN).find_map(|token| {
             let at = field(line, token)?;
@@ -169,24 +174,41 @@ fn json(line: &[u8], clock: &Clock) -> Option<i64> {
     if line[start] != b'{' {
         return None;
     }
-    for key in [&b"\"ts\""[..], b"\"time\"", b"\"timestamp\"", b"\"@timestamp\""] {
-        let Some(pos) = memmem::find(line, key) else { continue };
+    for key in [
+        &b"\"ts\""[..],
+        b"\"time\"",
+        b"\"timestamp\"",
+        b"\"@timestamp\"",
+    ] {
+        let Some(pos) = memmem::find(line, key) else {
+            continue;
+        };
         let mut v = &line[pos + key.len()..];
         v = v.trim_ascii_start().strip_prefix(b":")?.trim_ascii_start();
         if let Some(text) = v.strip_prefix(b"\"") {
-            return [Format::Iso, Format::Epoch, Format::Ctime, Format::Syslog, Format::Clf]
-                .iter()
-                .find_map(|f| f.parse_at(text, clock));
+            return [
+                Format::Iso,
+                Format::Epoch,
+                Format::Ctime,
+                Format::Syslog,
+                Format::Clf,
+            ]
+            .iter()
+            .find_map(|f| f.parse_at(text, clock));
         }
         return parse::json_number(v);
     }
     None
 }
 
+/// Lines a source's layout is detected from.
+const DETECT_LINES: usize = 32;
+
 /// Gives every line of a source an instant: its own, or the one of the line before it.
 #[derive(Debug, Clone)]
 pub struct Stamper {
     stamp: Option<Stamp>,
+    detected: bool,
     clock: Clock,
     last: i64,
 }
@@ -194,7 +216,31 @@ pub struct Stamper {
 impl Stamper {
     /// A stamper for a source whose layout is `stamp` (`None`: no timestamps found).
     pub fn new(stamp: Option<Stamp>, clock: Clock) -> Self {
-        Self { stamp, clock, last: UNKNOWN }
+        Self {
+            stamp,
+            detected: true,
+            clock,
+            last: UNKNOWN,
+        }
+    }
+
+    /// A stamper that detects the layout from the first lines it is given.
+    pub fn detecting(clock: Clock) -> Self {
+        Self {
+            stamp: None,
+            detected: false,
+            clock,
+            last: UNKNOWN,
+        }
+    }
+
+    /// The instants of every line of `batch`, in order.
+    pub fn stamp_batch(&mut self, batch: &LineBatch) -> Vec<i64> {
+        if !self.detected && !batch.is_empty() {
+            self.detected = true;
+            self.stamp = Stamp::detect(batch.iter().take(DETECT_LINES), &self.clock);
+        }
+        batch.iter().map(|line| self.next(line)).collect()
     }
 
     /// The instant of the next line of the source.
@@ -211,13 +257,18 @@ mod tests {
     use super::*;
 
     fn clock() -> Clock {
-        Clock { local_offset_secs: 0, year: 2026, now_nanos: 1_795_000_000_000_000_000 }
+        Clock {
+            local_offset_secs: 0,
+            year: 2026,
+            now_nanos: 1_795_000_000_000_000_000,
+        }
     }
 
     fn detect(lines: &[&str]) -> Option<Stamp> {
         Stamp::detect(lines.iter().map(|l| l.as_bytes()), &clock())
     }
 
+    #[allow(clippy::unnecessary_wraps)] // reads well in the tables below
     fn stamp(format: Format, token: u8) -> Option<Stamp> {
         Some(Stamp { format, token })
     }
@@ -226,19 +277,58 @@ mod tests {
     #[test]
     fn detects_real_world_layouts() {
         let cases: &[(&str, Option<Stamp>)] = &[
-            ("081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1", stamp(Format::Compact, 0)),
-            ("2015-07-29 17:41:44,747 - INFO  [QuorumPeer[myid=1]", stamp(Format::Iso, 0)),
-            ("[Sun Dec 04 04:47:44 2005] [notice] workerEnv.init() ok", stamp(Format::Ctime, 0)),
-            ("Jun 14 15:16:01 combo sshd(pam_unix)[19939]: check pass;", stamp(Format::Syslog, 0)),
-            ("17/06/09 20:10:40 INFO executor.CoarseGrainedExecutorBackend", stamp(Format::ShortYmd, 0)),
-            ("03-17 16:13:38.811  1702  2395 D WindowManager: printFreezingDisplayLogs", stamp(Format::Logcat, 0)),
-            ("20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579", stamp(Format::CompactDash, 0)),
-            ("- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872", stamp(Format::Epoch, 1)),
-            ("134681 node-246 unix.hw state_change.unavailable 1077804742 1 Component", stamp(Format::Epoch, 4)),
-            ("nova-api.log.1.2017-05-16_13:53:08 2017-05-16 00:00:00.008 25746 INFO", stamp(Format::Iso, 1)),
-            ("[10.30 16:49:06] chrome.exe - proxy.cse.cuhk.edu.hk:5070 open", stamp(Format::DottedMonthDay, 0)),
-            ("127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] \"GET /a.gif HTTP/1.0\" 200", stamp(Format::Clf, 3)),
-            (r#"{"level":"info","ts":1700000000.5,"msg":"hi"}"#, stamp(Format::Json, 0)),
+            (
+                "081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1",
+                stamp(Format::Compact, 0),
+            ),
+            (
+                "2015-07-29 17:41:44,747 - INFO  [QuorumPeer[myid=1]",
+                stamp(Format::Iso, 0),
+            ),
+            (
+                "[Sun Dec 04 04:47:44 2005] [notice] workerEnv.init() ok",
+                stamp(Format::Ctime, 0),
+            ),
+            (
+                "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: check pass;",
+                stamp(Format::Syslog, 0),
+            ),
+            (
+                "17/06/09 20:10:40 INFO executor.CoarseGrainedExecutorBackend",
+                stamp(Format::ShortYmd, 0),
+            ),
+            (
+                "03-17 16:13:38.811  1702  2395 D WindowManager: printFreezingDisplayLogs",
+                stamp(Format::Logcat, 0),
+            ),
+            (
+                "20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579",
+                stamp(Format::CompactDash, 0),
+            ),
+            (
+                "- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872",
+                stamp(Format::Epoch, 1),
+            ),
+            (
+                "134681 node-246 unix.hw state_change.unavailable 1077804742 1 Component",
+                stamp(Format::Epoch, 4),
+            ),
+            (
+                "nova-api.log.1.2017-05-16_13:53:08 2017-05-16 00:00:00.008 25746 INFO",
+                stamp(Format::Iso, 1),
+            ),
+            (
+                "[10.30 16:49:06] chrome.exe - proxy.cse.cuhk.edu.hk:5070 open",
+                stamp(Format::DottedMonthDay, 0),
+            ),
+            (
+                "127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] \"GET /a.gif HTTP/1.0\" 200",
+                stamp(Format::Clf, 3),
+            ),
+            (
+                r#"{"level":"info","ts":1700000000.5,"msg":"hi"}"#,
+                stamp(Format::Json, 0),
+            ),
             ("no timestamp here at all", None),
         ];
         for (line, want) in cases {
@@ -248,15 +338,25 @@ mod tests {
 
     #[test]
     fn the_majority_layout_wins() {
-        let lines = ["Jun 14 15:16:01 a", "Jun 14 15:16:02 b", "2024-01-01 00:00:00 c"];
+        let lines = [
+            "Jun 14 15:16:01 a",
+            "Jun 14 15:16:02 b",
+            "2024-01-01 00:00:00 c",
+        ];
         assert_eq!(detect(&lines), stamp(Format::Syslog, 0));
     }
 
     #[test]
     fn json_fields() {
         let c = clock();
-        assert_eq!(json(br#"{"time":"2024-01-02T03:04:05Z","msg":"x"}"#, &c), Some(1_704_164_645_000_000_000));
-        assert_eq!(json(br#"{"timestamp": 1704164645000}"#, &c), Some(1_704_164_645_000_000_000));
+        assert_eq!(
+            json(br#"{"time":"2024-01-02T03:04:05Z","msg":"x"}"#, &c),
+            Some(1_704_164_645_000_000_000)
+        );
+        assert_eq!(
+            json(br#"{"timestamp": 1704164645000}"#, &c),
+            Some(1_704_164_645_000_000_000)
+        );
         assert_eq!(json(br#"{"msg":"no time"}"#, &c), None);
         assert_eq!(json(b"not json", &c), None);
     }

@@ -29,7 +29,10 @@ impl Default for LineSplitter {
 impl LineSplitter {
     /// A splitter that cuts lines longer than `max_line` bytes (at least 1).
     pub fn new(max_line: usize) -> Self {
-        Self { partial: Vec::new(), max_line: max_line.max(1) }
+        Self {
+            partial: Vec::new(),
+            max_line: max_line.max(1),
+        }
     }
 
     /// Hands out the buffer to read into: it starts with the carried partial line and has room
@@ -169,10 +172,18 @@ mod tests {
 
     #[test]
     fn overlong_lines_are_cut_deterministically() {
-        assert_eq!(split_chunked(b"abcdefg\nxy\n", &[], 3), split_chunked(b"abcdefg\nxy\n", &[2, 5], 3));
         assert_eq!(
             split_chunked(b"abcdefg\nxy\n", &[], 3),
-            vec![b"abc".to_vec(), b"def".to_vec(), b"g".to_vec(), b"xy".to_vec()]
+            split_chunked(b"abcdefg\nxy\n", &[2, 5], 3)
+        );
+        assert_eq!(
+            split_chunked(b"abcdefg\nxy\n", &[], 3),
+            vec![
+                b"abc".to_vec(),
+                b"def".to_vec(),
+                b"g".to_vec(),
+                b"xy".to_vec()
+            ]
         );
     }
 

@@ -89,7 +89,11 @@ fn fraction(s: &[u8], i: usize, seps: &[u8]) -> (u32, usize) {
     }
     let mut nanos = 0u32;
     for k in 0..9 {
-        let d = if k < digits { u32::from(s[i + 1 + k] - b'0') } else { 0 };
+        let d = if k < digits {
+            u32::from(s[i + 1 + k] - b'0')
+        } else {
+            0
+        };
         nanos = nanos * 10 + d;
     }
     (nanos, 1 + digits)
@@ -131,8 +135,9 @@ fn finish_yearless(mut civil: Civil, clock: &Clock) -> Option<i64> {
     Some(t)
 }
 
-const MONTHS: [&[u8; 3]; 12] =
-    [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"];
+const MONTHS: [&[u8; 3]; 12] = [
+    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
+];
 
 fn month_name(s: &[u8], i: usize) -> Option<u32> {
     let name = s.get(i..i + 3)?;
@@ -183,7 +188,18 @@ pub fn syslog(s: &[u8], clock: &Clock) -> Option<i64> {
     }
     let (hour, min, sec) = hms(s, t + 1)?;
     let (nanos, _) = fraction(s, t + 9, b".");
-    finish_yearless(Civil { year: 0, month, day, hour, min, sec, nanos }, clock)
+    finish_yearless(
+        Civil {
+            year: 0,
+            month,
+            day,
+            hour,
+            min,
+            sec,
+            nanos,
+        },
+        clock,
+    )
 }
 
 /// ctime / Apache error log: `Sun Dec 04 04:47:44 2005`, `Wed Oct 11 14:32:52.123456 2000`.
@@ -204,7 +220,19 @@ pub fn ctime(s: &[u8], clock: &Clock) -> Option<i64> {
         return None;
     }
     let year = i64::from(num(s, y + 1, 4)?);
-    finish(Civil { year, month, day, hour, min, sec, nanos }, None, clock)
+    finish(
+        Civil {
+            year,
+            month,
+            day,
+            hour,
+            min,
+            sec,
+            nanos,
+        },
+        None,
+        clock,
+    )
 }
 
 /// Common Log Format (Apache/nginx access logs): `10/Oct/2000:13:55:36 -0700`.
@@ -224,7 +252,11 @@ pub fn clf(s: &[u8], clock: &Clock) -> Option<i64> {
     if s.get(14) != Some(&b':') || s.get(17) != Some(&b':') {
         return None;
     }
-    let z = if s.get(20) == Some(&b' ') { zone(s, 21) } else { None };
+    let z = if s.get(20) == Some(&b' ') {
+        zone(s, 21)
+    } else {
+        None
+    };
     finish(civil, z, clock)
 }
 
@@ -255,8 +287,15 @@ fn month_day(s: &[u8], sep: u8, clock: &Clock) -> Option<i64> {
     }
     let (hour, min, sec) = hms(s, 6)?;
     let (nanos, _) = fraction(s, 14, b".,");
-    let civil =
-        Civil { year: 0, month: num(s, 0, 2)?, day: num(s, 3, 2)?, hour, min, sec, nanos };
+    let civil = Civil {
+        year: 0,
+        month: num(s, 0, 2)?,
+        day: num(s, 3, 2)?,
+        hour,
+        min,
+        sec,
+        nanos,
+    };
     finish_yearless(civil, clock)
 }
 
@@ -302,7 +341,7 @@ fn hms_unpadded(s: &[u8], i: usize) -> Option<((u32, u32, u32), usize)> {
     Some((fields, at - i))
 }
 
-/// Compact date with a dash as HealthApp writes it: `20171223-22:15:29:606`, `20171223-22:16:0:9`.
+/// Compact date with a dash as `HealthApp` writes it: `20171223-22:15:29:606`, `20171223-22:16:0:9`.
 pub fn compact_dash(s: &[u8], clock: &Clock) -> Option<i64> {
     if s.get(8) != Some(&b'-') {
         return None;
@@ -311,7 +350,11 @@ pub fn compact_dash(s: &[u8], clock: &Clock) -> Option<i64> {
     // After `:` the milliseconds are an unpadded integer too (`:11` comes before `:119`).
     let ms_at = 9 + width;
     let nanos = if s.get(ms_at) == Some(&b':') {
-        let digits = s[ms_at + 1..].iter().take(3).take_while(|b| b.is_ascii_digit()).count();
+        let digits = s[ms_at + 1..]
+            .iter()
+            .take(3)
+            .take_while(|b| b.is_ascii_digit())
+            .count();
         num(s, ms_at + 1, digits).unwrap_or(0) * 1_000_000
     } else {
         fraction(s, ms_at, b".,").0
@@ -333,8 +376,12 @@ pub fn compact_dash(s: &[u8], clock: &Clock) -> Option<i64> {
 pub fn epoch(s: &[u8], _clock: &Clock) -> Option<i64> {
     let digits = s.iter().take_while(|b| b.is_ascii_digit()).count();
     let value: i64 = std::str::from_utf8(&s[..digits]).ok()?.parse().ok()?;
-    let (nanos, width) = if digits == 10 { fraction(s, 10, b".") } else { (0, 0) };
-    if s.get(digits + width).is_some_and(|b| b.is_ascii_alphanumeric()) {
+    let (nanos, width) = if digits == 10 {
+        fraction(s, 10, b".")
+    } else {
+        (0, 0)
+    };
+    if s.get(digits + width).is_some_and(u8::is_ascii_alphanumeric) {
         return None;
     }
     match digits {
@@ -348,7 +395,10 @@ pub fn epoch(s: &[u8], _clock: &Clock) -> Option<i64> {
 
 /// Epoch seconds given as a JSON number, possibly fractional (`1700000000.25`), or milliseconds.
 pub fn json_number(s: &[u8]) -> Option<i64> {
-    let len = s.iter().take_while(|b| b.is_ascii_digit() || **b == b'.').count();
+    let len = s
+        .iter()
+        .take_while(|b| b.is_ascii_digit() || **b == b'.')
+        .count();
     let text = std::str::from_utf8(&s[..len]).ok()?;
     let value: f64 = text.parse().ok()?;
     // Heuristic shared by most log tools: values past ~2286 in seconds are milliseconds.
@@ -363,7 +413,11 @@ mod tests {
     use super::*;
 
     fn utc() -> Clock {
-        Clock { local_offset_secs: 0, year: 2026, now_nanos: 1_795_000_000 * NANOS }
+        Clock {
+            local_offset_secs: 0,
+            year: 2026,
+            now_nanos: 1_795_000_000 * NANOS,
+        }
     }
 
     fn at(s: &str) -> i64 {
@@ -374,49 +428,124 @@ mod tests {
     #[test]
     fn iso_variants() {
         let c = utc();
-        assert_eq!(iso(b"2015-07-29 17:41:44,747 INFO", &c), Some(at("2015-07-29T17:41:44.747Z")));
-        assert_eq!(iso(b"2024-01-02T03:04:05.123456Z x", &c), Some(at("2024-01-02T03:04:05.123456Z")));
-        assert_eq!(iso(b"2024-01-02T03:04:05+02:00", &c), Some(at("2024-01-02T01:04:05Z")));
-        assert_eq!(iso(b"2024-01-02T03:04:05-0130", &c), Some(at("2024-01-02T04:34:05Z")));
-        assert_eq!(iso(b"2016-09-28 04:30:30, Info", &c), Some(at("2016-09-28T04:30:30Z")));
-        assert_eq!(iso(b"2024/01/02 03:04:05", &c), Some(at("2024-01-02T03:04:05Z")));
+        assert_eq!(
+            iso(b"2015-07-29 17:41:44,747 INFO", &c),
+            Some(at("2015-07-29T17:41:44.747Z"))
+        );
+        assert_eq!(
+            iso(b"2024-01-02T03:04:05.123456Z x", &c),
+            Some(at("2024-01-02T03:04:05.123456Z"))
+        );
+        assert_eq!(
+            iso(b"2024-01-02T03:04:05+02:00", &c),
+            Some(at("2024-01-02T01:04:05Z"))
+        );
+        assert_eq!(
+            iso(b"2024-01-02T03:04:05-0130", &c),
+            Some(at("2024-01-02T04:34:05Z"))
+        );
+        assert_eq!(
+            iso(b"2016-09-28 04:30:30, Info", &c),
+            Some(at("2016-09-28T04:30:30Z"))
+        );
+        assert_eq!(
+            iso(b"2024/01/02 03:04:05", &c),
+            Some(at("2024-01-02T03:04:05Z"))
+        );
         assert_eq!(iso(b"2024-13-02 03:04:05", &c), None);
         assert_eq!(iso(b"2024-01-02", &c), None);
     }
 
     #[test]
     fn naive_times_use_the_local_offset() {
-        let c = Clock { local_offset_secs: 3600, ..utc() };
-        assert_eq!(iso(b"2024-01-02 03:04:05", &c), Some(at("2024-01-02T02:04:05Z")));
-        assert_eq!(iso(b"2024-01-02 03:04:05Z", &c), Some(at("2024-01-02T03:04:05Z")));
+        let c = Clock {
+            local_offset_secs: 3600,
+            ..utc()
+        };
+        assert_eq!(
+            iso(b"2024-01-02 03:04:05", &c),
+            Some(at("2024-01-02T02:04:05Z"))
+        );
+        assert_eq!(
+            iso(b"2024-01-02 03:04:05Z", &c),
+            Some(at("2024-01-02T03:04:05Z"))
+        );
     }
 
     #[test]
     fn other_formats() {
         let c = utc();
-        assert_eq!(syslog(b"Jun 14 15:16:01 combo", &c), Some(at("2026-06-14T15:16:01Z")));
-        assert_eq!(syslog(b"Jul  1 09:00:55 host", &c), Some(at("2026-07-01T09:00:55Z")));
-        assert_eq!(ctime(b"Sun Dec 04 04:47:44 2005] [notice]", &c), Some(at("2005-12-04T04:47:44Z")));
-        assert_eq!(clf(b"10/Oct/2000:13:55:36 -0700] \"GET", &c), Some(at("2000-10-10T20:55:36Z")));
-        assert_eq!(short_ymd(b"17/06/09 20:10:40 INFO", &c), Some(at("2017-06-09T20:10:40Z")));
-        assert_eq!(logcat(b"03-17 16:13:38.811  1702", &c), Some(at("2026-03-17T16:13:38.811Z")));
-        assert_eq!(dotted_month_day(b"10.30 16:49:06] chrome", &c), Some(at("2026-10-30T16:49:06Z")));
-        assert_eq!(compact(b"081109 203615 148 INFO", &c), Some(at("2008-11-09T20:36:15Z")));
-        assert_eq!(compact_dash(b"20171223-22:15:29:606|Step", &c), Some(at("2017-12-23T22:15:29.606Z")));
-        assert_eq!(compact_dash(b"20171223-22:16:0:119|Step", &c), Some(at("2017-12-23T22:16:00.119Z")));
-        assert_eq!(compact_dash(b"20171223-22:15:35:11|Step", &c), Some(at("2017-12-23T22:15:35.011Z")));
-        assert_eq!(epoch(b"1117838570 2005.06.03", &c), Some(at("2005-06-03T22:42:50Z")));
-        assert_eq!(epoch(b"1117838570123 x", &c), Some(at("2005-06-03T22:42:50.123Z")));
+        assert_eq!(
+            syslog(b"Jun 14 15:16:01 combo", &c),
+            Some(at("2026-06-14T15:16:01Z"))
+        );
+        assert_eq!(
+            syslog(b"Jul  1 09:00:55 host", &c),
+            Some(at("2026-07-01T09:00:55Z"))
+        );
+        assert_eq!(
+            ctime(b"Sun Dec 04 04:47:44 2005] [notice]", &c),
+            Some(at("2005-12-04T04:47:44Z"))
+        );
+        assert_eq!(
+            clf(b"10/Oct/2000:13:55:36 -0700] \"GET", &c),
+            Some(at("2000-10-10T20:55:36Z"))
+        );
+        assert_eq!(
+            short_ymd(b"17/06/09 20:10:40 INFO", &c),
+            Some(at("2017-06-09T20:10:40Z"))
+        );
+        assert_eq!(
+            logcat(b"03-17 16:13:38.811  1702", &c),
+            Some(at("2026-03-17T16:13:38.811Z"))
+        );
+        assert_eq!(
+            dotted_month_day(b"10.30 16:49:06] chrome", &c),
+            Some(at("2026-10-30T16:49:06Z"))
+        );
+        assert_eq!(
+            compact(b"081109 203615 148 INFO", &c),
+            Some(at("2008-11-09T20:36:15Z"))
+        );
+        assert_eq!(
+            compact_dash(b"20171223-22:15:29:606|Step", &c),
+            Some(at("2017-12-23T22:15:29.606Z"))
+        );
+        assert_eq!(
+            compact_dash(b"20171223-22:16:0:119|Step", &c),
+            Some(at("2017-12-23T22:16:00.119Z"))
+        );
+        assert_eq!(
+            compact_dash(b"20171223-22:15:35:11|Step", &c),
+            Some(at("2017-12-23T22:15:35.011Z"))
+        );
+        assert_eq!(
+            epoch(b"1117838570 2005.06.03", &c),
+            Some(at("2005-06-03T22:42:50Z"))
+        );
+        assert_eq!(
+            epoch(b"1117838570123 x", &c),
+            Some(at("2005-06-03T22:42:50.123Z"))
+        );
         assert_eq!(epoch(b"134681 node", &c), None);
         assert_eq!(epoch(b"1117838570abc", &c), None);
-        assert_eq!(json_number(b"1700000000.5,"), Some(1_700_000_000_500_000_000));
-        assert_eq!(json_number(b"1700000000500}"), Some(1_700_000_000_500_000_000));
+        assert_eq!(
+            json_number(b"1700000000.5,"),
+            Some(1_700_000_000_500_000_000)
+        );
+        assert_eq!(
+            json_number(b"1700000000500}"),
+            Some(1_700_000_000_500_000_000)
+        );
     }
 
     #[test]
     fn yearless_dates_in_the_future_belong_to_last_year() {
         // "now" is 2026-11-18; a line stamped Dec 31 is from last December.
         let c = utc();
-        assert_eq!(syslog(b"Dec 31 23:59:59 h", &c), Some(at("2025-12-31T23:59:59Z")));
+        assert_eq!(
+            syslog(b"Dec 31 23:59:59 h", &c),
+            Some(at("2025-12-31T23:59:59Z"))
+        );
     }
 }

@@ -1,0 +1,82 @@
+//! Include/exclude regex filters over lines (`-e`/`-v`, and the TUI's `f`/`F`).
+
+use regex::bytes::{Regex, RegexBuilder};
+
+/// A line passes when it matches any include pattern (or there is none) and no exclude pattern.
+#[derive(Debug, Clone, Default)]
+pub struct LineFilter {
+    include: Option<Regex>,
+    exclude: Option<Regex>,
+}
+
+impl LineFilter {
+    /// Compiles the patterns; several of one kind are alternatives.
+    pub fn new(
+        includes: &[String],
+        excludes: &[String],
+        ignore_case: bool,
+    ) -> Result<Self, regex::Error> {
+        Ok(Self {
+            include: any_of(includes, ignore_case)?,
+            exclude: any_of(excludes, ignore_case)?,
+        })
+    }
+
+    /// True when no pattern is set.
+    pub fn is_empty(&self) -> bool {
+        self.include.is_none() && self.exclude.is_none()
+    }
+
+    /// Whether `line` passes.
+    pub fn matches(&self, line: &[u8]) -> bool {
+        self.include.as_ref().is_none_or(|re| re.is_match(line))
+            && !self.exclude.as_ref().is_some_and(|re| re.is_match(line))
+    }
+}
+
+/// One regex matching any of `patterns`, or `None` for no pattern.
+fn any_of(patterns: &[String], ignore_case: bool) -> Result<Option<Regex>, regex::Error> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    // Each pattern is compiled alone first, so an error names the pattern that has it.
+    for p in patterns {
+        Regex::new(p)?;
+    }
+    let joined = patterns
+        .iter()
+        .map(|p| format!("(?:{p})"))
+        .collect::<Vec<_>>()
+        .join("|");
+    RegexBuilder::new(&joined)
+        .case_insensitive(ignore_case)
+        .build()
+        .map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn include_any_exclude_none() {
+        let f = LineFilter::new(&strings(&["ERROR", "WARN"]), &strings(&["healthz"]), false)
+            .expect("valid");
+        assert!(f.matches(b"ERROR boom"));
+        assert!(f.matches(b"WARN slow"));
+        assert!(!f.matches(b"INFO fine"));
+        assert!(!f.matches(b"ERROR GET /healthz"));
+        let ci = LineFilter::new(&strings(&["error"]), &[], true).expect("valid");
+        assert!(ci.matches(b"ERROR boom"));
+        assert!(LineFilter::default().matches(b"anything"));
+    }
+
+    #[test]
+    fn invalid_pattern_is_an_error() {
+        assert!(LineFilter::new(&strings(&["("]), &[], false).is_err());
+    }
+}

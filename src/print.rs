@@ -1,0 +1,220 @@
+//! Headless mode (`--print`): the merged stream, written as complete lines.
+//!
+//! Only this module writes to the output, through one buffer, whole lines at a time, so lines
+//! never interleave. It flushes whenever the engine has nothing more ready — a live tail shows at
+//! once, a burst goes out in large writes. Source faults go to stderr, one line each.
+
+use std::io::{self, Write};
+use std::ops::Range;
+
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::batch::LineBatch;
+use crate::engine::{Engine, EngineEvent};
+use crate::filter::LineFilter;
+use crate::merge::merge;
+use crate::sanitize;
+use crate::source::SourceStatus;
+
+/// What happens to control characters and escape sequences in lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Escapes {
+    /// Bytes pass through exactly (into a pipe or a file).
+    Raw,
+    /// Shown inert, SGR colours kept (onto a terminal).
+    Inert,
+}
+
+/// Colours for `--prefix` names on a terminal, as `docker compose logs` does.
+const PREFIX_COLOURS: [&str; 6] = ["36", "33", "32", "35", "34", "31"];
+
+/// Writes lines to the output with the chosen prefix, filter and escape policy.
+pub struct Printer<W: Write> {
+    out: io::BufWriter<W>,
+    names: Vec<String>,
+    prefix: bool,
+    colour: bool,
+    width: usize,
+    filter: LineFilter,
+    escapes: Escapes,
+    scratch: Vec<u8>,
+}
+
+impl<W: Write> Printer<W> {
+    /// A printer to `out`. `colour` colours prefixes (a terminal without `NO_COLOR`).
+    pub fn new(out: W, prefix: bool, colour: bool, filter: LineFilter, escapes: Escapes) -> Self {
+        Self {
+            out: io::BufWriter::with_capacity(256 << 10, out),
+            names: Vec::new(),
+            prefix,
+            colour,
+            width: 0,
+            filter,
+            escapes,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Sets the source names (prefixes are aligned to the longest).
+    pub fn set_names<'a>(&mut self, names: impl IntoIterator<Item = &'a str>) {
+        self.names = names.into_iter().map(str::to_owned).collect();
+        self.width = self
+            .names
+            .iter()
+            .map(|n| n.chars().count())
+            .max()
+            .unwrap_or(0);
+    }
+
+    /// Writes lines `range` of `batch`, from source `source`.
+    pub fn write_run(
+        &mut self,
+        source: usize,
+        batch: &LineBatch,
+        range: Range<usize>,
+    ) -> io::Result<()> {
+        if !self.prefix && self.filter.is_empty() && self.escapes == Escapes::Raw {
+            // The common case: the run is one contiguous slice, newlines included.
+            return self.out.write_all(batch.run_bytes(range));
+        }
+        for i in range {
+            let line = batch.line(i);
+            if !self.filter.matches(line) {
+                continue;
+            }
+            if self.prefix {
+                self.write_prefix(source)?;
+            }
+            match self.escapes {
+                Escapes::Raw => self.out.write_all(line)?,
+                Escapes::Inert => {
+                    self.scratch.clear();
+                    sanitize::inert(line, true, &mut self.scratch);
+                    self.out.write_all(&self.scratch)?;
+                }
+            }
+            self.out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+
+    /// Writes what is buffered.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    fn write_prefix(&mut self, source: usize) -> io::Result<()> {
+        let name = self.names.get(source).map_or("?", String::as_str);
+        let pad = self.width.saturating_sub(name.chars().count());
+        // Names come from the user and from file names: make them as safe as lines.
+        self.scratch.clear();
+        sanitize::inert(name.as_bytes(), false, &mut self.scratch);
+        if self.colour {
+            let code = PREFIX_COLOURS[source % PREFIX_COLOURS.len()];
+            write!(self.out, "\x1b[{code}m")?;
+            self.out.write_all(&self.scratch)?;
+            write!(self.out, "{:pad$} |\x1b[0m ", "")
+        } else {
+            self.out.write_all(&self.scratch)?;
+            write!(self.out, "{:pad$} | ", "")
+        }
+    }
+}
+
+/// How a `--print` run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every source finished, or a signal asked us to stop, or the reader went away.
+    Done,
+    /// No source could be opened at all.
+    NothingOpened,
+}
+
+/// Runs the engine to completion, printing the merged stream. SIGINT, SIGTERM and SIGHUP stop
+/// the sources; every complete line read by then is still written.
+pub async fn run<W: Write>(mut engine: Engine, mut printer: Printer<W>) -> io::Result<Outcome> {
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    printer.set_names(engine.sources().iter().map(|s| s.name.as_str()));
+    let mut statuses: Vec<Option<SourceStatus>> = Vec::new();
+    loop {
+        let event = tokio::select! {
+            event = engine.recv() => event,
+            _ = sigint.recv() => { engine.shutdown(); continue; }
+            _ = sigterm.recv() => { engine.shutdown(); continue; }
+            _ = sighup.recv() => { engine.shutdown(); continue; }
+        };
+        let Some(event) = event else { break };
+        let written = match event {
+            EngineEvent::Backlog(backlogs) => {
+                let mut result = Ok(());
+                merge(&backlogs, |s, batch, range| {
+                    if result.is_ok() {
+                        result = printer.write_run(s, batch, range);
+                    }
+                });
+                result
+            }
+            EngineEvent::Lines { id, lines } => {
+                printer.write_run(id.index(), &lines, 0..lines.len())
+            }
+            EngineEvent::Status { id, status } => {
+                statuses.resize(engine.sources().len(), None);
+                let before = statuses[id.index()].replace(status.clone());
+                report(&engine, id.index(), before.as_ref(), &status);
+                Ok(())
+            }
+            EngineEvent::Notice(text) => {
+                eprintln!("logbraid: {text}");
+                Ok(())
+            }
+            EngineEvent::Added(_) => {
+                printer.set_names(engine.sources().iter().map(|s| s.name.as_str()));
+                Ok(())
+            }
+        };
+        let written = written.and_then(|()| {
+            if engine.has_pending() {
+                Ok(())
+            } else {
+                printer.flush()
+            }
+        });
+        if let Err(e) = written {
+            engine.shutdown();
+            if e.kind() == io::ErrorKind::BrokenPipe {
+                // The reader went away (`| head`): that is how a pipeline ends, not an error.
+                return Ok(Outcome::Done);
+            }
+            return Err(e);
+        }
+    }
+    match printer.flush() {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => return Err(e),
+        _ => {}
+    }
+    Ok(if engine.opened_any() {
+        Outcome::Done
+    } else {
+        Outcome::NothingOpened
+    })
+}
+
+/// One line on stderr for a status worth telling: faults, exits, waiting, and recoveries.
+fn report(engine: &Engine, index: usize, before: Option<&SourceStatus>, status: &SourceStatus) {
+    let name = engine.sources().get(index).map_or("?", |s| s.name.as_str());
+    let worth = match status {
+        SourceStatus::Following => matches!(
+            before,
+            Some(SourceStatus::Waiting | SourceStatus::Failed(_))
+        ),
+        SourceStatus::Ended => false,
+        _ => true,
+    };
+    if worth {
+        let mut safe = Vec::new();
+        sanitize::inert(format!("{name}: {status}").as_bytes(), false, &mut safe);
+        eprintln!("logbraid: {}", String::from_utf8_lossy(&safe));
+    }
+}

@@ -1,0 +1,503 @@
+//! Following one path by name, like `tail -F`.
+//!
+//! [`Tail::check`] is one look at the path: read what the open handle has, then compare the
+//! path's identity (device, inode) and size with what we hold, and act — rotation, replacement,
+//! truncation, deletion, appearance. It does blocking I/O, so [`run`] calls it through
+//! `spawn_blocking`, woken by the watch hub or by a slow fallback tick.
+//!
+//! Nothing is lost on rotation: the rotated-away handle is kept ("retired") and drained until it
+//! has been quiet for [`RETIRE_AFTER`], so lines a daemon writes to the renamed file before it
+//! reopens are still read (GNU `tail -F` closes the old file at once and loses them). Several
+//! retired handles can be pending at once, for rotations in quick succession.
+
+use std::fs::{File, Metadata};
+use std::io::{self, Read};
+use std::os::unix::fs::{FileExt, MetadataExt};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::time::MissedTickBehavior;
+use tokio_util::sync::CancellationToken;
+
+use super::split::LineSplitter;
+use super::watch::{Waker, WatchHub, Watched};
+use super::{Emitter, SourceStatus, StartAt};
+
+/// Bytes read per call; large enough to amortise syscalls, small enough to stream.
+const CHUNK: usize = 256 << 10;
+/// A rotated-away file is read until it has had no new data for this long.
+const RETIRE_AFTER: Duration = Duration::from_secs(3);
+/// Bytes before the read offset remembered to notice a file rewritten under us.
+const RECENT: usize = 64;
+/// Fallback re-check when events arrive normally: covers events notify may miss.
+const POLL_WATCHED: Duration = Duration::from_secs(1);
+/// Re-check interval for paths that cannot be watched.
+const POLL_UNWATCHED: Duration = Duration::from_millis(250);
+
+/// A file's identity: replaced files get a new one (a reused inode is caught by `nlink`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileId {
+    dev: u64,
+    ino: u64,
+}
+
+impl FileId {
+    fn of(meta: &Metadata) -> Self {
+        Self {
+            dev: meta.dev(),
+            ino: meta.ino(),
+        }
+    }
+}
+
+/// An open file and how far into it we have read.
+struct OpenFile {
+    file: File,
+    id: FileId,
+    offset: u64,
+    splitter: LineSplitter,
+    /// Set when its content looked binary: it is not shown, but still watched for replacement.
+    binary: bool,
+    /// Whether the first chunk was checked for binary content.
+    sniffed: bool,
+    /// Last time new bytes came (for retired handles).
+    last_data: Instant,
+    /// The last bytes read (up to [`RECENT`]), ending at `offset`.
+    recent: Vec<u8>,
+}
+
+impl OpenFile {
+    /// True when the file no longer holds what we read: it shrank below our offset, or the bytes
+    /// just before the offset changed (truncated and rewritten past it between two looks).
+    fn rewritten(&self) -> bool {
+        let Ok(meta) = self.file.metadata() else {
+            return false;
+        };
+        if meta.len() < self.offset {
+            return true;
+        }
+        let mut now = vec![0u8; self.recent.len()];
+        let at = self.offset - self.recent.len() as u64;
+        self.file
+            .read_exact_at(&mut now, at)
+            .is_ok_and(|()| now != self.recent)
+    }
+
+    /// Records the bytes just read (the last `n` bytes of `buf`).
+    fn remember(&mut self, buf: &[u8], n: usize) {
+        let new = &buf[buf.len() - n.min(RECENT)..];
+        let keep = RECENT - new.len();
+        if self.recent.len() > keep {
+            self.recent.drain(..self.recent.len() - keep);
+        }
+        self.recent.extend_from_slice(new);
+    }
+}
+
+/// Whether the task goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Keep following.
+    Continue,
+    /// The source is finished (end of `--no-follow`, a permanent error, or shutdown).
+    Stop,
+}
+
+/// The follow state of one path; see the module docs.
+pub struct Tail {
+    path: PathBuf,
+    emit: Emitter,
+    follow: bool,
+    /// Where to start in the file found at the first look; later files are read from 0.
+    start: Option<StartAt>,
+    current: Option<OpenFile>,
+    retired: Vec<OpenFile>,
+    /// A notice to send with the next check (the async side must not send blocking).
+    notice: Option<String>,
+    cancel: CancellationToken,
+}
+
+impl Tail {
+    /// A tail of `path`. `start` applies to the file present at the first look; `follow: false`
+    /// reads what exists and stops.
+    pub fn new(
+        path: PathBuf,
+        emit: Emitter,
+        start: StartAt,
+        follow: bool,
+        cancel: CancellationToken,
+    ) -> Self {
+        Self {
+            path,
+            emit,
+            follow,
+            start: Some(start),
+            current: None,
+            retired: Vec::new(),
+            notice: None,
+            cancel,
+        }
+    }
+
+    /// True while rotated-away files are still being drained.
+    pub fn draining(&self) -> bool {
+        !self.retired.is_empty()
+    }
+
+    /// One look at the path: read, detect rotation/truncation/deletion, read again. The first
+    /// look ends the backlog.
+    pub fn check(&mut self) -> Flow {
+        let flow = self.look();
+        self.emit.backlog_done();
+        flow
+    }
+
+    fn look(&mut self) -> Flow {
+        if let Some(notice) = self.notice.take() {
+            self.emit.warn(notice);
+        }
+        self.drain_retired();
+        let flow = match std::fs::metadata(&self.path) {
+            Err(e) if is_missing(&e) => self.on_missing(),
+            Err(e) => self.fail(format!("cannot read: {}", plain_io(&e))),
+            Ok(meta) if meta.is_dir() => {
+                self.emit
+                    .status(SourceStatus::Failed("is a directory, not a file".into()));
+                return Flow::Stop;
+            }
+            Ok(meta) => self.on_present(&meta),
+        };
+        // The first look decided the start position, whatever it found.
+        self.start = None;
+        if !self.follow || flow == Flow::Stop || self.emit.closed() {
+            self.finish_all();
+            return Flow::Stop;
+        }
+        flow
+    }
+
+    fn on_missing(&mut self) -> Flow {
+        if let Some(mut cur) = self.current.take() {
+            // Deleted or renamed away: read what it holds and keep draining it for a while.
+            self.read_available(&mut cur);
+            self.retired.push(cur);
+        }
+        if !self.follow {
+            return self.fail("no such file".into());
+        }
+        self.emit.status(SourceStatus::Waiting);
+        Flow::Continue
+    }
+
+    fn on_present(&mut self, meta: &Metadata) -> Flow {
+        let replaced = self.current.as_ref().is_some_and(|cur| {
+            // A new inode at the path, or ours was unlinked (the path may reuse its number).
+            cur.id != FileId::of(meta) || cur.file.metadata().is_ok_and(|m| m.nlink() == 0)
+        });
+        if replaced {
+            if let Some(mut cur) = self.current.take() {
+                self.read_available(&mut cur);
+                self.retired.push(cur);
+            }
+            self.emit.status(SourceStatus::Rotated);
+        }
+        if self.current.is_none() {
+            match self.open() {
+                Ok(open) => self.current = Some(open),
+                Err(e) if is_missing(&e) => return self.on_missing(),
+                Err(e) => return self.fail(format!("cannot open: {}", plain_io(&e))),
+            }
+        }
+        let Some(mut cur) = self.current.take() else {
+            return Flow::Continue;
+        };
+        if cur.rewritten() {
+            // Truncated in place (copytruncate): what was held back is emitted, then from the top.
+            self.emit.lines(cur.splitter.finish());
+            cur.offset = 0;
+            cur.recent.clear();
+            self.emit.status(SourceStatus::Truncated);
+        }
+        self.read_available(&mut cur);
+        self.current = Some(cur);
+        Flow::Continue
+    }
+
+    fn open(&mut self) -> io::Result<OpenFile> {
+        let file = File::open(&self.path)?;
+        let meta = file.metadata()?;
+        if meta.is_dir() {
+            return Err(io::Error::other("is a directory, not a file"));
+        }
+        let offset = match self.start {
+            Some(start) => start_offset(&file, meta.len(), start)?,
+            None => 0,
+        };
+        self.emit.status(SourceStatus::Following);
+        let held = offset.min(RECENT as u64);
+        let mut recent = vec![0u8; usize::try_from(held).unwrap_or(0)];
+        file.read_exact_at(&mut recent, offset - held)?;
+        Ok(OpenFile {
+            file,
+            id: FileId::of(&meta),
+            offset,
+            splitter: LineSplitter::default(),
+            binary: false,
+            sniffed: false,
+            last_data: Instant::now(),
+            recent,
+        })
+    }
+
+    /// Reads `open` from its offset to the end, emitting complete lines chunk by chunk.
+    fn read_available(&mut self, open: &mut OpenFile) {
+        if open.binary {
+            return;
+        }
+        loop {
+            if self.cancel.is_cancelled() || self.emit.closed() {
+                return;
+            }
+            let mut buf = open.splitter.take_buffer(CHUNK);
+            let held = buf.len();
+            let read = read_at_into(&open.file, open.offset, &mut buf);
+            let n = buf.len() - held;
+            if !open.sniffed && n > 0 {
+                open.sniffed = true;
+                if looks_binary(&buf[held..]) {
+                    open.binary = true;
+                    self.emit
+                        .status(SourceStatus::Failed("binary file, not shown".into()));
+                    return;
+                }
+            }
+            open.offset += n as u64;
+            open.remember(&buf, n);
+            let batch = open.splitter.split(buf);
+            self.emit.lines(batch);
+            if let Err(e) = read {
+                self.emit.status(SourceStatus::Failed(format!(
+                    "read error: {}",
+                    plain_io(&e)
+                )));
+                return;
+            }
+            if n == 0 {
+                return;
+            }
+            open.last_data = Instant::now();
+        }
+    }
+
+    fn drain_retired(&mut self) {
+        let mut retired = std::mem::take(&mut self.retired);
+        for old in &mut retired {
+            self.read_available(old);
+        }
+        let follow = self.follow;
+        retired.retain_mut(|old| {
+            let keep = follow && old.last_data.elapsed() < RETIRE_AFTER;
+            if !keep {
+                self.emit.lines(old.splitter.finish());
+            }
+            keep
+        });
+        self.retired = retired;
+    }
+
+    fn fail(&mut self, reason: String) -> Flow {
+        self.emit.status(SourceStatus::Failed(reason));
+        if self.follow {
+            Flow::Continue
+        } else {
+            Flow::Stop
+        }
+    }
+
+    /// End of the source: held-back partial lines become lines.
+    fn finish_all(&mut self) {
+        let open: Vec<OpenFile> = self.retired.drain(..).chain(self.current.take()).collect();
+        for mut old in open {
+            if !self.cancel.is_cancelled() {
+                self.emit.lines(old.splitter.finish());
+            }
+        }
+    }
+}
+
+/// Reads up to [`CHUNK`] bytes at `offset`, appending to `buf`.
+fn read_at_into(file: &File, offset: u64, buf: &mut Vec<u8>) -> io::Result<()> {
+    struct At<'a> {
+        file: &'a File,
+        offset: u64,
+    }
+    impl Read for At<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let n = self.file.read_at(out, self.offset)?;
+            self.offset += n as u64;
+            Ok(n)
+        }
+    }
+    At { file, offset }
+        .take(CHUNK as u64)
+        .read_to_end(buf)
+        .map(drop)
+}
+
+/// The offset to start reading a file of `len` bytes at, for `start`.
+fn start_offset(file: &File, len: u64, start: StartAt) -> io::Result<u64> {
+    match start {
+        StartAt::Beginning => Ok(0),
+        StartAt::End => Ok(len),
+        StartAt::LastLines(n) => last_lines_offset(file, len, n),
+    }
+}
+
+/// The offset of the start of the last `n` lines (a final line without `\n` counts as one).
+fn last_lines_offset(file: &File, len: u64, n: u64) -> io::Result<u64> {
+    if n == 0 {
+        return Ok(len);
+    }
+    let mut block = vec![0u8; 64 << 10];
+    let mut end = len;
+    let mut seen = 0u64;
+    // A trailing newline ends the last line; it does not start a new one.
+    let mut skip_last = true;
+    while end > 0 {
+        let start = end.saturating_sub(block.len() as u64);
+        let buf = &mut block[..usize::try_from(end - start).unwrap_or(0)];
+        file.read_exact_at(buf, start)?;
+        let mut hay: &[u8] = buf;
+        if skip_last {
+            skip_last = false;
+            if end == len && hay.last() == Some(&b'\n') {
+                hay = &hay[..hay.len() - 1];
+            }
+        }
+        for pos in memchr::memrchr_iter(b'\n', hay) {
+            seen += 1;
+            if seen == n {
+                return Ok(start + pos as u64 + 1);
+            }
+        }
+        end = start;
+    }
+    Ok(0)
+}
+
+/// A first chunk with many control bytes (not tab, newline, CR, form feed or ESC) is binary.
+/// Text logs with an occasional NUL or escape stay far below the threshold.
+fn looks_binary(sample: &[u8]) -> bool {
+    let sample = &sample[..sample.len().min(4096)];
+    let control = sample
+        .iter()
+        .filter(|&&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b)) || b == 0x7f)
+        .count();
+    control > 0 && control * 20 > sample.len()
+}
+
+fn is_missing(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::NotFound || e.kind() == io::ErrorKind::NotADirectory
+}
+
+/// An I/O error's message without the "(os error N)" suffix.
+pub(crate) fn plain_io(e: &io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(cut) => text[..cut].to_lowercase(),
+        None => text.to_lowercase(),
+    }
+}
+
+/// The task following one path: checks on every wake-up until stopped.
+pub async fn run(mut tail: Tail, hub: Arc<WatchHub>, cancel: CancellationToken) {
+    let waker: Arc<Waker> = hub.add_file(&tail.path);
+    let dir = super::parent_dir(&tail.path);
+    let mut watched = Watched::DirMissing;
+    loop {
+        if tail.follow && watched != Watched::Events {
+            let now = hub.watch_dir(&dir, false);
+            if now == Watched::Polling && watched != Watched::Polling {
+                tail.notice = hub.take_warning();
+            }
+            watched = now;
+        }
+        let checked = tokio::task::spawn_blocking(move || {
+            let flow = tail.check();
+            (tail, flow)
+        });
+        // An error means the check panicked; the panic hook has reported it.
+        let Ok((back, flow)) = checked.await else {
+            return;
+        };
+        tail = back;
+        if flow == Flow::Stop {
+            return;
+        }
+        waker.set_any_in_dir(tail.draining());
+        let period = if watched == Watched::Events {
+            POLL_WATCHED
+        } else {
+            POLL_UNWATCHED
+        };
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        tokio::select! {
+            () = waker.woken() => {}
+            _ = tick.tick() => {}
+            () = cancel.cancelled() => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn file_with(content: &[u8]) -> (tempfile::NamedTempFile, File, u64) {
+        let mut f = tempfile::NamedTempFile::new().expect("temp file");
+        f.write_all(content).expect("write");
+        let file = File::open(f.path()).expect("open");
+        (f, file, content.len() as u64)
+    }
+
+    #[test]
+    fn last_lines() {
+        let (_keep, file, len) = file_with(b"a\nb\nc\n");
+        assert_eq!(last_lines_offset(&file, len, 0).ok(), Some(6));
+        assert_eq!(last_lines_offset(&file, len, 1).ok(), Some(4));
+        assert_eq!(last_lines_offset(&file, len, 2).ok(), Some(2));
+        assert_eq!(last_lines_offset(&file, len, 3).ok(), Some(0));
+        assert_eq!(last_lines_offset(&file, len, 9).ok(), Some(0));
+        let (_keep, file, len) = file_with(b"a\nb\npartial");
+        assert_eq!(last_lines_offset(&file, len, 1).ok(), Some(4));
+    }
+
+    #[test]
+    fn last_lines_across_blocks() {
+        let content: Vec<u8> = (0..100_000)
+            .flat_map(|i| format!("line {i}\n").into_bytes())
+            .collect();
+        let (_keep, file, len) = file_with(&content);
+        let off = last_lines_offset(&file, len, 3).expect("offset");
+        assert_eq!(
+            &content[usize::try_from(off).expect("fits")..],
+            b"line 99997\nline 99998\nline 99999\n"
+        );
+    }
+
+    #[test]
+    fn binary_sniffing() {
+        assert!(!looks_binary(
+            b"plain text\nwith a \x1b[31mcolour\x1b[0m\tand tab\n"
+        ));
+        assert!(!looks_binary(
+            &[b"x".repeat(100), vec![0], b"y\n".repeat(50)].concat()
+        ));
+        assert!(looks_binary(&[0u8, 1, 2, 3, 200, 201, 5, 6, 7, 8]));
+        assert!(!looks_binary(b""));
+    }
+}

@@ -1,0 +1,219 @@
+//! The one `notify` watcher, and the routing of its events to the tasks that follow files.
+//!
+//! An event is only a hint to look at the file again; correctness comes from re-reading
+//! metadata. Each followed file's *parent directory* is watched (that sees the file being
+//! created, renamed away and deleted, not only written); a glob watches its root directory. The
+//! handler runs on notify's thread and only calls [`Waker::wake`], which stores one permit in a
+//! `tokio::sync::Notify`, so a burst of events costs the task one wake-up.
+//!
+//! Lock order: `routes` is taken by the notify thread (in the handler) and briefly by tasks;
+//! `watcher` is taken only by tasks, and never while holding `routes`, because `watch()` waits
+//! for notify's thread, which may be waiting for `routes`.
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use notify::{RecommendedWatcher, RecursiveMode, Watcher as _};
+use tokio::sync::Notify;
+
+/// What wakes one following task.
+#[derive(Debug, Default)]
+pub struct Waker {
+    notify: Notify,
+    /// Set while the task drains rotated-away files, whose events come under other names.
+    any_in_dir: AtomicBool,
+}
+
+impl Waker {
+    /// Wakes the task (or makes its next wait return at once).
+    pub fn wake(&self) {
+        self.notify.notify_one();
+    }
+
+    /// Waits until woken.
+    pub async fn woken(&self) {
+        self.notify.notified().await;
+    }
+
+    /// Also wake on events for any file of the watched directory (see the field).
+    pub fn set_any_in_dir(&self, on: bool) {
+        self.any_in_dir.store(on, Ordering::Relaxed);
+    }
+}
+
+/// How a registration is observed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Watched {
+    /// Kernel events wake the task.
+    Events,
+    /// The directory does not exist (yet): the task polls and registers again later.
+    DirMissing,
+    /// No watch could be added (no inotify instance, or watches exhausted): poll.
+    Polling,
+}
+
+#[derive(Default)]
+struct Routes {
+    /// Followed files, by parent directory then file name.
+    files: HashMap<PathBuf, Vec<(OsString, Arc<Waker>)>>,
+    /// Glob roots: any event below the root wakes them.
+    trees: Vec<(PathBuf, Arc<Waker>)>,
+}
+
+/// The watcher and its routing table, shared by every following task.
+pub struct WatchHub {
+    watcher: Mutex<Option<RecommendedWatcher>>,
+    routes: Arc<Mutex<Routes>>,
+    /// Directories whose watch is in place, with whether it is recursive.
+    watched: Mutex<HashMap<PathBuf, bool>>,
+    /// Set once the "polling instead" notice was given.
+    warned: AtomicBool,
+    init_error: Option<String>,
+}
+
+impl WatchHub {
+    /// Creates the watcher. When the system cannot give one (inotify instances exhausted), every
+    /// source polls instead; [`WatchHub::take_warning`] tells.
+    pub fn new() -> Arc<Self> {
+        let routes: Arc<Mutex<Routes>> = Arc::default();
+        let handler_routes = Arc::clone(&routes);
+        let handler = move |event: notify::Result<notify::Event>| {
+            let routes = handler_routes
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            route(&routes, event);
+        };
+        let (watcher, init_error) = match notify::recommended_watcher(handler) {
+            Ok(w) => (Some(w), None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        Arc::new(Self {
+            watcher: Mutex::new(watcher),
+            routes,
+            watched: Mutex::default(),
+            warned: AtomicBool::new(false),
+            init_error,
+        })
+    }
+
+    /// Registers `path` (a file to follow) and returns its waker.
+    pub fn add_file(&self, path: &Path) -> Arc<Waker> {
+        let waker = Arc::new(Waker::default());
+        let (dir, name) = split_path(&absolute(path));
+        self.lock_routes()
+            .files
+            .entry(dir)
+            .or_default()
+            .push((name, Arc::clone(&waker)));
+        waker
+    }
+
+    /// Registers a glob rooted at `root` and returns its waker.
+    pub fn add_tree(&self, root: &Path) -> Arc<Waker> {
+        let waker = Arc::new(Waker::default());
+        self.lock_routes()
+            .trees
+            .push((absolute(root), Arc::clone(&waker)));
+        waker
+    }
+
+    /// Makes sure `dir` is watched (recursively if asked); safe to call again after a failure.
+    pub fn watch_dir(&self, dir: &Path, recursive: bool) -> Watched {
+        let dir = &absolute(dir);
+        if self
+            .watched_lock()
+            .get(dir)
+            .is_some_and(|&r| r || !recursive)
+        {
+            return Watched::Events;
+        }
+        let mode = if recursive {
+            RecursiveMode::Recursive
+        } else {
+            RecursiveMode::NonRecursive
+        };
+        let result = {
+            let mut watcher = self.watcher.lock().unwrap_or_else(PoisonError::into_inner);
+            match watcher.as_mut() {
+                Some(w) => w.watch(dir, mode),
+                None => return Watched::Polling,
+            }
+        };
+        match result {
+            Ok(()) => {
+                self.watched_lock().insert(dir.clone(), recursive);
+                Watched::Events
+            }
+            Err(e)
+                if matches!(&e.kind, notify::ErrorKind::PathNotFound)
+                    || matches!(&e.kind, notify::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::NotFound) =>
+            {
+                Watched::DirMissing
+            }
+            Err(_) => Watched::Polling,
+        }
+    }
+
+    /// The one-time notice that some sources are polled instead of watched, if not given yet.
+    pub fn take_warning(&self) -> Option<String> {
+        if self.warned.swap(true, Ordering::Relaxed) {
+            return None;
+        }
+        Some(match &self.init_error {
+            Some(e) => format!("file events unavailable ({e}); polling every source instead"),
+            None => "file watch limit reached (see fs.inotify.max_user_watches); \
+                     polling the sources that could not be watched"
+                .to_owned(),
+        })
+    }
+
+    fn lock_routes(&self) -> std::sync::MutexGuard<'_, Routes> {
+        self.routes.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn watched_lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, bool>> {
+        self.watched.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// `path` made absolute, the form in which notify reports event paths (relative paths are
+/// resolved against the working directory, which logbraid never changes).
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The directory to watch and the name to match for a followed path.
+fn split_path(path: &Path) -> (PathBuf, OsString) {
+    let name = path.file_name().map(OsString::from).unwrap_or_default();
+    (super::parent_dir(path), name)
+}
+
+/// Wakes the tasks an event concerns. On a queue overflow (or any error) everyone re-checks.
+fn route(routes: &Routes, event: notify::Result<notify::Event>) {
+    let event = match event {
+        Ok(e) if !e.need_rescan() => e,
+        _ => {
+            routes.files.values().flatten().for_each(|(_, w)| w.wake());
+            routes.trees.iter().for_each(|(_, w)| w.wake());
+            return;
+        }
+    };
+    for path in &event.paths {
+        let (dir, name) = split_path(path);
+        if let Some(files) = routes.files.get(&dir) {
+            for (file, waker) in files {
+                if *file == name || waker.any_in_dir.load(Ordering::Relaxed) {
+                    waker.wake();
+                }
+            }
+        }
+        for (root, waker) in &routes.trees {
+            if path.starts_with(root) {
+                waker.wake();
+            }
+        }
+    }
+}
