@@ -14,7 +14,7 @@ use crate::engine::{Engine, EngineEvent};
 use crate::filter::LineFilter;
 use crate::merge::merge;
 use crate::sanitize;
-use crate::source::SourceStatus;
+use crate::source::{SourceSpec, SourceStatus};
 
 /// What happens to control characters and escape sequences in lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,7 +203,16 @@ pub async fn run<W: Write>(mut engine: Engine, mut printer: Printer<W>) -> io::R
 
 /// One line on stderr for a status worth telling: faults, exits, waiting, and recoveries.
 fn report(engine: &Engine, index: usize, before: Option<&SourceStatus>, status: &SourceStatus) {
-    let name = engine.sources().get(index).map_or("?", |s| s.name.as_str());
+    let Some(source) = engine.sources().get(index) else {
+        return;
+    };
+    let name = match &source.spec {
+        // A fault is about the path the user typed; show it when the short name hides it.
+        SourceSpec::File(path) if path.as_os_str() != source.name.as_str() => {
+            format!("{} ({})", source.name, path.display())
+        }
+        _ => source.name.clone(),
+    };
     let worth = match status {
         SourceStatus::Following => matches!(
             before,

@@ -1,0 +1,334 @@
+//! `--print` and `--no-follow`: commands, filters, the timestamp merge, output options, signals
+#![allow(clippy::format_collect)] // building test data
+//! and exit statuses.
+
+mod common;
+
+use std::io::Read;
+use std::process::Stdio;
+
+use common::{Dir, Running, follow_ready, logbraid, run};
+
+fn text(out: &[u8]) -> String {
+    String::from_utf8_lossy(out).into_owned()
+}
+
+/// Three services whose lines interleave in time; Java and Python stack traces stay attached to
+/// the line that introduced them; formats differ per file.
+#[test]
+fn no_follow_merges_by_timestamp_and_keeps_stack_traces_attached() {
+    let dir = Dir::new();
+    dir.write(
+        "api.log",
+        "2024-03-01 10:00:01,000 INFO api started\n\
+         2024-03-01 10:00:04,500 ERROR api request failed\n\
+         java.lang.IllegalStateException: boom\n\
+         \tat com.example.Api.handle(Api.java:42)\n\
+         \tat com.example.Server.run(Server.java:7)\n\
+         2024-03-01 10:00:09,000 INFO api recovered\n",
+    );
+    dir.write(
+        "worker.log",
+        "{\"ts\":\"2024-03-01T10:00:02Z\",\"level\":\"info\",\"msg\":\"worker up\"}\n\
+         {\"ts\":\"2024-03-01T10:00:05Z\",\"level\":\"warn\",\"msg\":\"slow job\"}\n",
+    );
+    dir.write(
+        "db.log",
+        "2024-03-01T10:00:03.250Z db ready\n\
+         Traceback (most recent call last):\n\
+         \x20 File \"proxy.py\", line 1, in <module>\n\
+         2024-03-01T10:00:06Z db checkpoint\n",
+    );
+    let (code, out, err) = run(
+        &[
+            "--no-follow",
+            "-n",
+            "all",
+            "--prefix",
+            "api.log",
+            "worker.log",
+            "db.log",
+        ],
+        &dir,
+    );
+    assert_eq!(code, 0, "stderr: {err}");
+    let want = "\
+api.log    | 2024-03-01 10:00:01,000 INFO api started
+worker.log | {\"ts\":\"2024-03-01T10:00:02Z\",\"level\":\"info\",\"msg\":\"worker up\"}
+db.log     | 2024-03-01T10:00:03.250Z db ready
+db.log     | Traceback (most recent call last):
+db.log     |   File \"proxy.py\", line 1, in <module>
+api.log    | 2024-03-01 10:00:04,500 ERROR api request failed
+api.log    | java.lang.IllegalStateException: boom
+api.log    | \tat com.example.Api.handle(Api.java:42)
+api.log    | \tat com.example.Server.run(Server.java:7)
+worker.log | {\"ts\":\"2024-03-01T10:00:05Z\",\"level\":\"warn\",\"msg\":\"slow job\"}
+db.log     | 2024-03-01T10:00:06Z db checkpoint
+api.log    | 2024-03-01 10:00:09,000 INFO api recovered
+";
+    assert_eq!(text(&out), want);
+}
+
+#[test]
+fn the_backlog_at_start_is_merged_too_and_live_lines_follow_in_arrival_order() {
+    let dir = Dir::new();
+    dir.write(
+        "a.log",
+        "Jun 14 15:16:01 host a first\nJun 14 15:16:03 host a second\n",
+    );
+    dir.write("b.log", "Jun 14 15:16:02 host b first\n");
+    let run = Running::start(&["-n", "5", "a.log", "b.log"], &dir);
+    run.wait_lines(3);
+    dir.append("b.log", "Jun 14 09:00:00 host b live, stamped earlier\n");
+    run.wait_lines(4);
+    dir.append("a.log", "a live\n");
+    run.wait_lines(5);
+    let (_, lines, _) = run.terminate();
+    assert_eq!(
+        lines,
+        [
+            "Jun 14 15:16:01 host a first",
+            "Jun 14 15:16:02 host b first",
+            "Jun 14 15:16:03 host a second",
+            "Jun 14 09:00:00 host b live, stamped earlier",
+            "a live"
+        ]
+    );
+}
+
+#[test]
+fn commands_are_sources_and_their_exit_is_reported_not_fatal() {
+    let dir = Dir::new();
+    let (code, out, err) = run(
+        &[
+            "--no-follow",
+            "--prefix",
+            "-N",
+            "ok",
+            "-c",
+            "echo out; echo err >&2",
+            "-c",
+            "echo dying; exit 3",
+        ],
+        &dir,
+    );
+    assert_eq!(code, 0, "stderr: {err}");
+    let out = text(&out);
+    let mut lines: Vec<&str> = out.lines().collect();
+    lines.sort_unstable();
+    assert_eq!(
+        lines,
+        [
+            "echo dying; exit 3 | dying",
+            "ok                 | err",
+            "ok                 | out"
+        ]
+    );
+    assert!(
+        err.contains("echo dying; exit 3: command exited with status 3"),
+        "stderr: {err}"
+    );
+    assert!(
+        err.contains("ok: command exited with status 0"),
+        "stderr: {err}"
+    );
+}
+
+#[test]
+fn a_command_streams_live_and_ends_the_run_when_it_is_the_only_source() {
+    let dir = Dir::new();
+    let run = Running::start(
+        &["-c", "for i in 1 2 3; do echo tick $i; sleep 0.05; done"],
+        &dir,
+    );
+    let (code, lines, err) = run.finish();
+    assert_eq!(code, 0);
+    assert_eq!(lines, ["tick 1", "tick 2", "tick 3"]);
+    assert!(err.contains("exited with status 0"));
+}
+
+#[test]
+fn a_command_that_cannot_run_is_reported() {
+    let dir = Dir::new();
+    dir.write("a.log", "a\n");
+    let (code, out, err) = run(&["--no-follow", "-c", "no-such-program-xyz", "a.log"], &dir);
+    assert_eq!(code, 0);
+    // The shell's own complaint is part of the command's output, as it would be in a terminal.
+    let out = text(&out);
+    assert!(
+        out.contains("no-such-program-xyz") && out.ends_with("\na\n"),
+        "{out}"
+    );
+    assert!(
+        err.contains("no-such-program-xyz: command exited with status 127"),
+        "stderr: {err}"
+    );
+}
+
+#[test]
+fn filters_include_exclude_and_ignore_case() {
+    let dir = Dir::new();
+    dir.write(
+        "a.log",
+        "INFO ok\nERROR bad\nerror lower\nWARN meh\nERROR healthz\n",
+    );
+    let (_, out, _) = run(
+        &[
+            "--no-follow",
+            "-n",
+            "all",
+            "-e",
+            "ERROR",
+            "-e",
+            "WARN",
+            "-v",
+            "healthz",
+            "a.log",
+        ],
+        &dir,
+    );
+    assert_eq!(text(&out), "ERROR bad\nWARN meh\n");
+    let (_, out, _) = run(
+        &["--no-follow", "-n", "all", "-i", "-e", "error", "a.log"],
+        &dir,
+    );
+    assert_eq!(text(&out), "ERROR bad\nerror lower\nERROR healthz\n");
+}
+
+#[test]
+fn filters_apply_to_live_lines() {
+    let dir = Dir::new();
+    let run = follow_ready(&dir, "a.log", &["-e", "ready|keep"]);
+    dir.append("a.log", "drop me\nkeep me\n");
+    run.wait_lines(2);
+    let (_, lines, _) = run.terminate();
+    assert_eq!(lines, ["ready", "keep me"]);
+}
+
+#[test]
+fn lines_flag_selects_how_much_history() {
+    let dir = Dir::new();
+    dir.write("a.log", "1\n2\n3\n4\n");
+    assert_eq!(run(&["--no-follow", "-n", "2", "a.log"], &dir).1, b"3\n4\n");
+    assert_eq!(run(&["--no-follow", "-n", "0", "a.log"], &dir).1, b"");
+    assert_eq!(
+        run(&["--no-follow", "-n", "all", "a.log"], &dir).1,
+        b"1\n2\n3\n4\n"
+    );
+    assert_eq!(run(&["--no-follow", "a.log"], &dir).1, b"1\n2\n3\n4\n");
+}
+
+#[test]
+fn output_file_is_appended_to() {
+    let dir = Dir::new();
+    dir.write("a.log", "new\n");
+    dir.write("out.txt", "existing\n");
+    let (code, out, _) = run(&["--no-follow", "-o", "out.txt", "a.log"], &dir);
+    assert_eq!(code, 0);
+    assert!(out.is_empty());
+    assert_eq!(
+        std::fs::read_to_string(dir.path("out.txt")).expect("read"),
+        "existing\nnew\n"
+    );
+}
+
+#[test]
+fn sigterm_flushes_every_complete_line() {
+    let dir = Dir::new();
+    let run = follow_ready(&dir, "a.log", &[]);
+    let burst: String = (0..20_000).map(|i| format!("burst {i}\n")).collect();
+    dir.append("a.log", &burst);
+    // Terminate while the burst may still be in flight: every line must still come out.
+    let (code, lines, _) = run.terminate();
+    assert_eq!(code, 0);
+    let got: Vec<&String> = lines.iter().skip(1).collect();
+    assert!(
+        got.iter()
+            .enumerate()
+            .all(|(i, l)| **l == format!("burst {i}")),
+        "lines out of order or split"
+    );
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let dir = Dir::new();
+    let many: String = (0..200_000).map(|i| format!("line {i}\n")).collect();
+    dir.write("a.log", many);
+    let mut child = logbraid()
+        .args(["--no-follow", "-n", "all", "a.log"])
+        .current_dir(dir.root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 100];
+    stdout.read_exact(&mut first).expect("read some");
+    drop(stdout); // like `| head`
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stderr), "");
+}
+
+#[test]
+fn exit_status_and_messages_for_bad_sources() {
+    let dir = Dir::new();
+    std::fs::create_dir(dir.path("adir")).expect("mkdir");
+    dir.write("ok.log", "fine\n");
+    let (code, out, err) = run(
+        &["--no-follow", "missing/dir/x.log", "adir", "ok.log"],
+        &dir,
+    );
+    assert_eq!(code, 0, "one source worked");
+    assert_eq!(out, b"fine\n");
+    assert!(
+        err.contains("x.log (missing/dir/x.log): no such file"),
+        "stderr: {err}"
+    );
+    assert!(err.contains("adir: is a directory"), "stderr: {err}");
+
+    let (code, _, err) = run(&["--no-follow", "missing.log", "adir"], &dir);
+    assert_eq!(code, 1, "nothing could be opened");
+    assert!(err.contains("no source could be opened"), "stderr: {err}");
+
+    let (code, _, err) = run(&["--lines", "lots", "ok.log"], &dir);
+    assert_eq!(code, 2, "bad usage");
+    assert!(err.contains("lots"), "stderr: {err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_file_is_reported() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = Dir::new();
+    dir.write("secret.log", "hidden\n");
+    dir.write("ok.log", "fine\n");
+    std::fs::set_permissions(
+        dir.path("secret.log"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .expect("chmod");
+    if std::fs::File::open(dir.path("secret.log")).is_ok() {
+        // Running as root: permissions do not stop us. tests/hardening covers this another way.
+        return;
+    }
+    let (code, out, err) = run(&["--no-follow", "secret.log", "ok.log"], &dir);
+    assert_eq!(code, 0);
+    assert_eq!(out, b"fine\n");
+    assert!(
+        err.contains("secret.log: cannot open: permission denied"),
+        "stderr: {err}"
+    );
+}
+
+#[test]
+fn help_and_version() {
+    let dir = Dir::new();
+    let (code, out, _) = run(&["--help"], &dir);
+    assert_eq!(code, 0);
+    assert!(text(&out).contains("--no-follow"));
+    let (code, out, _) = run(&["--version"], &dir);
+    assert_eq!(code, 0);
+    assert!(text(&out).starts_with("logbraid "));
+}
