@@ -1,6 +1,7 @@
 //! Many sources writing at once: nothing lost, nothing duplicated, each source's order kept,
-#![allow(clippy::format_push_string)] // building test data
 //! and no line split or interleaved with another.
+
+#![allow(clippy::format_push_string)] // building test data
 
 mod common;
 

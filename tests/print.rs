@@ -1,6 +1,7 @@
 //! `--print` and `--no-follow`: commands, filters, the timestamp merge, output options, signals
-#![allow(clippy::format_collect)] // building test data
 //! and exit statuses.
+
+#![allow(clippy::format_collect)] // building test data
 
 mod common;
 
