@@ -10,4 +10,5 @@ pub mod merge;
 pub mod print;
 pub mod sanitize;
 pub mod source;
+pub mod store;
 pub mod timestamp;
