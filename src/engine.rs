@@ -1,11 +1,13 @@
 //! The engine: starts every source, and turns their events into one ordered stream.
 //!
-//! It has two phases. In the *backlog* phase it collects the lines each file already holds
-//! (all lines, in `--no-follow`) until every such source is done, and hands them over at once as
-//! [`EngineEvent::Backlog`] for the timestamp merge; live lines that arrive meanwhile wait. Then
+//! It has two phases. In the *backlog* phase the lines each file already holds (all lines, in
+//! `--no-follow`) go into a streaming timestamp merge ([`Merger`]); whenever it can hand lines
+//! out, [`Engine::recv`] returns [`EngineEvent::BacklogReady`] and the consumer takes them with
+//! [`Engine::drain_backlog`]. Live lines that arrive meanwhile wait. Once every backlog is merged,
 //! every event passes in arrival order. Both the printer and the TUI consume this stream.
 
 use std::collections::VecDeque;
+use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -14,7 +16,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::batch::LineBatch;
-use crate::merge::StampedBatch;
+use crate::merge::Merger;
 use crate::source::glob::GlobWatch;
 use crate::source::watch::WatchHub;
 use crate::source::{
@@ -59,8 +61,9 @@ pub struct SourceInfo {
 /// What the engine hands to its consumer.
 #[derive(Debug)]
 pub enum EngineEvent {
-    /// Every source's backlog, indexed by source; merge with [`crate::merge::merge`].
-    Backlog(Vec<Vec<StampedBatch>>),
+    /// Backlog lines can be handed out now: call [`Engine::drain_backlog`] (until it is
+    /// called, `recv` keeps returning this).
+    BacklogReady,
     /// Live lines of one source.
     Lines {
         /// The source.
@@ -91,12 +94,12 @@ pub struct Engine {
     sources: Vec<SourceInfo>,
     options: EngineOptions,
     clock: Clock,
-    /// `Some` during the backlog phase: the backlog collected per source.
-    backlogs: Option<Vec<Vec<StampedBatch>>>,
-    /// Sources whose backlog is not complete yet.
-    backlog_pending: Vec<bool>,
+    /// `Some` during the backlog phase: the merge of the backlogs of the sources given at start.
+    merger: Option<Merger>,
     /// Live events that arrived during the backlog phase.
     held: VecDeque<EngineEvent>,
+    /// Notices, handed over at once whatever the phase.
+    notices: VecDeque<String>,
     opened_any: bool,
 }
 
@@ -118,9 +121,9 @@ impl Engine {
             sources: Vec::new(),
             options,
             clock: Clock::now(),
-            backlogs: Some(Vec::new()),
-            backlog_pending: Vec::new(),
+            merger: None,
             held: VecDeque::new(),
+            notices: VecDeque::new(),
             opened_any: false,
         };
         // Globs are expanded first so that every file's name is chosen knowing all the others.
@@ -131,8 +134,9 @@ impl Engine {
                     let mut glob = GlobWatch::new(pattern, def.name.clone())?;
                     let found = glob.scan();
                     if found.is_empty() {
-                        let note = format!("no file matches '{pattern}' yet");
-                        engine.held.push_back(EngineEvent::Notice(note));
+                        engine
+                            .notices
+                            .push_back(format!("no file matches '{pattern}' yet"));
                     }
                     let hint = def.name.clone().map_or(NameHint::Derived, NameHint::Prefix);
                     expanded.extend(
@@ -148,9 +152,14 @@ impl Engine {
                 spec => expanded.push((spec, def.name.map_or(NameHint::Derived, NameHint::Given))),
             }
         }
+        let mut merger = Merger::new(expanded.len());
         for ((spec, _), name) in expanded.iter().zip(display_names(&expanded)) {
-            engine.spawn(spec.clone(), name, true);
+            match engine.spawn(spec.clone(), name, true) {
+                Some(id) if !engine.has_backlog(spec, true) => merger.skip(id),
+                _ => {}
+            }
         }
+        engine.merger = Some(merger);
         Ok(engine)
     }
 
@@ -166,7 +175,23 @@ impl Engine {
 
     /// True when [`recv`](Self::recv) would return without waiting.
     pub fn has_pending(&self) -> bool {
-        !self.held.is_empty() || !self.rx.is_empty() || self.backlog_complete()
+        !self.notices.is_empty()
+            || !self.rx.is_empty()
+            || match &self.merger {
+                Some(merger) => merger.ready() || (merger.complete() && !self.held.is_empty()),
+                None => !self.held.is_empty(),
+            }
+    }
+
+    /// Hands out the backlog lines that can be merged now, in merged order (after
+    /// [`EngineEvent::BacklogReady`]).
+    pub fn drain_backlog<F>(&mut self, emit: F)
+    where
+        F: FnMut(SourceId, &LineBatch, Range<usize>),
+    {
+        if let Some(merger) = self.merger.as_mut() {
+            merger.drain(emit);
+        }
     }
 
     /// Stops every source; [`recv`](Self::recv) then drains what they sent and returns `None`.
@@ -183,20 +208,17 @@ impl Engine {
             if self.tasks.is_empty() {
                 // Every source has finished: what they sent is all in the channel.
                 match self.rx.try_recv() {
-                    Ok(event) => {
-                        if let Some(out) = self.absorb(event) {
-                            return Some(out);
-                        }
-                        continue;
-                    }
-                    Err(_) => return self.end_backlog().or_else(|| self.held.pop_front()),
+                    Ok(event) => self.absorb(event),
+                    Err(_) if self.merger.is_some() => self.finish_backlog(),
+                    Err(_) => return None,
                 }
+                continue;
             }
             tokio::select! {
                 biased;
                 event = self.rx.recv() => {
-                    if let Some(out) = event.and_then(|e| self.absorb(e)) {
-                        return Some(out);
+                    if let Some(event) = event {
+                        self.absorb(event);
                     }
                 }
                 _ = self.tasks.join_next() => {}
@@ -204,73 +226,64 @@ impl Engine {
         }
     }
 
+    /// What can be handed over now, if anything.
     fn ready(&mut self) -> Option<EngineEvent> {
-        if self.backlog_complete() {
-            return self.end_backlog();
+        if let Some(text) = self.notices.pop_front() {
+            return Some(EngineEvent::Notice(text));
         }
-        if self.backlogs.is_none() {
-            self.held.pop_front()
-        } else {
-            None
+        match &self.merger {
+            Some(merger) if merger.ready() => return Some(EngineEvent::BacklogReady),
+            Some(merger) if merger.complete() => self.merger = None,
+            Some(_) => return None,
+            None => {}
+        }
+        self.held.pop_front()
+    }
+
+    /// Every source stopped before finishing its backlog (a signal): merge what was read.
+    fn finish_backlog(&mut self) {
+        if let Some(merger) = self.merger.as_mut() {
+            for index in 0..self.sources.len() {
+                merger.finish(SourceId(u16::try_from(index).unwrap_or(u16::MAX)));
+            }
         }
     }
 
-    fn backlog_complete(&self) -> bool {
-        self.backlogs.is_some() && !self.backlog_pending.contains(&true)
-    }
-
-    fn end_backlog(&mut self) -> Option<EngineEvent> {
-        let mut backlogs = self.backlogs.take()?;
-        backlogs.resize_with(self.sources.len(), Vec::new);
-        Some(EngineEvent::Backlog(backlogs))
-    }
-
-    /// Takes one source event in; returns what to hand over now, if anything.
-    fn absorb(&mut self, event: SourceEvent) -> Option<EngineEvent> {
+    /// Takes one source event in.
+    fn absorb(&mut self, event: SourceEvent) {
         match event {
-            SourceEvent::Backlog { id, lines } => match self.backlogs.as_mut() {
-                Some(backlogs) => {
-                    if backlogs.len() <= id.index() {
-                        backlogs.resize_with(id.index() + 1, Vec::new);
-                    }
-                    backlogs[id.index()].push(lines);
-                    None
-                }
-                None => Some(EngineEvent::Lines {
+            SourceEvent::Backlog { id, lines } => match self.merger.as_mut() {
+                Some(merger) => merger.push(id, lines),
+                None => self.held.push_back(EngineEvent::Lines {
                     id,
                     lines: lines.lines,
                 }),
             },
             SourceEvent::BacklogDone { id } => {
-                if let Some(pending) = self.backlog_pending.get_mut(id.index()) {
-                    *pending = false;
+                if let Some(merger) = self.merger.as_mut() {
+                    merger.finish(id);
                 }
-                None
             }
-            SourceEvent::Lines { id, lines } => self.pass(EngineEvent::Lines { id, lines }),
+            SourceEvent::Lines { id, lines } => {
+                self.held.push_back(EngineEvent::Lines { id, lines })
+            }
             SourceEvent::Status { id, status } => {
                 self.opened_any |= status.opened();
                 if let Some(info) = self.sources.get_mut(id.index()) {
                     info.status = Some(status.clone());
                 }
-                Some(EngineEvent::Status { id, status })
+                self.held.push_back(EngineEvent::Status { id, status });
             }
-            SourceEvent::Notice(text) => Some(EngineEvent::Notice(text)),
-            SourceEvent::Discovered { path, prefix } => self.discovered(&path, prefix),
+            SourceEvent::Notice(text) => self.notices.push_back(text),
+            SourceEvent::Discovered { path, prefix } => {
+                if let Some(id) = self.discovered(&path, prefix) {
+                    self.held.push_back(EngineEvent::Added(id));
+                }
+            }
         }
     }
 
-    /// Live events wait while the backlog phase lasts.
-    fn pass(&mut self, event: EngineEvent) -> Option<EngineEvent> {
-        if self.backlogs.is_some() {
-            self.held.push_back(event);
-            None
-        } else {
-            Some(event)
-        }
-    }
-
-    fn discovered(&mut self, path: &Path, prefix: Option<String>) -> Option<EngineEvent> {
+    fn discovered(&mut self, path: &Path, prefix: Option<String>) -> Option<SourceId> {
         let taken: Vec<String> = self.sources.iter().map(|s| s.name.clone()).collect();
         let base = name::unique_file_name(path, &taken);
         let display = match prefix {
@@ -278,33 +291,33 @@ impl Engine {
             None => base,
         };
         // Everything in a file that appears later is new: read it from its start, live.
-        let id = self.spawn(SourceSpec::File(path.to_path_buf()), display, false)?;
-        Some(EngineEvent::Added(id))
+        self.spawn(SourceSpec::File(path.to_path_buf()), display, false)
+    }
+
+    /// Files given at start have a backlog (what they hold); streams have one only in
+    /// `--no-follow`; files found later have none (all they hold is new).
+    fn has_backlog(&self, spec: &SourceSpec, initial: bool) -> bool {
+        match spec {
+            SourceSpec::File(_) => initial,
+            _ => !self.options.follow,
+        }
     }
 
     fn handles(&self) -> (mpsc::Sender<SourceEvent>, Arc<WatchHub>, CancellationToken) {
         (self.tx.clone(), Arc::clone(&self.hub), self.cancel.clone())
     }
 
-    /// Starts a source's task. `initial`: it existed at start, so its content is backlog.
+    /// Starts a source's task. `initial`: it was given at start (so it may have a backlog).
     fn spawn(&mut self, spec: SourceSpec, name: String, initial: bool) -> Option<SourceId> {
         let Ok(raw) = u16::try_from(self.sources.len()) else {
-            self.held.push_back(EngineEvent::Notice(format!(
-                "too many sources; not following {name}"
-            )));
+            self.notices
+                .push_back(format!("too many sources; not following {name}"));
             return None;
         };
         let id = SourceId(raw);
         let follow = self.options.follow;
-        // Files have a backlog (what they hold at start); streams do only in --no-follow.
-        let has_backlog = match spec {
-            SourceSpec::File(_) => initial,
-            _ => !follow,
-        };
-        self.backlog_pending
-            .push(has_backlog && self.backlogs.is_some());
         let (tx, hub, cancel) = self.handles();
-        let emit = Emitter::new(id, tx, has_backlog && self.backlogs.is_some(), self.clock);
+        let emit = Emitter::new(id, tx, self.has_backlog(&spec, initial), self.clock);
         match &spec {
             SourceSpec::File(path) => {
                 let start = if initial {

@@ -3,14 +3,17 @@
 //!
 //! A k-way merge, not a sort: it only ever takes the next line of some source, so each source's
 //! order is kept by construction, whatever its timestamps do. Ties go to the source named first
-//! on the command line. It hands out *runs* — consecutive lines of one source that all come
-//! before every other source's next line — so the printer writes a run with one call.
+//! on the command line. It is *streaming*: it hands out lines as soon as every source that is
+//! not finished has a line waiting, so merging and writing overlap with reading. It hands out
+//! *runs* — consecutive lines of one source that all come before every other source's next line —
+//! so the printer writes a run with one call.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 use std::ops::Range;
 
 use crate::batch::LineBatch;
+use crate::source::SourceId;
 
 /// Lines of one source with the instant of each (see [`crate::timestamp::Stamper`]).
 #[derive(Debug, Clone, Default)]
@@ -21,62 +24,146 @@ pub struct StampedBatch {
     pub instants: Vec<i64>,
 }
 
-/// Merges `backlogs` (one per source, in source order) by instant, calling `emit` with each run:
-/// the source's index, the batch, and the range of its lines to output next.
-pub fn merge<F>(backlogs: &[Vec<StampedBatch>], mut emit: F)
-where
-    F: FnMut(usize, &LineBatch, Range<usize>),
-{
-    // Cursor of each source: (batch index, line index in that batch).
-    let mut cursors = vec![(0usize, 0usize); backlogs.len()];
-    let instant_at = |source: usize, cursor: (usize, usize)| -> Option<i64> {
-        let batch = backlogs[source].get(cursor.0)?;
-        batch.instants.get(cursor.1).copied()
-    };
-    let mut heap = BinaryHeap::with_capacity(backlogs.len());
-    for (source, backlog) in backlogs.iter().enumerate() {
-        // Skip leading empty batches so every cursor in the heap points at a line.
-        cursors[source].0 = backlog
-            .iter()
-            .position(|b| !b.lines.is_empty())
-            .unwrap_or(backlog.len());
-        if let Some(t) = instant_at(source, cursors[source]) {
-            heap.push(Reverse((t, source)));
+/// One source's pending lines.
+#[derive(Debug, Default)]
+struct Queue {
+    batches: VecDeque<StampedBatch>,
+    /// Next line of the front batch.
+    pos: usize,
+    /// No more lines will come.
+    done: bool,
+}
+
+impl Queue {
+    fn head(&self) -> Option<i64> {
+        self.batches.front().map(|b| b.instants[self.pos])
+    }
+}
+
+/// A streaming k-way merge by instant; see the module docs.
+#[derive(Debug, Default)]
+pub struct Merger {
+    queues: Vec<Queue>,
+    /// Sources with a line waiting, keyed by (instant of that line, source).
+    heap: BinaryHeap<Reverse<(i64, usize)>>,
+    /// Sources that are neither finished nor have a line waiting: the merge must wait for them.
+    blocked: usize,
+}
+
+impl Merger {
+    /// A merge of sources `0..sources`; each must eventually be [`finish`](Self::finish)ed.
+    pub fn new(sources: usize) -> Self {
+        Self {
+            queues: (0..sources).map(|_| Queue::default()).collect(),
+            heap: BinaryHeap::new(),
+            blocked: sources,
         }
     }
-    while let Some(Reverse((_, source))) = heap.pop() {
-        let bound = heap.peek().map(|Reverse(key)| *key);
-        let (mut b, mut i) = cursors[source];
-        loop {
-            let batch = &backlogs[source][b];
-            let end = match bound {
-                None => batch.lines.len(),
-                // Lines strictly before the next source's head, ties broken by source index.
-                Some(bound) => i + batch.instants[i..].partition_point(|&t| (t, source) < bound),
+
+    /// Adds a source that takes no part (it has no backlog): as if finished at once.
+    pub fn skip(&mut self, source: SourceId) {
+        self.finish(source);
+    }
+
+    /// Queues lines of `source` (in the source's order).
+    pub fn push(&mut self, source: SourceId, batch: StampedBatch) {
+        let s = source.index();
+        let Some(queue) = self.queues.get_mut(s) else {
+            return;
+        };
+        if batch.lines.is_empty() || queue.done {
+            return;
+        }
+        let was_empty = queue.batches.is_empty();
+        queue.batches.push_back(batch);
+        if was_empty {
+            self.blocked -= 1;
+            self.heap.push(Reverse((queue.batches[0].instants[0], s)));
+        }
+    }
+
+    /// Marks `source` as finished: no more lines will come from it.
+    pub fn finish(&mut self, source: SourceId) {
+        if let Some(queue) = self.queues.get_mut(source.index()) {
+            if !queue.done {
+                queue.done = true;
+                if queue.batches.is_empty() {
+                    self.blocked -= 1;
+                }
+            }
+        }
+    }
+
+    /// True when [`drain`](Self::drain) would hand out at least one line.
+    pub fn ready(&self) -> bool {
+        self.blocked == 0 && !self.heap.is_empty()
+    }
+
+    /// True once every source is finished and every line handed out.
+    pub fn complete(&self) -> bool {
+        self.blocked == 0 && self.heap.is_empty()
+    }
+
+    /// Hands out runs, in merged order, for as long as no unfinished source is waited for.
+    pub fn drain<F>(&mut self, mut emit: F)
+    where
+        F: FnMut(SourceId, &LineBatch, Range<usize>),
+    {
+        while self.blocked == 0 {
+            let Some(Reverse((_, s))) = self.heap.pop() else {
+                return;
             };
-            if end > i {
-                emit(source, &batch.lines, i..end);
+            // Lines strictly before the next source's head, ties broken by source index.
+            let bound = self.heap.peek().map(|Reverse(key)| *key);
+            let queue = &mut self.queues[s];
+            loop {
+                let batch = &queue.batches[0];
+                let start = queue.pos;
+                let mut end = start;
+                // Runs are short when sources interleave: a linear scan beats a binary search.
+                while end < batch.instants.len()
+                    && bound.is_none_or(|b| (batch.instants[end], s) < b)
+                {
+                    end += 1;
+                }
+                if end > start {
+                    let id = SourceId(u16::try_from(s).expect("source ids are u16"));
+                    emit(id, &batch.lines, start..end);
+                }
+                if end < batch.lines.len() {
+                    queue.pos = end;
+                    break;
+                }
+                queue.batches.pop_front();
+                queue.pos = 0;
+                match queue.head() {
+                    Some(t) if bound.is_none_or(|b| (t, s) < b) => {}
+                    _ => break,
+                }
             }
-            i = end;
-            if i < batch.lines.len() {
-                break;
+            match queue.head() {
+                Some(t) => self.heap.push(Reverse((t, s))),
+                None if !queue.done => self.blocked += 1,
+                None => {}
             }
-            // The batch is done: move on to the next non-empty one.
-            b += 1;
-            i = 0;
-            while backlogs[source].get(b).is_some_and(|b| b.lines.is_empty()) {
-                b += 1;
-            }
-            match instant_at(source, (b, i)) {
-                Some(t) if bound.is_none_or(|bound| (t, source) < bound) => {}
-                _ => break,
-            }
-        }
-        cursors[source] = (b, i);
-        if let Some(t) = instant_at(source, (b, i)) {
-            heap.push(Reverse((t, source)));
         }
     }
+}
+
+/// Merges complete backlogs (one per source, in source order) in one go.
+pub fn merge<F>(backlogs: Vec<Vec<StampedBatch>>, emit: F)
+where
+    F: FnMut(SourceId, &LineBatch, Range<usize>),
+{
+    let mut merger = Merger::new(backlogs.len());
+    for (s, batches) in backlogs.into_iter().enumerate() {
+        let id = SourceId(u16::try_from(s).expect("source ids are u16"));
+        for batch in batches {
+            merger.push(id, batch);
+        }
+        merger.finish(id);
+    }
+    merger.drain(emit);
 }
 
 #[cfg(test)]
@@ -94,9 +181,12 @@ mod tests {
 
     fn merged(backlogs: &[Vec<StampedBatch>]) -> Vec<(usize, String)> {
         let mut out = Vec::new();
-        merge(backlogs, |s, batch, range| {
+        merge(backlogs.to_vec(), |s, batch, range| {
             for i in range {
-                out.push((s, String::from_utf8_lossy(batch.line(i)).into_owned()));
+                out.push((
+                    s.index(),
+                    String::from_utf8_lossy(batch.line(i)).into_owned(),
+                ));
             }
         });
         out
@@ -118,8 +208,41 @@ mod tests {
         let a = vec![stamped(&[(1, "a"), (2, "b"), (3, "c")])];
         let b = vec![stamped(&[(10, "z")])];
         let mut runs = Vec::new();
-        merge(&[a, b], |s, _, r| runs.push((s, r)));
+        merge(vec![a, b], |s, _, r| runs.push((s.index(), r)));
         assert_eq!(runs, vec![(0, 0..3), (1, 0..1)]);
+    }
+
+    /// Fed in pieces, with finishes interleaved, the streaming merge gives what the one-shot
+    /// merge gives.
+    #[test]
+    fn streaming_equals_one_shot() {
+        let a = vec![stamped(&[(1, "a1"), (4, "a4")]), stamped(&[(6, "a6")])];
+        let b = vec![stamped(&[(2, "b2")]), stamped(&[(3, "b3"), (9, "b9")])];
+        let want = merged(&[a.clone(), b.clone()]);
+        let mut m = Merger::new(2);
+        let mut got = Vec::new();
+        let mut take = |m: &mut Merger| {
+            m.drain(|s, batch, range| {
+                for i in range {
+                    got.push((
+                        s.index(),
+                        String::from_utf8_lossy(batch.line(i)).into_owned(),
+                    ));
+                }
+            });
+        };
+        m.push(SourceId(0), a[0].clone());
+        take(&mut m);
+        m.push(SourceId(1), b[0].clone());
+        take(&mut m);
+        m.push(SourceId(0), a[1].clone());
+        m.finish(SourceId(0));
+        take(&mut m);
+        m.push(SourceId(1), b[1].clone());
+        m.finish(SourceId(1));
+        take(&mut m);
+        assert!(m.complete());
+        assert_eq!(got, want);
     }
 
     proptest! {

@@ -12,7 +12,6 @@ use tokio::signal::unix::{SignalKind, signal};
 use crate::batch::LineBatch;
 use crate::engine::{Engine, EngineEvent};
 use crate::filter::LineFilter;
-use crate::merge::merge;
 use crate::sanitize;
 use crate::source::{SourceSpec, SourceStatus};
 
@@ -147,11 +146,11 @@ pub async fn run<W: Write>(mut engine: Engine, mut printer: Printer<W>) -> io::R
         };
         let Some(event) = event else { break };
         let written = match event {
-            EngineEvent::Backlog(backlogs) => {
+            EngineEvent::BacklogReady => {
                 let mut result = Ok(());
-                merge(&backlogs, |s, batch, range| {
+                engine.drain_backlog(|id, batch, range| {
                     if result.is_ok() {
-                        result = printer.write_run(s, batch, range);
+                        result = printer.write_run(id.index(), batch, range);
                     }
                 });
                 result

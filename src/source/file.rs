@@ -11,7 +11,7 @@
 //! retired handles can be pending at once, for rotations in quick succession.
 
 use std::fs::{File, Metadata};
-use std::io::{self, Read};
+use std::io;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -25,7 +25,7 @@ use super::watch::{Waker, WatchHub, Watched};
 use super::{Emitter, SourceStatus, StartAt};
 
 /// Bytes read per call; large enough to amortise syscalls, small enough to stream.
-const CHUNK: usize = 256 << 10;
+const CHUNK: usize = 64 << 10;
 /// A rotated-away file is read until it has had no new data for this long.
 const RETIRE_AFTER: Duration = Duration::from_secs(3);
 /// Bytes before the read offset remembered to notice a file rewritten under us.
@@ -68,22 +68,6 @@ struct OpenFile {
 }
 
 impl OpenFile {
-    /// True when the file no longer holds what we read: it shrank below our offset, or the bytes
-    /// just before the offset changed (truncated and rewritten past it between two looks).
-    fn rewritten(&self) -> bool {
-        let Ok(meta) = self.file.metadata() else {
-            return false;
-        };
-        if meta.len() < self.offset {
-            return true;
-        }
-        let mut now = vec![0u8; self.recent.len()];
-        let at = self.offset - self.recent.len() as u64;
-        self.file
-            .read_exact_at(&mut now, at)
-            .is_ok_and(|()| now != self.recent)
-    }
-
     /// Records the bytes just read (the last `n` bytes of `buf`).
     fn remember(&mut self, buf: &[u8], n: usize) {
         let new = &buf[buf.len() - n.min(RECENT)..];
@@ -93,6 +77,15 @@ impl OpenFile {
         }
         self.recent.extend_from_slice(new);
     }
+}
+
+/// What reading a file found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Read {
+    /// Read to the current end.
+    Done,
+    /// The bytes before our offset changed: the file was truncated or rewritten.
+    Rewritten,
 }
 
 /// Whether the task goes on.
@@ -212,14 +205,15 @@ impl Tail {
         let Some(mut cur) = self.current.take() else {
             return Flow::Continue;
         };
-        if cur.rewritten() {
-            // Truncated in place (copytruncate): what was held back is emitted, then from the top.
+        if self.read_available(&mut cur) == Read::Rewritten {
+            // Truncated in place (copytruncate) or rewritten: what was held back is emitted,
+            // then the file is read from the top.
             self.emit.lines(cur.splitter.finish());
             cur.offset = 0;
             cur.recent.clear();
             self.emit.status(SourceStatus::Truncated);
+            self.read_available(&mut cur);
         }
-        self.read_available(&mut cur);
         self.current = Some(cur);
         Flow::Continue
     }
@@ -251,17 +245,33 @@ impl Tail {
     }
 
     /// Reads `open` from its offset to the end, emitting complete lines chunk by chunk.
-    fn read_available(&mut self, open: &mut OpenFile) {
+    ///
+    /// The first read starts up to [`RECENT`] bytes early and checks that they are still the
+    /// bytes we read last: in the same `pread`, so a truncation between a check and the read
+    /// cannot slip through. When they differ (or are gone), nothing is read and the file is
+    /// reported [`Read::Rewritten`].
+    fn read_available(&mut self, open: &mut OpenFile) -> Read {
         if open.binary {
-            return;
+            return Read::Done;
         }
+        let mut verify = open.recent.len();
         loop {
             if self.cancel.is_cancelled() || self.emit.closed() {
-                return;
+                return Read::Done;
             }
-            let mut buf = open.splitter.take_buffer(CHUNK);
+            let mut buf = open.splitter.take_buffer(CHUNK + verify);
             let held = buf.len();
-            let read = read_at_into(&open.file, open.offset, &mut buf);
+            let read = read_at_into(&open.file, open.offset - verify as u64, &mut buf);
+            if verify > 0 {
+                let same = buf.get(held..held + verify) == Some(&open.recent[..]);
+                if !same {
+                    buf.truncate(held);
+                    open.splitter.split(buf); // hands the held partial line back
+                    return Read::Rewritten;
+                }
+                buf.drain(held..held + verify);
+                verify = 0;
+            }
             let n = buf.len() - held;
             if !open.sniffed && n > 0 {
                 open.sniffed = true;
@@ -269,7 +279,7 @@ impl Tail {
                     open.binary = true;
                     self.emit
                         .status(SourceStatus::Failed("binary file, not shown".into()));
-                    return;
+                    return Read::Done;
                 }
             }
             open.offset += n as u64;
@@ -281,10 +291,10 @@ impl Tail {
                     "read error: {}",
                     plain_io(&e)
                 )));
-                return;
+                return Read::Done;
             }
             if n == 0 {
-                return;
+                return Read::Done;
             }
             open.last_data = Instant::now();
         }
@@ -326,23 +336,19 @@ impl Tail {
     }
 }
 
-/// Reads up to [`CHUNK`] bytes at `offset`, appending to `buf`.
+/// Reads into the spare capacity of `buf` (as much as was reserved) at `offset`: one `pread`,
+/// retried only when interrupted.
 fn read_at_into(file: &File, offset: u64, buf: &mut Vec<u8>) -> io::Result<()> {
-    struct At<'a> {
-        file: &'a File,
-        offset: u64,
-    }
-    impl Read for At<'_> {
-        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-            let n = self.file.read_at(out, self.offset)?;
-            self.offset += n as u64;
-            Ok(n)
+    let held = buf.len();
+    buf.resize(buf.capacity(), 0);
+    let read = loop {
+        match file.read_at(&mut buf[held..], offset) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            other => break other,
         }
-    }
-    At { file, offset }
-        .take(CHUNK as u64)
-        .read_to_end(buf)
-        .map(drop)
+    };
+    buf.truncate(held + *read.as_ref().unwrap_or(&0));
+    read.map(drop)
 }
 
 /// The offset to start reading a file of `len` bytes at, for `start`.
