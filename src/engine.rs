@@ -265,7 +265,7 @@ impl Engine {
                 }
             }
             SourceEvent::Lines { id, lines } => {
-                self.held.push_back(EngineEvent::Lines { id, lines })
+                self.held.push_back(EngineEvent::Lines { id, lines });
             }
             SourceEvent::Status { id, status } => {
                 self.opened_any |= status.opened();

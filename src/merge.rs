@@ -84,12 +84,12 @@ impl Merger {
 
     /// Marks `source` as finished: no more lines will come from it.
     pub fn finish(&mut self, source: SourceId) {
-        if let Some(queue) = self.queues.get_mut(source.index()) {
-            if !queue.done {
-                queue.done = true;
-                if queue.batches.is_empty() {
-                    self.blocked -= 1;
-                }
+        if let Some(queue) = self.queues.get_mut(source.index())
+            && !queue.done
+        {
+            queue.done = true;
+            if queue.batches.is_empty() {
+                self.blocked -= 1;
             }
         }
     }
