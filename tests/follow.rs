@@ -203,3 +203,73 @@ fn recursive_glob() {
     let (_, lines, _) = run.terminate();
     assert_eq!(lines, ["a", "b"]);
 }
+
+/// Deleted and re-created at once with more content than was read: the new file is read from
+/// its start, not from the old offset.
+#[test]
+fn delete_and_recreate_at_once() {
+    let dir = Dir::new();
+    let run = follow_ready(&dir, "app.log", &[]);
+    dir.remove("app.log");
+    dir.write("app.log", "a longer first line of the new file\nsecond\n");
+    run.wait_lines(3);
+    let (_, lines, _) = run.terminate();
+    assert_eq!(
+        lines,
+        ["ready", "a longer first line of the new file", "second"]
+    );
+}
+
+/// Once logbraid has let go of a deleted file, the file system may give a new file the same
+/// inode number (ext4 does at once): it must still be read as a new file.
+#[test]
+fn recreated_with_the_old_inode_number() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = Dir::new();
+    let run = follow_ready(&dir, "app.log", &[]);
+    dir.append("app.log", "old content\n");
+    run.wait_lines(2);
+    let old_inode = std::fs::metadata(dir.path("app.log")).expect("stat").ino();
+    dir.remove("app.log");
+    run.wait_stderr("waiting for the file to appear");
+    // logbraid keeps a deleted file open for 3 s (a writer may still append to it).
+    thread::sleep(Duration::from_millis(3500));
+    dir.write("app.log", "new\n");
+    let new_inode = std::fs::metadata(dir.path("app.log")).expect("stat").ino();
+    run.wait_lines(3);
+    let (_, lines, _) = run.terminate();
+    assert_eq!(lines, ["ready", "old content", "new"]);
+    if new_inode != old_inode {
+        eprintln!(
+            "note: this file system did not reuse the inode number ({old_inode} -> {new_inode})"
+        );
+    }
+}
+
+/// With no file watch available (simulated: `LOGBRAID_MAX_WATCHES=0`), sources are polled and
+/// nothing is lost; logbraid says so once.
+#[test]
+fn polling_when_watches_run_out() {
+    let dir = Dir::new();
+    dir.write("a.log", "ready a\n");
+    dir.write("b.log", "ready b\n");
+    let mut cmd = common::logbraid();
+    cmd.args(["--print", "-n", "1", "a.log", "b.log"])
+        .current_dir(dir.root())
+        .env("LOGBRAID_MAX_WATCHES", "0")
+        .stdin(std::process::Stdio::null());
+    let run = Running::start_with(&mut cmd);
+    run.wait_lines(2);
+    for i in 0..50 {
+        dir.append(
+            if i % 2 == 0 { "a.log" } else { "b.log" },
+            format!("line {i}\n"),
+        );
+    }
+    run.wait_lines(52);
+    let (_, lines, stderr) = run.terminate();
+    let mut got: Vec<&String> = lines.iter().skip(2).collect();
+    got.sort_by_key(|l| l[5..].parse::<u32>().unwrap_or(0));
+    assert_eq!(got, numbered("line", 0..50).iter().collect::<Vec<_>>());
+    assert_eq!(stderr.matches("polling").count(), 1, "stderr: {stderr}");
+}

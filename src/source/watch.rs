@@ -71,6 +71,9 @@ pub struct WatchHub {
     watched: Mutex<HashMap<PathBuf, bool>>,
     /// Set once the "polling instead" notice was given.
     warned: AtomicBool,
+    /// Directories that may be watched at most (`LOGBRAID_MAX_WATCHES`, for tests that need the
+    /// kernel's watch limit to run out).
+    max_watches: usize,
     init_error: Option<String>,
 }
 
@@ -95,6 +98,10 @@ impl WatchHub {
             routes,
             watched: Mutex::default(),
             warned: AtomicBool::new(false),
+            max_watches: std::env::var("LOGBRAID_MAX_WATCHES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(usize::MAX),
             init_error,
         })
     }
@@ -129,6 +136,9 @@ impl WatchHub {
             .is_some_and(|&r| r || !recursive)
         {
             return Watched::Events;
+        }
+        if self.watched_lock().len() >= self.max_watches {
+            return Watched::Polling;
         }
         let mode = if recursive {
             RecursiveMode::Recursive

@@ -1,0 +1,365 @@
+//! Engine benchmarks against the tools a user would reach for instead, measured in the same run.
+//!
+//! `cargo bench --bench engine` (add `-- --smoke` for a quick run with tiny sizes, `-- --keep` to
+//! keep the generated data for profiling). Reports:
+//! - merge: `--print --no-follow -n all` of four files of 250,000 realistic lines (timestamps,
+//!   levels, JSON lines, stack traces), against `cat` (the floor) and `LC_ALL=C sort -m`;
+//! - latency: a line appended to a followed file until it is on `--print`'s stdout, against
+//!   `tail -F`, p50/p95/max;
+//! - idle: CPU used over 10 s while following 8 files that do not change.
+//!
+//! Each figure is a median of several runs; ratios compare runs made here, now, on the same
+//! files. Generated data goes to a temporary directory. Tools not installed are skipped.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_logbraid");
+
+struct Sizes {
+    lines_per_file: usize,
+    runs: usize,
+    latency_samples: usize,
+    idle_secs: u64,
+}
+
+fn main() {
+    let smoke = std::env::args().any(|a| a == "--smoke");
+    let sizes = if smoke {
+        Sizes {
+            lines_per_file: 2_000,
+            runs: 2,
+            latency_samples: 20,
+            idle_secs: 1,
+        }
+    } else {
+        Sizes {
+            lines_per_file: 250_000,
+            runs: 9,
+            latency_samples: 300,
+            idle_secs: 10,
+        }
+    };
+    let mut dir = tempfile::tempdir().expect("temp dir");
+    dir.disable_cleanup(std::env::args().any(|a| a == "--keep"));
+    println!(
+        "logbraid engine benchmark{} — data in {}",
+        if smoke { " (smoke)" } else { "" },
+        dir.path().display()
+    );
+    merge(dir.path(), &sizes);
+    latency(dir.path(), &sizes);
+    idle(dir.path(), &sizes);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data
+
+/// xorshift: deterministic data without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+const WORDS: [&str; 16] = [
+    "user", "order", "cart", "payment", "session", "cache", "db", "query", "request", "response",
+    "timeout", "retry", "worker", "job", "queue", "shard",
+];
+const LEVELS: [&str; 10] = [
+    "INFO", "INFO", "INFO", "INFO", "INFO", "INFO", "DEBUG", "DEBUG", "WARN", "ERROR",
+];
+
+/// Four services' logs: log4j-style lines, some JSON lines, and a stack trace after some errors.
+fn generate(dir: &Path, lines: usize) -> Vec<PathBuf> {
+    (0..4u64)
+        .map(|f| {
+            let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (f + 1));
+            let mut ms: u64 = 1_767_225_600_000 + f * 3; // 2026-01-01
+            let mut out = String::with_capacity(lines * 110);
+            let mut n = 0;
+            while n < lines {
+                ms += 1 + rng.below(8);
+                let level = LEVELS[usize::try_from(rng.below(10)).unwrap_or(0)];
+                let words: Vec<&str> = (0..6 + rng.below(7)).map(|_| WORDS[usize::try_from(rng.below(16)).unwrap_or(0)]).collect();
+                let ts = jiff::Timestamp::from_millisecond(i64::try_from(ms).unwrap_or(0)).expect("valid time");
+                if rng.below(10) == 0 {
+                    let _ = writeln!(
+                        out,
+                        "{{\"ts\":\"{ts}\",\"level\":\"{}\",\"svc\":\"svc-{f}\",\"msg\":\"{}\",\"id\":{}}}",
+                        level.to_lowercase(),
+                        words.join(" "),
+                        rng.below(1_000_000)
+                    );
+                } else {
+                    let local = ts.strftime("%Y-%m-%d %H:%M:%S%.3f");
+                    let _ = writeln!(out, "{local} {level:5} [svc-{f}] {} id={}", words.join(" "), rng.below(1_000_000));
+                }
+                n += 1;
+                if level == "ERROR" && rng.below(4) == 0 {
+                    for frame in 0..4 {
+                        let _ = writeln!(out, "\tat com.example.svc{f}.Handler.step{frame}(Handler.java:{})", 10 + frame);
+                        n += 1;
+                    }
+                }
+            }
+            let path = dir.join(format!("svc-{f}.log"));
+            fs::write(&path, out).expect("write data");
+            path
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i]
+}
+
+fn have(tool: &str) -> bool {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Median wall time of `cmd` writing to /dev/null, over `runs` runs (after one warm-up).
+fn time_runs(runs: usize, mut cmd: impl FnMut() -> Command) -> f64 {
+    let mut times = Vec::new();
+    for i in 0..=runs {
+        let start = Instant::now();
+        let status = cmd()
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("run");
+        let t = start.elapsed().as_secs_f64();
+        assert!(status.success(), "benchmark command failed");
+        if i > 0 {
+            times.push(t);
+        }
+    }
+    median(times)
+}
+
+fn merge(dir: &Path, sizes: &Sizes) {
+    let files = generate(dir, sizes.lines_per_file);
+    let bytes: u64 = files
+        .iter()
+        .map(|f| fs::metadata(f).map_or(0, |m| m.len()))
+        .sum();
+    #[allow(clippy::cast_precision_loss)]
+    let mb = bytes as f64 / 1e6;
+    println!(
+        "\n== merge: --print --no-follow -n all, 4 files, {} lines each, {mb:.1} MB",
+        sizes.lines_per_file
+    );
+    let ours = time_runs(sizes.runs, || {
+        let mut c = Command::new(BIN);
+        c.args(["--print", "--no-follow", "-n", "all"]).args(&files);
+        c
+    });
+    println!(
+        "{:<14} {:>8.1} ms {:>8.0} MB/s",
+        "logbraid",
+        ours * 1e3,
+        mb / ours
+    );
+    let cat = time_runs(sizes.runs, || {
+        let mut c = Command::new("cat");
+        c.args(&files);
+        c
+    });
+    println!(
+        "{:<14} {:>8.1} ms {:>8.0} MB/s   logbraid takes {:.1}x cat's time",
+        "cat",
+        cat * 1e3,
+        mb / cat,
+        ours / cat
+    );
+    let sort = time_runs(sizes.runs, || {
+        let mut c = Command::new("sort");
+        c.env("LC_ALL", "C").arg("-m").args(&files);
+        c
+    });
+    println!(
+        "{:<14} {:>8.1} ms {:>8.0} MB/s   logbraid is {:.2}x as fast",
+        "sort -m",
+        sort * 1e3,
+        mb / sort,
+        sort / ours
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Latency
+
+/// A follower whose stdout we read line by line.
+struct Follower {
+    child: Child,
+    lines: std::sync::mpsc::Receiver<(Instant, String)>,
+}
+
+impl Follower {
+    fn start(mut cmd: Command) -> Self {
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start follower");
+        let out = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                if tx.send((Instant::now(), line)).is_err() {
+                    break;
+                }
+            }
+        });
+        Self { child, lines: rx }
+    }
+
+    fn wait_for(&self, want: &str) -> Option<Instant> {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while let Ok((at, line)) = self
+            .lines
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            if line.ends_with(want) {
+                return Some(at);
+            }
+        }
+        None
+    }
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Appends a line, waits for it on the follower's stdout, `samples` times; returns sorted ms.
+fn sample_latency(path: &Path, follower: &Follower, samples: usize) -> Vec<f64> {
+    // The file starts with a "ready" line the follower shows (`-n 1`): then it is up.
+    follower.wait_for("ready").expect("follower is up");
+    let mut file = fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .expect("open");
+    let mut out = Vec::new();
+    for i in 0..samples {
+        // Spaced out, as a live log is: each sample starts from an idle follower.
+        std::thread::sleep(Duration::from_millis(5));
+        let marker = format!("sample {i}");
+        let start = Instant::now();
+        writeln!(file, "2026-01-01 00:00:00 INFO {marker}").expect("write");
+        if let Some(seen) = follower.wait_for(&marker) {
+            out.push(seen.duration_since(start).as_secs_f64() * 1e3);
+        }
+    }
+    out.sort_by(f64::total_cmp);
+    out
+}
+
+fn latency(dir: &Path, sizes: &Sizes) {
+    println!(
+        "\n== latency: append one line to a followed file -> the line on stdout ({} samples)",
+        sizes.latency_samples
+    );
+    let path = dir.join("latency.log");
+    let report = |name: &str, v: &[f64]| {
+        if v.is_empty() {
+            println!("{name:<14} no samples");
+        } else {
+            println!(
+                "{name:<14} p50 {:>6.2} ms   p95 {:>6.2} ms   max {:>6.2} ms",
+                percentile(v, 0.5),
+                percentile(v, 0.95),
+                v[v.len() - 1]
+            );
+        }
+    };
+    fs::write(&path, "ready\n").expect("create");
+    let mut ours = Command::new(BIN);
+    ours.args(["--print", "-n", "1"]).arg(&path);
+    let v = sample_latency(&path, &Follower::start(ours), sizes.latency_samples);
+    report("logbraid", &v);
+    if have("tail") {
+        fs::write(&path, "ready\n").expect("create");
+        let mut tail = Command::new("stdbuf");
+        tail.args(["-oL", "tail", "-F", "-n", "1"]).arg(&path);
+        let v = sample_latency(&path, &Follower::start(tail), sizes.latency_samples);
+        report("tail -F", &v);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Idle
+
+/// CPU seconds (user + system) a process has used, from /proc.
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0) // USER_HZ is 100 on Linux
+}
+
+fn idle(dir: &Path, sizes: &Sizes) {
+    println!(
+        "\n== idle: following 8 files that do not change, {} s",
+        sizes.idle_secs
+    );
+    let files: Vec<PathBuf> = (0..8).map(|i| dir.join(format!("idle-{i}.log"))).collect();
+    for f in &files {
+        fs::write(f, "2026-01-01 00:00:00 INFO started\n").expect("write");
+    }
+    let mut child = Command::new(BIN)
+        .arg("--print")
+        .args(&files)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start");
+    std::thread::sleep(Duration::from_secs(1));
+    let before = cpu_seconds(child.id());
+    std::thread::sleep(Duration::from_secs(sizes.idle_secs));
+    let after = cpu_seconds(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+    if let (Some(a), Some(b)) = (before, after) {
+        #[allow(clippy::cast_precision_loss)]
+        let share = (b - a) / sizes.idle_secs as f64 * 100.0;
+        println!(
+            "logbraid       {:.3} s of CPU = {share:.3}% of one core (resolution: 10 ms)",
+            b - a
+        );
+    }
+}
