@@ -145,3 +145,38 @@ fn stdin_alongside_a_followed_file() {
         ["a.log | ready", "stdin | piped", "a.log | appended"]
     );
 }
+
+/// Onto a terminal (a pty from `script`), escape sequences in lines are shown inert by default;
+/// into a pipe they pass through exactly (the other tests).
+#[test]
+fn escapes_are_inert_on_a_terminal_by_default() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: `script` (util-linux) is not installed");
+        return;
+    }
+    let dir = Dir::new();
+    dir.write("evil.log", b"\x1b]0;pwned\x07 \x1b[2J \x1b[31mred\x1b[0m\n");
+    let inner = format!(
+        "{} --no-follow -n all evil.log",
+        env!("CARGO_BIN_EXE_logbraid")
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &inner, "/dev/null"])
+        .current_dir(dir.root())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run script");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("^[]0;pwned^G ^[[2J \x1b[31mred\x1b[0m"),
+        "{text:?}"
+    );
+    assert!(
+        !text.contains("\x1b]0;"),
+        "a title escape reached the terminal: {text:?}"
+    );
+}

@@ -17,7 +17,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
 use super::split::LineSplitter;
@@ -108,6 +107,8 @@ pub struct Tail {
     retired: Vec<OpenFile>,
     /// A notice to send with the next check (the async side must not send blocking).
     notice: Option<String>,
+    /// Where the path leads when it is a symlink, as of the last open.
+    link_target: Option<PathBuf>,
     cancel: CancellationToken,
 }
 
@@ -129,6 +130,7 @@ impl Tail {
             current: None,
             retired: Vec::new(),
             notice: None,
+            link_target: None,
             cancel,
         }
     }
@@ -220,6 +222,12 @@ impl Tail {
 
     fn open(&mut self) -> io::Result<OpenFile> {
         let file = File::open(&self.path)?;
+        let is_link = std::fs::symlink_metadata(&self.path).is_ok_and(|m| m.is_symlink());
+        self.link_target = if is_link {
+            std::fs::canonicalize(&self.path).ok()
+        } else {
+            None
+        };
         let meta = file.metadata()?;
         if meta.is_dir() {
             return Err(io::Error::other("is a directory, not a file"));
@@ -421,6 +429,7 @@ pub async fn run(mut tail: Tail, hub: Arc<WatchHub>, cancel: CancellationToken) 
     let waker: Arc<Waker> = hub.add_file(&tail.path);
     let dir = super::parent_dir(&tail.path);
     let mut watched = Watched::DirMissing;
+    let mut routed_target: Option<PathBuf> = None;
     loop {
         if tail.follow && watched != Watched::Events {
             let now = hub.watch_dir(&dir, false);
@@ -442,16 +451,22 @@ pub async fn run(mut tail: Tail, hub: Arc<WatchHub>, cancel: CancellationToken) 
             return;
         }
         waker.set_any_in_dir(tail.draining());
+        if tail.link_target.is_some() && tail.link_target != routed_target {
+            // A symlink (Kubernetes' container logs): writes happen in the target's directory.
+            if let Some(target) = &tail.link_target {
+                hub.add_route(target, &waker);
+                hub.watch_dir(&super::parent_dir(target), false);
+            }
+            routed_target.clone_from(&tail.link_target);
+        }
         let period = if watched == Watched::Events {
             POLL_WATCHED
         } else {
             POLL_UNWATCHED
         };
-        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-        tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
         tokio::select! {
             () = waker.woken() => {}
-            _ = tick.tick() => {}
+            () = tokio::time::sleep(period) => {}
             () = cancel.cancelled() => return,
         }
     }

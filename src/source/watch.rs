@@ -109,13 +109,19 @@ impl WatchHub {
     /// Registers `path` (a file to follow) and returns its waker.
     pub fn add_file(&self, path: &Path) -> Arc<Waker> {
         let waker = Arc::new(Waker::default());
+        self.add_route(path, &waker);
+        waker
+    }
+
+    /// Also wakes `waker` on events for `path` (the target of a followed symlink, which
+    /// usually lives in another directory).
+    pub fn add_route(&self, path: &Path, waker: &Arc<Waker>) {
         let (dir, name) = split_path(&absolute(path));
         self.lock_routes()
             .files
             .entry(dir)
             .or_default()
-            .push((name, Arc::clone(&waker)));
-        waker
+            .push((name, Arc::clone(waker)));
     }
 
     /// Registers a glob rooted at `root` and returns its waker.
