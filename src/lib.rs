@@ -6,6 +6,7 @@ pub mod batch;
 pub mod cli;
 pub mod engine;
 pub mod filter;
+pub mod level;
 pub mod merge;
 pub mod print;
 pub mod sanitize;

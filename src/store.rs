@@ -243,6 +243,48 @@ impl Store {
         })
     }
 
+    /// Sequence numbers of `source`'s retained lines at or before `bound`, newest first.
+    pub fn source_seqs_rev_from(&self, source: SourceId, bound: u64) -> impl Iterator<Item = u64> + '_ {
+        // Chunks starting after `bound` are skipped whole; within the first chunk kept, a binary
+        // search finds where to start.
+        let end = self.chunks.partition_point(|c| c.first_seq <= bound);
+        self.chunks.range(..end).rev().flat_map(move |chunk| {
+            let locals = chunk.of_source(source);
+            let limit = bound.saturating_sub(chunk.first_seq);
+            let n = locals.partition_point(|&l| u64::from(l) <= limit);
+            locals[..n].iter().rev().map(move |&local| chunk.first_seq + u64::from(local))
+        })
+    }
+
+    /// Sequence numbers of `source`'s retained lines at or after `start`, oldest first.
+    pub fn source_seqs_from(&self, source: SourceId, start: u64) -> impl Iterator<Item = u64> + '_ {
+        let begin = self.chunks.partition_point(|c| c.first_seq <= start).saturating_sub(1);
+        self.chunks.range(begin..).flat_map(move |chunk| {
+            let locals = chunk.of_source(source);
+            let from = start.saturating_sub(chunk.first_seq);
+            let n = locals.partition_point(|&l| u64::from(l) < from);
+            locals[n..].iter().map(move |&local| chunk.first_seq + u64::from(local))
+        })
+    }
+
+    /// How many of `source`'s retained lines come after `seq`.
+    pub fn source_count_after(&self, source: SourceId, seq: u64) -> u64 {
+        let start = self.chunks.partition_point(|c| c.first_seq <= seq).saturating_sub(1);
+        self.chunks
+            .range(start..)
+            .map(|chunk| {
+                let locals = chunk.of_source(source);
+                let from = (seq + 1).saturating_sub(chunk.first_seq);
+                (locals.len() - locals.partition_point(|&l| u64::from(l) < from)) as u64
+            })
+            .sum()
+    }
+
+    /// Lines appended for `source` since the start (retained or not); rates are computed from it.
+    pub fn source_appended(&self, source: SourceId) -> u64 {
+        self.counts.get(source.index()).map_or(0, |c| c.appended)
+    }
+
     /// Bytes held, text and indices (what the bound applies to).
     pub fn memory(&self) -> usize {
         self.memory
@@ -327,9 +369,16 @@ mod tests {
                 prop_assert_eq!(got.source, SourceId(*source));
                 prop_assert_eq!(got.text, line.as_slice());
             }
+            let probe = first + (store.next_seq() - first) / 2;
             for s in 0..4u16 {
                 let want: Vec<u64> = (first..store.next_seq()).rev()
                     .filter(|&q| model[usize::try_from(q).expect("fits")].0 == s).collect();
+                let from: Vec<u64> = want.iter().copied().filter(|&q| q <= probe).collect();
+                prop_assert_eq!(store.source_seqs_rev_from(SourceId(s), probe).collect::<Vec<_>>(), from);
+                let mut after: Vec<u64> = want.iter().copied().filter(|&q| q >= probe).collect();
+                after.reverse();
+                prop_assert_eq!(store.source_seqs_from(SourceId(s), probe).collect::<Vec<_>>(), after.clone());
+                prop_assert_eq!(store.source_count_after(SourceId(s), probe), after.iter().filter(|&&q| q > probe).count() as u64);
                 prop_assert_eq!(store.source_seqs_rev(SourceId(s)).collect::<Vec<_>>(), want.clone());
                 prop_assert_eq!(store.source_len(SourceId(s)), want.len() as u64);
                 let evicted = (0..first).filter(|&q| model[usize::try_from(q).expect("fits")].0 == s).count();
