@@ -41,13 +41,13 @@ pub struct Args {
     pub names: Vec<String>,
 
     /// Existing lines to show from each file at start: a number, 0 (start at the end) or all
-    #[arg(
-        short = 'n',
-        long = "lines",
-        value_name = "N|all",
-        default_value = "10"
-    )]
-    pub lines: Lines,
+    /// [default: 1000 in the TUI, 10 with --print]
+    #[arg(short = 'n', long = "lines", value_name = "N|all")]
+    pub lines: Option<Lines>,
+
+    /// Watch a built-in live demo: made-up services writing logs into a temporary directory
+    #[arg(long)]
+    pub demo: bool,
 
     /// No TUI: write the merged stream to stdout (the default when stdout is not a terminal)
     #[arg(long)]
@@ -154,6 +154,8 @@ impl FromStr for ByteSize {
 pub enum Mode {
     /// Headless: the merged stream to stdout or a file.
     Print,
+    /// The terminal UI.
+    Tui,
 }
 
 /// Everything a run needs, checked.
@@ -175,6 +177,8 @@ pub struct Config {
     pub escapes: Escapes,
     /// `--max-memory`, in bytes.
     pub max_memory: usize,
+    /// `--demo`.
+    pub demo: bool,
 }
 
 impl Config {
@@ -199,7 +203,7 @@ impl Config {
         let usage =
             |msg: String| Args::command().error(clap::error::ErrorKind::ValueValidation, msg);
         let sources = ordered_sources(matches, &args).map_err(usage)?;
-        if sources.is_empty() {
+        if sources.is_empty() && !args.demo {
             return Err(usage(
                 "no source given: name files, globs, - for stdin, or -c CMD".into(),
             ));
@@ -212,7 +216,13 @@ impl Config {
             EscapesArg::Auto if to_terminal => Escapes::Inert,
             EscapesArg::Raw | EscapesArg::Auto => Escapes::Raw,
         };
-        let start = match args.lines {
+        let mode = if args.print || args.output.is_some() || !std::io::stdout().is_terminal() {
+            Mode::Print
+        } else {
+            Mode::Tui
+        };
+        let default_lines = if mode == Mode::Tui { 1000 } else { 10 };
+        let start = match args.lines.unwrap_or(Lines::Last(default_lines)) {
             Lines::All => StartAt::Beginning,
             Lines::Last(0) => StartAt::End,
             Lines::Last(n) => StartAt::LastLines(n),
@@ -223,12 +233,13 @@ impl Config {
                 follow: !args.no_follow,
                 start,
             },
-            mode: Mode::Print,
+            mode,
             filter,
             prefix: args.prefix,
             output: args.output,
             escapes,
             max_memory: args.max_memory.0,
+            demo: args.demo,
         })
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! See `docs/ARCHITECTURE.md` for the threads, tasks and channels.
 
+pub mod app;
 pub mod batch;
 pub mod cli;
 pub mod engine;
@@ -13,3 +14,4 @@ pub mod sanitize;
 pub mod source;
 pub mod store;
 pub mod timestamp;
+pub mod view;

@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use logbraid::app;
 use logbraid::cli::{Config, Mode};
 use logbraid::engine::Engine;
 use logbraid::print::{self, Outcome, Printer};
@@ -31,9 +32,12 @@ fn run(config: Config) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     let outcome = runtime.block_on(async {
-        let Mode::Print = config.mode;
         let engine = Engine::start(config.sources, config.engine, CancellationToken::new())
             .context("invalid glob")?;
+        if config.mode == Mode::Tui {
+            app::run(engine, config.max_memory).await.context("terminal error")?;
+            return Ok(Outcome::Done);
+        }
         let colour = config.output.is_none()
             && std::io::stdout().is_terminal()
             && std::env::var_os("NO_COLOR").is_none();

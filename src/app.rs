@@ -1,0 +1,166 @@
+//! The TUI's core task: owns the store and the app state, takes engine events and keys, and
+//! sends a snapshot of each frame to the render thread.
+//!
+//! One `select!`, in priority order: keys (applied and drawn at once), signals, the frame timer,
+//! slices of filter rebuilding, engine events. Line arrivals only mark the screen dirty; the
+//! first change after a quiet spell is drawn at once, later ones are coalesced to at most 60
+//! frames a second. When nothing changes no timer is armed: an idle logbraid does not wake up.
+
+pub mod index;
+pub mod keys;
+pub mod rates;
+pub mod snapshot;
+pub mod state;
+
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, EventStream};
+use futures_util::StreamExt;
+use ratatui::layout::Rect;
+use tokio::signal::unix::{SignalKind, signal};
+
+use self::rates::Rates;
+use self::state::AppState;
+use crate::engine::{Engine, EngineEvent};
+use crate::store::Store;
+use crate::view::terminal::TerminalGuard;
+use crate::view::thread::RenderThread;
+
+/// Shortest time between two frames (60 per second).
+const FRAME: Duration = Duration::from_millis(16);
+/// While rates or transient titles change with time alone.
+const TICK: Duration = Duration::from_millis(500);
+
+/// Runs the TUI until the user quits (or a signal, or the terminal goes away).
+pub async fn run(mut engine: Engine, max_memory: usize) -> io::Result<()> {
+    let (width, height) = crossterm::terminal::size()?;
+    let guard = TerminalGuard::enter()?;
+    let render = RenderThread::spawn(guard)?;
+    let mut core = Core::new(&engine, max_memory, Rect::new(0, 0, width, height));
+    let result = core.run(&mut engine, &render).await;
+    engine.shutdown();
+    let drawn = render.quit();
+    result.and(drawn)
+}
+
+/// The state the core task owns.
+struct Core {
+    store: Store,
+    state: AppState,
+    rates: Rates,
+    names: Arc<Vec<String>>,
+    colors: bool,
+    dirty: bool,
+    last_frame: Instant,
+}
+
+impl Core {
+    fn new(engine: &Engine, max_memory: usize, size: Rect) -> Self {
+        Self {
+            store: Store::new(max_memory),
+            state: AppState::new(engine.sources().len(), size),
+            rates: Rates::default(),
+            names: Arc::new(engine.sources().iter().map(|s| s.name.clone()).collect()),
+            colors: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            dirty: true,
+            last_frame: Instant::now().checked_sub(FRAME).unwrap_or_else(Instant::now),
+        }
+    }
+
+    async fn run(&mut self, engine: &mut Engine, render: &RenderThread) -> io::Result<()> {
+        let mut terminal_events = EventStream::new();
+        let mut sigterm = signal(SignalKind::terminate())?;
+        let mut sighup = signal(SignalKind::hangup())?;
+        let mut engine_open = true;
+        let mut rebuild_turn = false;
+        while !self.state.quit && !render.is_finished() {
+            let now = Instant::now();
+            let due = if self.dirty {
+                Some(self.last_frame + FRAME)
+            } else if self.rates.active() || self.state.flashing(now) {
+                Some(self.last_frame + TICK)
+            } else {
+                None
+            };
+            let rebuilding = self.state.rebuilding();
+            // Rebuild slices take turns with engine events, so neither starves the other.
+            rebuild_turn = !rebuild_turn;
+            tokio::select! {
+                biased;
+                event = terminal_events.next() => match event {
+                    Some(Ok(event)) => self.on_terminal_event(event, render),
+                    // The terminal went away.
+                    Some(Err(_)) | None => break,
+                },
+                _ = sigterm.recv() => break,
+                _ = sighup.recv() => break,
+                () = sleep_until(due), if due.is_some() => self.frame(render),
+                () = std::future::ready(()), if rebuilding && rebuild_turn => self.rebuild(),
+                event = engine.recv(), if engine_open => match event {
+                    Some(event) => self.ingest(engine, event),
+                    None => engine_open = false,
+                },
+                () = std::future::ready(()), if rebuilding => self.rebuild(),
+            }
+        }
+        Ok(())
+    }
+
+    fn on_terminal_event(&mut self, event: Event, render: &RenderThread) {
+        match event {
+            Event::Key(key) => {
+                let action = if self.state.prompt.is_some() { keys::prompt(key) } else { keys::normal(key) };
+                if let Some(action) = action {
+                    self.state.apply(action, &self.store);
+                }
+            }
+            Event::Mouse(mouse) => self.state.on_mouse(mouse, &self.store),
+            Event::Resize(width, height) => self.state.size = Rect::new(0, 0, width, height),
+            _ => return,
+        }
+        // A key's effect is drawn at once, whatever the frame pacing.
+        self.frame(render);
+    }
+
+    fn ingest(&mut self, engine: &mut Engine, event: EngineEvent) {
+        match event {
+            EngineEvent::BacklogReady => {
+                let store = &mut self.store;
+                engine.drain_backlog(|id, batch, range| store.append(id, batch, range));
+                self.rates.reset();
+            }
+            EngineEvent::Lines { id, lines } => self.store.append(id, &lines, 0..lines.len()),
+            EngineEvent::Status { id, status } => self.state.on_status(id, status),
+            EngineEvent::Notice(text) => self.state.notice = Some(text),
+            EngineEvent::Added(_) => {
+                self.state.add_source();
+                self.names = Arc::new(engine.sources().iter().map(|s| s.name.clone()).collect());
+            }
+        }
+        self.dirty = true;
+    }
+
+    fn rebuild(&mut self) {
+        self.state.rebuild_slice(&self.store);
+        self.dirty = true;
+    }
+
+    fn frame(&mut self, render: &RenderThread) {
+        let now = Instant::now();
+        self.rates.sample(now, &self.store, self.names.len());
+        let ctx = snapshot::Context { sources: &[], names: Arc::clone(&self.names), rates: &self.rates, colors: self.colors, now };
+        let snap = snapshot::build(&mut self.state, &self.store, &ctx);
+        self.last_frame = now;
+        // When the render thread is still busy, this frame's changes wait for the next one.
+        self.dirty = render.offer(Box::new(snap)).is_err();
+    }
+}
+
+/// Sleeps until `due` (never called without one).
+async fn sleep_until(due: Option<Instant>) {
+    if let Some(due) = due {
+        tokio::time::sleep_until(due.into()).await;
+    }
+}

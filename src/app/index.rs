@@ -1,0 +1,280 @@
+//! Which retained lines a pane shows, and the filtered index that answers it when a predicate is
+//! in force.
+//!
+//! Without a predicate a pane reads the store directly (all lines, or one source's). With one
+//! (a filter, a minimum level, hidden or paused sources in the merged pane) it reads a
+//! [`MatchIndex`]: the sequence numbers of the matching lines. New lines are tested once, lazily,
+//! when a frame is built; after a predicate changes, the history is re-tested in slices, newest
+//! first, between events — the screen fills at once and keys keep answering while a million
+//! lines are filtered.
+
+use std::collections::VecDeque;
+
+use regex::bytes::Regex;
+
+use crate::level::{self, Level};
+use crate::source::SourceId;
+use crate::store::{LineRef, Store};
+
+/// Lines tested per rebuild slice: a few milliseconds of regex work.
+pub const SLICE: u64 = 32_768;
+
+/// The part of a pane's predicate that belongs to the pane.
+#[derive(Debug, Clone, Default)]
+pub struct PaneFilter {
+    /// Lines must match this.
+    pub include: Option<Regex>,
+    /// Lines must not match this.
+    pub exclude: Option<Regex>,
+}
+
+/// The part that is shared by all panes.
+#[derive(Debug, Clone, Copy)]
+pub struct Shared<'a> {
+    /// Lines below this level are hidden (lines without a level are kept).
+    pub min_level: Option<Level>,
+    /// Sources hidden from the merged pane.
+    pub hidden: &'a [bool],
+    /// Paused sources' marks: their lines numbered from the mark on are held back from the merged
+    /// pane.
+    pub paused: &'a [Option<u64>],
+}
+
+/// A pane's complete predicate.
+#[derive(Debug, Clone, Copy)]
+pub struct Predicate<'a> {
+    /// `Some`: a source pane.
+    pub source: Option<SourceId>,
+    /// The pane's own filters.
+    pub filter: &'a PaneFilter,
+    /// The shared part.
+    pub shared: Shared<'a>,
+}
+
+impl Predicate<'_> {
+    /// True when every line of the pane's source(s) passes: no index is needed.
+    pub fn is_trivial(&self) -> bool {
+        let merged_only = self.source.is_none()
+            && (self.shared.hidden.contains(&true) || self.shared.paused.iter().any(Option::is_some));
+        self.filter.include.is_none() && self.filter.exclude.is_none() && self.shared.min_level.is_none() && !merged_only
+    }
+
+    /// Whether `line` is shown.
+    pub fn matches(&self, line: LineRef<'_>) -> bool {
+        match self.source {
+            Some(source) if line.source != source => return false,
+            Some(_) => {}
+            None => {
+                let s = line.source.index();
+                if self.shared.hidden.get(s).copied().unwrap_or(false) {
+                    return false;
+                }
+                if self.shared.paused.get(s).copied().flatten().is_some_and(|mark| line.seq >= mark) {
+                    return false;
+                }
+            }
+        }
+        if let Some(min) = self.shared.min_level {
+            if level::detect(line.text).is_some_and(|l| l < min) {
+                return false;
+            }
+        }
+        self.filter.include.as_ref().is_none_or(|re| re.is_match(line.text))
+            && !self.filter.exclude.as_ref().is_some_and(|re| re.is_match(line.text))
+    }
+}
+
+/// Sequence numbers of the lines matching a predicate; see the module docs.
+#[derive(Debug, Clone)]
+pub struct MatchIndex {
+    seqs: VecDeque<u64>,
+    /// Lines from here on have not been tested yet (they arrived after the last catch-up).
+    upto: u64,
+    /// While rebuilding: lines before this have not been tested yet.
+    back: Option<u64>,
+    /// Where the rebuild started, for its progress.
+    started: u64,
+}
+
+impl MatchIndex {
+    /// An empty index to be rebuilt over `store`'s history.
+    pub fn new(store: &Store) -> Self {
+        let now = store.next_seq();
+        Self { seqs: VecDeque::new(), upto: now, back: Some(now), started: now }
+    }
+
+    /// Tests the lines that arrived since the last call, and forgets evicted ones.
+    pub fn catch_up(&mut self, store: &Store, predicate: &Predicate<'_>) {
+        let first = store.first_seq();
+        for seq in self.upto.max(first)..store.next_seq() {
+            if store.line(seq).is_some_and(|line| predicate.matches(line)) {
+                self.seqs.push_back(seq);
+            }
+        }
+        self.upto = store.next_seq();
+        while self.seqs.front().is_some_and(|&s| s < first) {
+            self.seqs.pop_front();
+        }
+        if self.back.is_some_and(|b| b <= first) {
+            self.back = None;
+        }
+    }
+
+    /// True while part of the history has not been tested.
+    pub fn rebuilding(&self) -> bool {
+        self.back.is_some()
+    }
+
+    /// Tests up to `budget` more lines of history, newest first.
+    pub fn rebuild_slice(&mut self, store: &Store, predicate: &Predicate<'_>, budget: u64) {
+        let Some(back) = self.back else { return };
+        let first = store.first_seq();
+        let stop = back.saturating_sub(budget).max(first);
+        for seq in (stop..back).rev() {
+            if store.line(seq).is_some_and(|line| predicate.matches(line)) {
+                self.seqs.push_front(seq);
+            }
+        }
+        self.back = (stop > first).then_some(stop);
+    }
+
+    /// Percent of the history tested, while rebuilding.
+    pub fn progress(&self, store: &Store) -> Option<u8> {
+        let back = self.back?;
+        let total = self.started.saturating_sub(store.first_seq()).max(1);
+        let done = self.started.saturating_sub(back);
+        u8::try_from(done * 100 / total).ok()
+    }
+}
+
+/// The lines a pane shows, for walking from a bound.
+#[derive(Debug, Clone, Copy)]
+pub enum PaneLines<'a> {
+    /// Every retained line (the merged pane, no predicate).
+    All,
+    /// One source's lines (a source pane, no predicate).
+    Source(SourceId),
+    /// The lines an index holds.
+    Index(&'a MatchIndex),
+}
+
+impl PaneLines<'_> {
+    /// The pane's lines at or before `bound`, newest first.
+    pub fn rev_from<'s>(self, store: &'s Store, bound: u64) -> Box<dyn Iterator<Item = u64> + 's>
+    where
+        Self: 's,
+    {
+        let first = store.first_seq();
+        let top = bound.min(store.next_seq().saturating_sub(1));
+        match self {
+            _ if store.is_empty() => Box::new(std::iter::empty()),
+            PaneLines::All => Box::new((first..=top).rev()),
+            PaneLines::Source(source) => Box::new(store.source_seqs_rev_from(source, top)),
+            PaneLines::Index(index) => {
+                let n = index.seqs.partition_point(|&s| s <= top);
+                Box::new(index.seqs.range(..n).rev().copied())
+            }
+        }
+    }
+
+    /// The pane's lines at or after `start`, oldest first.
+    pub fn fwd_from<'s>(self, store: &'s Store, start: u64) -> Box<dyn Iterator<Item = u64> + 's>
+    where
+        Self: 's,
+    {
+        let start = start.max(store.first_seq());
+        match self {
+            PaneLines::All => Box::new(start..store.next_seq()),
+            PaneLines::Source(source) => Box::new(store.source_seqs_from(source, start)),
+            PaneLines::Index(index) => {
+                let n = index.seqs.partition_point(|&s| s < start);
+                Box::new(index.seqs.range(n..).copied())
+            }
+        }
+    }
+
+    /// How many of the pane's lines come after `seq` (up to and including `cap`).
+    pub fn count_between(self, store: &Store, seq: u64, cap: u64) -> u64 {
+        let last = cap.min(store.next_seq().saturating_sub(1));
+        if store.is_empty() || seq >= last {
+            return 0;
+        }
+        match self {
+            PaneLines::All => last - seq.max(store.first_seq().saturating_sub(1)),
+            PaneLines::Source(source) => store.source_count_after(source, seq) - store.source_count_after(source, last),
+            PaneLines::Index(index) => {
+                let a = index.seqs.partition_point(|&s| s <= seq);
+                let b = index.seqs.partition_point(|&s| s <= last);
+                (b - a) as u64
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::LineBatch;
+
+    fn store_with(lines: &[(u16, &str)]) -> Store {
+        let mut store = Store::new(usize::MAX);
+        for (source, text) in lines {
+            store.append(SourceId(*source), &LineBatch::from_lines([text]), 0..1);
+        }
+        store
+    }
+
+    fn shared<'a>(hidden: &'a [bool], paused: &'a [Option<u64>]) -> Shared<'a> {
+        Shared { min_level: None, hidden, paused }
+    }
+
+    #[test]
+    fn index_matches_what_a_full_scan_finds_however_it_was_built() {
+        let lines: Vec<(u16, String)> = (0..200u16).map(|i| (i % 3, format!("{} line {i}", if i % 7 == 0 { "ERROR" } else { "INFO" }))).collect();
+        let refs: Vec<(u16, &str)> = lines.iter().map(|(s, t)| (*s, t.as_str())).collect();
+        let mut store = store_with(&refs[..150]);
+        let filter = PaneFilter { include: Regex::new("ERROR").ok(), exclude: None };
+        let pred = Predicate { source: None, filter: &filter, shared: shared(&[], &[]) };
+        let mut index = MatchIndex::new(&store);
+        index.rebuild_slice(&store, &pred, 40);
+        assert!(index.rebuilding());
+        for (s, t) in &refs[150..] {
+            store.append(SourceId(*s), &LineBatch::from_lines([t]), 0..1);
+        }
+        index.catch_up(&store, &pred);
+        while index.rebuilding() {
+            index.rebuild_slice(&store, &pred, 40);
+        }
+        let want: Vec<u64> = (0..200).filter(|i| i % 7 == 0).collect();
+        assert_eq!(index.seqs.iter().copied().collect::<Vec<_>>(), want);
+        let lines = PaneLines::Index(&index);
+        assert_eq!(lines.rev_from(&store, 50).take(2).collect::<Vec<_>>(), [49, 42]);
+        assert_eq!(lines.fwd_from(&store, 50).take(2).collect::<Vec<_>>(), [56, 63]);
+        assert_eq!(lines.count_between(&store, 49, u64::MAX), want.iter().filter(|&&s| s > 49).count() as u64);
+    }
+
+    #[test]
+    fn merged_predicate_holds_back_paused_and_hidden_sources() {
+        let store = store_with(&[(0, "a0"), (1, "b0"), (0, "a1"), (1, "b1"), (2, "c0")]);
+        let filter = PaneFilter::default();
+        let paused = [Some(3), None, None];
+        let hidden = [false, false, true];
+        let pred = Predicate { source: None, filter: &filter, shared: shared(&hidden, &paused) };
+        assert!(!pred.is_trivial());
+        let shown: Vec<bool> = (0..5).map(|s| pred.matches(store.line(s).expect("line"))).collect();
+        assert_eq!(shown, [true, true, true, true, false]);
+        let paused_late = [Some(2), None, None];
+        let pred = Predicate { source: None, filter: &filter, shared: shared(&[false; 3], &paused_late) };
+        assert!(!pred.matches(store.line(2).expect("line")), "a1 came after the pause");
+    }
+
+    #[test]
+    fn walking_a_source_and_all_lines() {
+        let store = store_with(&[(0, "a0"), (1, "b0"), (0, "a1"), (1, "b1")]);
+        assert_eq!(PaneLines::Source(SourceId(1)).rev_from(&store, u64::MAX).collect::<Vec<_>>(), [3, 1]);
+        assert_eq!(PaneLines::All.rev_from(&store, 2).collect::<Vec<_>>(), [2, 1, 0]);
+        assert_eq!(PaneLines::All.count_between(&store, 1, u64::MAX), 2);
+        assert_eq!(PaneLines::Source(SourceId(0)).count_between(&store, 0, u64::MAX), 1);
+        assert_eq!(PaneLines::Source(SourceId(0)).count_between(&store, 0, 1), 0);
+    }
+}

@@ -1,0 +1,216 @@
+//! Building the [`ViewSnapshot`] of one frame: only the visible rows of each pane on screen.
+//! Work here is proportional to the screen, not to the history.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use regex::bytes::Regex;
+
+use super::rates::Rates;
+use super::state::{AppState, FLASH, Scroll};
+use crate::engine::SourceInfo;
+use crate::level;
+use crate::source::{SourceId, SourceStatus};
+use crate::store::Store;
+use crate::view::layout::PaneId;
+use crate::view::{Mark, MarkKind, PaneState, PaneView, Prompt, Row, StatusLine, TabStrip, Title, ViewSnapshot};
+
+/// Widest source tag in the merged pane.
+const TAG_MAX: usize = 18;
+
+/// Everything a frame needs besides the state and the store.
+pub struct Context<'a> {
+    /// The engine's sources (names, statuses).
+    pub sources: &'a [SourceInfo],
+    /// Their names, shared with the render thread.
+    pub names: Arc<Vec<String>>,
+    /// Lines per second.
+    pub rates: &'a Rates,
+    /// Colours allowed.
+    pub colors: bool,
+    /// Now.
+    pub now: Instant,
+}
+
+/// Builds the snapshot of the current frame.
+pub fn build(state: &mut AppState, store: &Store, ctx: &Context<'_>) -> ViewSnapshot {
+    state.catch_up(store);
+    let placement = state.placement();
+    let tag_width = u16::try_from(ctx.names.iter().map(|n| n.chars().count()).max().unwrap_or(0).min(TAG_MAX)).unwrap_or(0);
+    let panes = placement
+        .panes
+        .iter()
+        .map(|&(id, rect)| {
+            let slot = AppState::slot(id);
+            let height = usize::from(rect.height.saturating_sub(2));
+            let width = usize::from(rect.width.saturating_sub(2));
+            PaneView {
+                rect,
+                focused: id == state.focus,
+                source: match id {
+                    PaneId::Merged => None,
+                    PaneId::Source(s) => Some(s.0),
+                },
+                title: title(state, slot, store, ctx),
+                rows: rows(state, slot, store, height, width),
+                wrap: state.wrap,
+                hscroll: state.panes[slot].hscroll,
+                tag_width,
+                empty: empty_text(state, slot),
+            }
+        })
+        .collect();
+    let tabs = placement.tabs.map(|rect| TabStrip { rect, selected: state.tab_source.0 });
+    ViewSnapshot {
+        area: state.size,
+        names: Arc::clone(&ctx.names),
+        panes,
+        tabs,
+        status: status(state, placement.status, ctx),
+        help: state.help,
+        colors: ctx.colors,
+    }
+}
+
+fn rows(state: &AppState, slot: usize, store: &Store, height: usize, width: usize) -> Vec<Row> {
+    let Some(bottom) = state.bottom(slot, store) else { return Vec::new() };
+    let pane = &state.panes[slot];
+    let lines = state.lines(slot);
+    let mut seqs: Vec<u64> = lines.rev_from(store, bottom).take(height).collect();
+    seqs.reverse();
+    // Bytes beyond what the pane can show are not copied (a line may be megabytes long); 4 bytes
+    // a column leaves room for UTF-8 and escape sequences.
+    let visible_cols = usize::from(pane.hscroll) + width * if state.wrap { height.max(1) } else { 1 };
+    let cap = visible_cols * 4 + 256;
+    let search = state.search.as_ref().map(|(_, re)| re);
+    seqs.into_iter()
+        .filter_map(|seq| store.line(seq))
+        .map(|line| {
+            let text = &line.text[..line.text.len().min(cap)];
+            let mut marks = Vec::new();
+            push_marks(&mut marks, pane.filter.include.as_ref(), text, MarkKind::Filter);
+            push_marks(&mut marks, search, text, MarkKind::Search);
+            Row { source: line.source.0, text: text.to_vec(), level: level::detect(text), marks, current: state.current == Some(line.seq) }
+        })
+        .collect()
+}
+
+fn push_marks(marks: &mut Vec<Mark>, re: Option<&Regex>, text: &[u8], kind: MarkKind) {
+    if let Some(re) = re {
+        marks.extend(re.find_iter(text).filter(|m| !m.is_empty()).map(|m| Mark { range: m.range(), kind }));
+    }
+}
+
+fn title(state: &AppState, slot: usize, store: &Store, ctx: &Context<'_>) -> Title {
+    let pane = &state.panes[slot];
+    let filtering = pane.index.as_ref().and_then(|i| i.progress(store));
+    match pane.id {
+        PaneId::Merged => {
+            let all_paused = !state.paused.is_empty() && state.paused.iter().all(Option::is_some);
+            let state_shown = if all_paused {
+                let new = (0..state.paused.len()).map(|s| held_back(state, store, s)).sum();
+                PaneState::Paused { new }
+            } else {
+                scrolled(state, slot, store).unwrap_or_default()
+            };
+            Title {
+                name: format!("merged · {} sources", state.sources()),
+                state: state_shown,
+                rate: (0..ctx.sources.len()).map(|s| ctx.rates.rate(s)).sum(),
+                evicted: store.evicted_total(),
+                filtering,
+            }
+        }
+        PaneId::Source(s) => {
+            let state_shown = if state.paused[s.index()].is_some() {
+                PaneState::Paused { new: held_back(state, store, s.index()) }
+            } else if let Some(scrolled) = scrolled(state, slot, store) {
+                scrolled
+            } else {
+                source_state(state, s, ctx.now)
+            };
+            Title {
+                name: ctx.names.get(s.index()).cloned().unwrap_or_default(),
+                state: state_shown,
+                rate: ctx.rates.rate(s.index()),
+                evicted: store.evicted(s),
+                filtering,
+            }
+        }
+    }
+}
+
+/// Lines of source `s` that arrived since it was paused.
+fn held_back(state: &AppState, store: &Store, s: usize) -> u64 {
+    let source = SourceId(u16::try_from(s).unwrap_or(u16::MAX));
+    match state.paused.get(s).copied().flatten() {
+        Some(0) => store.source_len(source),
+        Some(mark) => store.source_count_after(source, mark - 1),
+        None => 0,
+    }
+}
+
+fn scrolled(state: &AppState, slot: usize, store: &Store) -> Option<PaneState> {
+    let Scroll::At(_) = state.panes[slot].scroll else { return None };
+    let bottom = state.bottom(slot, store)?;
+    let below = state.lines(slot).count_between(store, bottom, state.cap(slot).unwrap_or(0));
+    Some(PaneState::Scrolled { below })
+}
+
+fn source_state(state: &AppState, s: SourceId, now: Instant) -> PaneState {
+    let Some((status, flash)) = state.statuses.get(s.index()) else { return PaneState::Following };
+    if let Some((what, at)) = flash {
+        if now.duration_since(*at) < FLASH {
+            return PaneState::Source((*what).to_owned());
+        }
+    }
+    match status {
+        None | Some(SourceStatus::Following | SourceStatus::Rotated | SourceStatus::Truncated) => PaneState::Following,
+        Some(SourceStatus::Waiting) => PaneState::Source("waiting for the file".into()),
+        Some(SourceStatus::Exited(Some(code))) => PaneState::Source(format!("exited {code}")),
+        Some(SourceStatus::Exited(None)) => PaneState::Source("killed".into()),
+        Some(SourceStatus::Ended) => PaneState::Source("ended".into()),
+        Some(SourceStatus::Failed(reason)) => PaneState::Source(format!("error: {reason}")),
+    }
+}
+
+fn empty_text(state: &AppState, slot: usize) -> &'static str {
+    let pane = &state.panes[slot];
+    if pane.index.is_some() {
+        return "no line matches";
+    }
+    match pane.id {
+        PaneId::Source(s) if matches!(state.statuses.get(s.index()), Some((Some(SourceStatus::Waiting), _))) => {
+            "waiting for the file to appear…"
+        }
+        _ => "no lines yet",
+    }
+}
+
+fn status(state: &AppState, rect: ratatui::layout::Rect, ctx: &Context<'_>) -> StatusLine {
+    let pane = &state.panes[AppState::slot(state.focus)];
+    let focus = match state.focus {
+        PaneId::Merged => "merged".to_owned(),
+        PaneId::Source(s) => format!("{} {}", s.0 + 1, ctx.names.get(s.index()).map_or("", String::as_str)),
+    };
+    let mut filters = Vec::new();
+    if let Some(text) = &pane.include_text {
+        filters.push(format!("+/{text}/"));
+    }
+    if let Some(text) = &pane.exclude_text {
+        filters.push(format!("-/{text}/"));
+    }
+    let hidden = state.hidden.iter().filter(|h| **h).count();
+    if hidden > 0 {
+        filters.push(format!("{hidden} hidden"));
+    }
+    StatusLine {
+        rect,
+        focus: format!("{focus} · {}", state.layout.name()),
+        filters,
+        level: state.min_level,
+        search: state.search.as_ref().map(|(text, _)| text.clone()),
+        notice: state.notice.clone(),
+        prompt: state.prompt.as_ref().map(|p| Prompt { label: p.kind.label(), input: p.input.clone(), error: p.error.clone() }),
+    }
+}

@@ -1,0 +1,534 @@
+//! The TUI's state and how actions change it. Owned by the core task; never shared.
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{MouseEvent, MouseEventKind};
+use ratatui::layout::Rect;
+use regex::bytes::Regex;
+
+use super::index::{MatchIndex, PaneFilter, PaneLines, Predicate, SLICE, Shared};
+use super::keys::{Action, PromptKind};
+use crate::level::Level;
+use crate::source::{SourceId, SourceStatus};
+use crate::store::Store;
+use crate::view::layout::{self, LayoutMode, PaneId, Placement};
+
+/// How long "rotated" / "truncated" stay in a pane's title.
+pub const FLASH: Duration = Duration::from_secs(3);
+/// Columns moved by one sideways scroll.
+const HSTEP: u16 = 8;
+
+/// Where a pane's view is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scroll {
+    /// At the newest line, following.
+    Follow,
+    /// Scrolled: this line is at the bottom.
+    At(u64),
+}
+
+/// One pane's own state.
+#[derive(Debug, Clone)]
+pub struct Pane {
+    /// Which pane.
+    pub id: PaneId,
+    /// Its filters.
+    pub filter: PaneFilter,
+    /// The filters as typed.
+    pub include_text: Option<String>,
+    /// The exclude filter as typed.
+    pub exclude_text: Option<String>,
+    /// The filtered index, when a predicate is in force.
+    pub index: Option<MatchIndex>,
+    /// The view.
+    pub scroll: Scroll,
+    /// Columns scrolled sideways.
+    pub hscroll: u16,
+}
+
+impl Pane {
+    fn new(id: PaneId) -> Self {
+        Self { id, filter: PaneFilter::default(), include_text: None, exclude_text: None, index: None, scroll: Scroll::Follow, hscroll: 0 }
+    }
+}
+
+/// A prompt being typed.
+#[derive(Debug, Clone)]
+pub struct PromptState {
+    /// What for.
+    pub kind: PromptKind,
+    /// What was typed.
+    pub input: String,
+    /// Why it does not compile.
+    pub error: Option<String>,
+    /// The value in force when the prompt opened (restored by Esc).
+    before: Option<String>,
+}
+
+/// Everything the TUI remembers.
+#[derive(Debug)]
+pub struct AppState {
+    /// Pane 0 is the merged pane; pane `1 + s` shows source `s`.
+    pub panes: Vec<Pane>,
+    /// The focused pane.
+    pub focus: PaneId,
+    /// The layout.
+    pub layout: LayoutMode,
+    /// The source shown when sources are shown as tabs.
+    pub tab_source: SourceId,
+    /// Long lines wrap.
+    pub wrap: bool,
+    /// Lines below this level are hidden.
+    pub min_level: Option<Level>,
+    /// Sources hidden from the merged pane.
+    pub hidden: Vec<bool>,
+    /// Paused sources: lines numbered from the mark on are held back.
+    pub paused: Vec<Option<u64>>,
+    /// The search, as typed and compiled.
+    pub search: Option<(String, Regex)>,
+    /// The line the last search jump landed on.
+    pub current: Option<u64>,
+    /// The prompt being typed.
+    pub prompt: Option<PromptState>,
+    /// The help overlay is open.
+    pub help: bool,
+    /// A message for the status line.
+    pub notice: Option<String>,
+    /// The terminal's size.
+    pub size: Rect,
+    /// Each source's last status, and when a transient one (rotated, truncated) came.
+    pub statuses: Vec<(Option<SourceStatus>, Option<(&'static str, Instant)>)>,
+    /// Set by `q`.
+    pub quit: bool,
+}
+
+impl AppState {
+    /// The state for `sources` sources on a terminal of `size`.
+    pub fn new(sources: usize, size: Rect) -> Self {
+        let mut state = Self {
+            panes: vec![Pane::new(PaneId::Merged)],
+            focus: PaneId::Merged,
+            layout: LayoutMode::default(),
+            tab_source: SourceId(0),
+            wrap: false,
+            min_level: None,
+            hidden: Vec::new(),
+            paused: Vec::new(),
+            search: None,
+            current: None,
+            prompt: None,
+            help: false,
+            notice: None,
+            size,
+            statuses: Vec::new(),
+            quit: false,
+        };
+        for _ in 0..sources {
+            state.add_source();
+        }
+        state
+    }
+
+    /// A source was added (a glob found a file).
+    pub fn add_source(&mut self) {
+        let id = SourceId(u16::try_from(self.hidden.len()).unwrap_or(u16::MAX));
+        self.panes.push(Pane::new(PaneId::Source(id)));
+        self.hidden.push(false);
+        self.paused.push(None);
+        self.statuses.push((None, None));
+    }
+
+    /// Number of sources.
+    pub fn sources(&self) -> u16 {
+        u16::try_from(self.hidden.len()).unwrap_or(u16::MAX)
+    }
+
+    /// Records a source's status.
+    pub fn on_status(&mut self, id: SourceId, status: SourceStatus) {
+        let Some(entry) = self.statuses.get_mut(id.index()) else { return };
+        match status {
+            SourceStatus::Rotated => entry.1 = Some(("rotated", Instant::now())),
+            SourceStatus::Truncated => entry.1 = Some(("truncated", Instant::now())),
+            other => entry.0 = Some(other),
+        }
+    }
+
+    /// True while something on screen changes with time alone (a title's "rotated").
+    pub fn flashing(&self, now: Instant) -> bool {
+        self.statuses.iter().any(|(_, f)| f.is_some_and(|(_, at)| now.duration_since(at) < FLASH))
+    }
+
+    /// Where everything goes on screen now.
+    pub fn placement(&self) -> Placement {
+        layout::place(self.size, self.layout, self.sources(), self.focus, self.tab_source)
+    }
+
+    /// Index of a pane in `panes`.
+    pub fn slot(id: PaneId) -> usize {
+        match id {
+            PaneId::Merged => 0,
+            PaneId::Source(s) => 1 + s.index(),
+        }
+    }
+
+    /// The predicate of pane `slot`.
+    pub fn predicate(&self, slot: usize) -> Predicate<'_> {
+        let pane = &self.panes[slot];
+        Predicate {
+            source: match pane.id {
+                PaneId::Merged => None,
+                PaneId::Source(s) => Some(s),
+            },
+            filter: &pane.filter,
+            shared: Shared { min_level: self.min_level, hidden: &self.hidden, paused: &self.paused },
+        }
+    }
+
+    /// The lines pane `slot` shows.
+    pub fn lines(&self, slot: usize) -> PaneLines<'_> {
+        let pane = &self.panes[slot];
+        match (&pane.index, pane.id) {
+            (Some(index), _) => PaneLines::Index(index),
+            (None, PaneId::Merged) => PaneLines::All,
+            (None, PaneId::Source(s)) => PaneLines::Source(s),
+        }
+    }
+
+    /// The newest line pane `slot` may show: a paused source pane stops at its mark.
+    pub fn cap(&self, slot: usize) -> Option<u64> {
+        match self.panes[slot].id {
+            PaneId::Source(s) => match self.paused.get(s.index()).copied().flatten() {
+                Some(mark) => mark.checked_sub(1),
+                None => Some(u64::MAX),
+            },
+            PaneId::Merged => Some(u64::MAX),
+        }
+    }
+
+    /// The line at the bottom of pane `slot`'s view.
+    pub fn bottom(&self, slot: usize, store: &Store) -> Option<u64> {
+        let cap = self.cap(slot)?;
+        let bound = match self.panes[slot].scroll {
+            Scroll::Follow => cap,
+            Scroll::At(seq) => seq.min(cap),
+        };
+        let lines = self.lines(slot);
+        lines.rev_from(store, bound).next().or_else(|| lines.fwd_from(store, 0).next().filter(|&s| s <= cap))
+    }
+
+    /// Drops or (re)builds pane `slot`'s index after its predicate changed.
+    pub fn refresh_index(&mut self, slot: usize, store: &Store) {
+        let trivial = self.predicate(slot).is_trivial();
+        self.panes[slot].index = if trivial { None } else { Some(MatchIndex::new(store)) };
+    }
+
+    fn refresh_all(&mut self, store: &Store) {
+        for slot in 0..self.panes.len() {
+            self.refresh_index(slot, store);
+        }
+    }
+
+    /// Tests newly arrived lines against every index.
+    pub fn catch_up(&mut self, store: &Store) {
+        for slot in 0..self.panes.len() {
+            if let Some(mut index) = self.panes[slot].index.take() {
+                index.catch_up(store, &self.predicate(slot));
+                self.panes[slot].index = Some(index);
+            }
+        }
+    }
+
+    /// True while some index is being rebuilt.
+    pub fn rebuilding(&self) -> bool {
+        self.panes.iter().any(|p| p.index.as_ref().is_some_and(MatchIndex::rebuilding))
+    }
+
+    /// One slice of rebuilding, for every index that needs it.
+    pub fn rebuild_slice(&mut self, store: &Store) {
+        self.catch_up(store);
+        for slot in 0..self.panes.len() {
+            if let Some(mut index) = self.panes[slot].index.take() {
+                index.rebuild_slice(store, &self.predicate(slot), SLICE);
+                self.panes[slot].index = Some(index);
+            }
+        }
+    }
+
+    /// Applies a key's action.
+    pub fn apply(&mut self, action: Action, store: &Store) {
+        if self.prompt.is_some() {
+            self.apply_prompt(action, store);
+            return;
+        }
+        let slot = Self::slot(self.focus);
+        match action {
+            Action::Quit => self.quit = true,
+            Action::FocusNext => self.cycle_focus(1),
+            Action::FocusPrev => self.cycle_focus(-1),
+            Action::FocusMerged => self.focus_pane(PaneId::Merged),
+            Action::FocusSource(s) if s < self.sources() => self.focus_pane(PaneId::Source(SourceId(s))),
+            Action::FocusSource(_) => {}
+            Action::CycleLayout => self.layout = self.layout.next(),
+            Action::Up(n) => self.scroll_up(slot, u64::from(n), store),
+            Action::Down(n) => self.scroll_down(slot, u64::from(n), store),
+            Action::PageUp => self.scroll_up(slot, self.page(slot), store),
+            Action::PageDown => self.scroll_down(slot, self.page(slot), store),
+            Action::Top => self.scroll_top(slot, store),
+            Action::Bottom => self.panes[slot].scroll = Scroll::Follow,
+            Action::Left => self.panes[slot].hscroll = self.panes[slot].hscroll.saturating_sub(HSTEP),
+            Action::Right if !self.wrap => self.panes[slot].hscroll = self.panes[slot].hscroll.saturating_add(HSTEP),
+            Action::Right => {}
+            Action::ToggleWrap => self.wrap = !self.wrap,
+            Action::TogglePause => self.toggle_pause(store),
+            Action::ToggleHidden => self.toggle_hidden(store),
+            Action::Prompt(kind) => self.open_prompt(kind),
+            Action::OlderMatch => self.jump(slot, store, true),
+            Action::NewerMatch => self.jump(slot, store, false),
+            Action::CycleLevel => {
+                self.min_level = match self.min_level {
+                    None => Some(Level::Debug),
+                    Some(Level::Trace | Level::Debug) => Some(Level::Info),
+                    Some(Level::Info) => Some(Level::Warn),
+                    Some(Level::Warn) => Some(Level::Error),
+                    Some(Level::Error) => None,
+                };
+                self.refresh_all(store);
+            }
+            Action::ToggleHelp => self.help = !self.help,
+            Action::Dismiss => {
+                self.help = false;
+                self.notice = None;
+            }
+            Action::Type(_) | Action::Erase | Action::EraseAll | Action::Submit | Action::Cancel => {}
+        }
+    }
+
+    /// The mouse wheel scrolls the pane under the pointer (and focuses it).
+    pub fn on_mouse(&mut self, mouse: MouseEvent, store: &Store) {
+        let up = match mouse.kind {
+            MouseEventKind::ScrollUp => true,
+            MouseEventKind::ScrollDown => false,
+            _ => return,
+        };
+        let at = ratatui::layout::Position { x: mouse.column, y: mouse.row };
+        let Some((id, _)) = self.placement().panes.into_iter().find(|(_, r)| r.contains(at)) else { return };
+        self.focus = id;
+        let slot = Self::slot(id);
+        if up { self.scroll_up(slot, 3, store) } else { self.scroll_down(slot, 3, store) }
+    }
+
+    fn page(&self, slot: usize) -> u64 {
+        let height = self.placement().panes.iter().find(|(id, _)| Self::slot(*id) == slot).map_or(self.size.height, |(_, r)| r.height);
+        u64::from(height.saturating_sub(3).max(1))
+    }
+
+    fn height(&self, slot: usize) -> u64 {
+        self.page(slot) + 1
+    }
+
+    fn scroll_up(&mut self, slot: usize, n: u64, store: &Store) {
+        let Some(bottom) = self.bottom(slot, store) else { return };
+        let lines = self.lines(slot);
+        // Keep a full screen: the bottom line stays at least a screen below the oldest line.
+        let lowest = lines.fwd_from(store, 0).nth(usize::try_from(self.height(slot) - 1).unwrap_or(0));
+        let Some(lowest) = lowest else { return };
+        let target = lines.rev_from(store, bottom).nth(usize::try_from(n).unwrap_or(usize::MAX)).unwrap_or(lowest);
+        self.panes[slot].scroll = Scroll::At(target.max(lowest));
+    }
+
+    fn scroll_down(&mut self, slot: usize, n: u64, store: &Store) {
+        let Scroll::At(at) = self.panes[slot].scroll else { return };
+        let cap = self.cap(slot).unwrap_or(0);
+        let target = self.lines(slot).fwd_from(store, at + 1).take_while(|&s| s <= cap).nth(usize::try_from(n - 1).unwrap_or(0));
+        let newest = self.lines(slot).rev_from(store, cap).next();
+        self.panes[slot].scroll = match target {
+            Some(t) if Some(t) != newest => Scroll::At(t),
+            _ => Scroll::Follow,
+        };
+    }
+
+    fn scroll_top(&mut self, slot: usize, store: &Store) {
+        let lowest = self.lines(slot).fwd_from(store, 0).take(usize::try_from(self.height(slot)).unwrap_or(1)).last();
+        if let Some(lowest) = lowest {
+            self.panes[slot].scroll = Scroll::At(lowest);
+        }
+    }
+
+    fn cycle_focus(&mut self, step: isize) {
+        let placement = self.placement();
+        let mut order: Vec<PaneId> = placement.panes.iter().map(|(id, _)| *id).collect();
+        if placement.tabs.is_some() {
+            // Tabs: Tab walks through every source, not only the one shown.
+            order.retain(|id| *id == PaneId::Merged);
+            order.extend((0..self.sources()).map(|s| PaneId::Source(SourceId(s))));
+        }
+        let at = order.iter().position(|id| *id == self.focus).unwrap_or(0);
+        let len = isize::try_from(order.len()).unwrap_or(1).max(1);
+        let next = usize::try_from((isize::try_from(at).unwrap_or(0) + step).rem_euclid(len)).unwrap_or(0);
+        if let Some(&id) = order.get(next) {
+            self.focus_pane(id);
+        }
+    }
+
+    fn focus_pane(&mut self, id: PaneId) {
+        self.focus = id;
+        let placement = self.placement();
+        if placement.panes.iter().any(|(p, _)| *p == id) {
+            return;
+        }
+        match id {
+            PaneId::Source(s) if placement.tabs.is_some() => self.tab_source = s,
+            PaneId::Merged if self.layout == LayoutMode::SourcesOnly => self.layout = LayoutMode::Split,
+            _ => self.layout = LayoutMode::Zoom,
+        }
+        if let (PaneId::Source(s), true) = (id, self.placement().tabs.is_some()) {
+            self.tab_source = s;
+        }
+    }
+
+    fn toggle_pause(&mut self, store: &Store) {
+        let mark = store.next_seq();
+        match self.focus {
+            PaneId::Source(s) => {
+                let entry = &mut self.paused[s.index()];
+                *entry = if entry.is_some() { None } else { Some(mark) };
+            }
+            PaneId::Merged => {
+                let all = self.paused.iter().all(Option::is_some);
+                for entry in &mut self.paused {
+                    *entry = if all { None } else { entry.or(Some(mark)) };
+                }
+            }
+        }
+        self.refresh_index(0, store);
+    }
+
+    fn toggle_hidden(&mut self, store: &Store) {
+        match self.focus {
+            PaneId::Source(s) => {
+                self.hidden[s.index()] ^= true;
+                self.refresh_index(0, store);
+            }
+            PaneId::Merged => self.notice = Some("s hides the focused source from the merged pane: focus a source first".into()),
+        }
+    }
+
+    fn open_prompt(&mut self, kind: PromptKind) {
+        let pane = &self.panes[Self::slot(self.focus)];
+        let before = match kind {
+            PromptKind::Include => pane.include_text.clone(),
+            PromptKind::Exclude => pane.exclude_text.clone(),
+            PromptKind::Search => self.search.as_ref().map(|(text, _)| text.clone()),
+        };
+        let input = before.clone().unwrap_or_default();
+        self.prompt = Some(PromptState { kind, input, error: None, before });
+    }
+
+    fn apply_prompt(&mut self, action: Action, store: &Store) {
+        let Some(mut prompt) = self.prompt.take() else { return };
+        match action {
+            Action::Quit => {
+                self.quit = true;
+                return;
+            }
+            Action::Type(c) => prompt.input.push(c),
+            Action::Erase => {
+                prompt.input.pop();
+            }
+            Action::EraseAll => prompt.input.clear(),
+            Action::Submit => {
+                if prompt.error.is_none() && prompt.kind == PromptKind::Search {
+                    self.current = None;
+                    self.jump(Self::slot(self.focus), store, true);
+                }
+                return;
+            }
+            Action::Cancel => {
+                let before = prompt.before.clone().unwrap_or_default();
+                // It compiled when it was put in force.
+                let _ = self.set_pattern(prompt.kind, &before, store);
+                return;
+            }
+            _ => {}
+        }
+        // Live: each keystroke applies the pattern; an invalid one leaves the last good in force.
+        let input = prompt.input.clone();
+        prompt.error = self.set_pattern(prompt.kind, &input, store).err();
+        self.prompt = Some(prompt);
+    }
+
+    /// Puts `text` in force as the filter or search `kind` (empty clears it).
+    fn set_pattern(&mut self, kind: PromptKind, text: &str, store: &Store) -> Result<(), String> {
+        let compiled = if text.is_empty() {
+            None
+        } else {
+            Some(Regex::new(text).map_err(|e| first_line(&e.to_string()))?)
+        };
+        let slot = Self::slot(self.focus);
+        let owned = (!text.is_empty()).then(|| text.to_owned());
+        match kind {
+            PromptKind::Include => {
+                self.panes[slot].filter.include = compiled;
+                self.panes[slot].include_text = owned;
+                self.refresh_index(slot, store);
+            }
+            PromptKind::Exclude => {
+                self.panes[slot].filter.exclude = compiled;
+                self.panes[slot].exclude_text = owned;
+                self.refresh_index(slot, store);
+            }
+            PromptKind::Search => self.search = owned.zip(compiled),
+        }
+        Ok(())
+    }
+
+    /// Moves to the next search match: older (upwards) or newer.
+    fn jump(&mut self, slot: usize, store: &Store, older: bool) {
+        let Some((text, re)) = self.search.clone() else {
+            self.notice = Some("no search: press / first".into());
+            return;
+        };
+        let Some(bottom) = self.bottom(slot, store) else { return };
+        let cap = self.cap(slot).unwrap_or(0);
+        let height = usize::try_from(self.height(slot)).unwrap_or(1);
+        let outcome = {
+            let lines = self.lines(slot);
+            let found = match (older, self.current) {
+                (true, Some(current)) => lines
+                    .rev_from(store, current.saturating_sub(1))
+                    .find(|&s| s < current && matches(store, s, &re)),
+                (true, None) => lines.rev_from(store, bottom).find(|&s| matches(store, s, &re)),
+                (false, current) => lines
+                    .fwd_from(store, current.map_or(bottom, |c| c + 1))
+                    .take_while(|&s| s <= cap)
+                    .find(|&s| matches(store, s, &re)),
+            };
+            found.map(|found| {
+                let visible = lines.rev_from(store, bottom).take(height).any(|s| s == found);
+                // The view keeps a full screen: it cannot put a line above the first screenful
+                // at its bottom.
+                let lowest = lines.fwd_from(store, 0).nth(height - 1);
+                (found, visible, lowest)
+            })
+        };
+        let Some((found, visible, lowest)) = outcome else {
+            self.notice = Some(format!("/{text}/: no {} match", if older { "older" } else { "newer" }));
+            return;
+        };
+        self.current = Some(found);
+        self.notice = None;
+        if !visible {
+            let at = lowest.map_or(found, |l| found.max(l));
+            self.panes[slot].scroll = Scroll::At(at);
+        }
+    }
+}
+
+fn matches(store: &Store, seq: u64, re: &Regex) -> bool {
+    store.line(seq).is_some_and(|l| re.is_match(l.text))
+}
+
+/// The first line of a (multi-line) regex error.
+fn first_line(text: &str) -> String {
+    text.lines().find(|l| l.starts_with("error:")).unwrap_or_else(|| text.lines().next().unwrap_or("invalid regex")).to_owned()
+}

@@ -1,0 +1,167 @@
+//! What the render thread draws: an owned, screen-sized [`ViewSnapshot`] per frame.
+//!
+//! The core task builds a snapshot from the store and the app state — only the rows that are
+//! visible — and sends it to the render thread, which never sees the store. Drawing a snapshot
+//! costs the same whether a million lines are retained or ten.
+
+pub mod draw;
+pub mod layout;
+pub mod terminal;
+pub mod text;
+pub mod thread;
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use ratatui::layout::Rect;
+
+use crate::level::Level;
+
+/// Everything one frame shows.
+#[derive(Debug, Clone, Default)]
+pub struct ViewSnapshot {
+    /// The terminal area it was built for.
+    pub area: Rect,
+    /// Source names, indexed by source (for row tags and tabs).
+    pub names: Arc<Vec<String>>,
+    /// The panes on screen.
+    pub panes: Vec<PaneView>,
+    /// The tab strip, when there are too many sources to tile.
+    pub tabs: Option<TabStrip>,
+    /// The bottom line.
+    pub status: StatusLine,
+    /// The `?` overlay.
+    pub help: bool,
+    /// False under `NO_COLOR`: no colours, only bold/underline/reverse.
+    pub colors: bool,
+}
+
+/// One pane: the merged stream or one source.
+#[derive(Debug, Clone, Default)]
+pub struct PaneView {
+    /// Where it goes.
+    pub rect: Rect,
+    /// Whether it has the keyboard focus.
+    pub focused: bool,
+    /// The source it shows (`None`: the merged pane, whose rows are tagged with their source).
+    pub source: Option<u16>,
+    /// Its title.
+    pub title: Title,
+    /// The visible lines, oldest first (at most the pane's height).
+    pub rows: Vec<Row>,
+    /// Long lines wrap instead of being cut at the edge.
+    pub wrap: bool,
+    /// Columns scrolled to the right (when not wrapping).
+    pub hscroll: u16,
+    /// Width of the source-name column in the merged pane.
+    pub tag_width: u16,
+    /// What to say when there are no rows.
+    pub empty: &'static str,
+}
+
+/// A pane's title: name, state, rate, evictions.
+#[derive(Debug, Clone, Default)]
+pub struct Title {
+    /// Source name, or "merged".
+    pub name: String,
+    /// The state shown after the name.
+    pub state: PaneState,
+    /// Lines per second arriving.
+    pub rate: f64,
+    /// Lines evicted from history.
+    pub evicted: u64,
+    /// While a filter is being applied to the history: percent done.
+    pub filtering: Option<u8>,
+}
+
+/// What a pane is doing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum PaneState {
+    /// Showing new lines as they come.
+    #[default]
+    Following,
+    /// Paused; `new` lines arrived since.
+    Paused {
+        /// Lines waiting.
+        new: u64,
+    },
+    /// Scrolled up; `below` lines are under the view.
+    Scrolled {
+        /// Lines below the view.
+        below: u64,
+    },
+    /// A source status worth showing instead of "following": waiting, rotated, failed, exited.
+    Source(String),
+}
+
+/// One visible line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Row {
+    /// Its source.
+    pub source: u16,
+    /// Its bytes as read (made safe when drawn).
+    pub text: Vec<u8>,
+    /// Its level, for colouring.
+    pub level: Option<Level>,
+    /// Byte ranges to highlight.
+    pub marks: Vec<Mark>,
+    /// The line the last search jump landed on.
+    pub current: bool,
+}
+
+/// A highlighted byte range of a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mark {
+    /// The bytes.
+    pub range: Range<usize>,
+    /// Why.
+    pub kind: MarkKind,
+}
+
+/// Why a range is highlighted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarkKind {
+    /// It matches the pane's include filter.
+    Filter,
+    /// It matches the search.
+    Search,
+}
+
+/// The tab strip listing every source when they are too many to tile.
+#[derive(Debug, Clone, Default)]
+pub struct TabStrip {
+    /// Where it goes.
+    pub rect: Rect,
+    /// The source shown below it.
+    pub selected: u16,
+}
+
+/// The bottom line: focus, filters, level, search, and a key hint — or the prompt being typed.
+#[derive(Debug, Clone, Default)]
+pub struct StatusLine {
+    /// Where it goes.
+    pub rect: Rect,
+    /// Name of the focused pane.
+    pub focus: String,
+    /// The focused pane's filters, as shown (`+/re/`, `-/re/`).
+    pub filters: Vec<String>,
+    /// The minimum level shown, if any.
+    pub level: Option<Level>,
+    /// The search, if any.
+    pub search: Option<String>,
+    /// A one-off message (a notice, a search that found nothing).
+    pub notice: Option<String>,
+    /// The prompt being typed, if any.
+    pub prompt: Option<Prompt>,
+}
+
+/// A line being typed: a filter or a search.
+#[derive(Debug, Clone, Default)]
+pub struct Prompt {
+    /// What it is for ("filter", "exclude", "search").
+    pub label: &'static str,
+    /// What was typed.
+    pub input: String,
+    /// Why the input is not a valid regex (the previous filter stays in force).
+    pub error: Option<String>,
+}

@@ -1,0 +1,286 @@
+//! Drawing a [`ViewSnapshot`]: pure, one function per region, no access to anything else.
+//!
+//! A snapshot may have been built for a slightly different size (a resize races the frame):
+//! every area is clipped to the frame, never indexed blindly.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+use unicode_width::UnicodeWidthStr;
+
+use super::text::{self, Layout};
+use super::{PaneState, PaneView, Row, StatusLine, TabStrip, ViewSnapshot};
+use crate::level::Level;
+
+/// Source colours, by source index (stable for the whole run).
+const PALETTE: [Color; 12] = [
+    Color::Cyan,
+    Color::Yellow,
+    Color::Green,
+    Color::Magenta,
+    Color::Blue,
+    Color::Red,
+    Color::LightCyan,
+    Color::LightYellow,
+    Color::LightGreen,
+    Color::LightMagenta,
+    Color::LightBlue,
+    Color::LightRed,
+];
+
+/// The key hint of the status line.
+const HINT: &str = "? help  q quit  Tab focus  v layout  p pause  f filter  / search";
+
+/// The colour of source `index`.
+pub fn source_color(index: u16) -> Color {
+    PALETTE[usize::from(index) % PALETTE.len()]
+}
+
+/// Draws the whole frame.
+pub fn draw(frame: &mut Frame, snap: &ViewSnapshot) {
+    let area = frame.area();
+    for pane in &snap.panes {
+        draw_pane(frame, pane.rect.intersection(area), pane, snap);
+    }
+    if let Some(tabs) = &snap.tabs {
+        draw_tabs(frame, tabs.rect.intersection(area), tabs, snap);
+    }
+    draw_status(frame, snap.status.rect.intersection(area), &snap.status, snap.colors);
+    if snap.help {
+        draw_help(frame, area, snap.colors);
+    }
+}
+
+fn fg(color: Color, colors: bool) -> Style {
+    if colors { Style::new().fg(color) } else { Style::new() }
+}
+
+fn draw_pane(frame: &mut Frame, rect: Rect, pane: &PaneView, snap: &ViewSnapshot) {
+    if rect.is_empty() {
+        return;
+    }
+    let colors = snap.colors;
+    let accent = pane.source.map_or(Color::White, source_color);
+    let border = if pane.focused {
+        fg(accent, colors).add_modifier(Modifier::BOLD)
+    } else {
+        fg(Color::DarkGray, colors)
+    };
+    let block = Block::bordered().border_style(border).title_top(title(pane, colors));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    if inner.is_empty() {
+        return;
+    }
+    if pane.rows.is_empty() {
+        let empty = Paragraph::new(Line::styled(pane.empty, Style::new().add_modifier(Modifier::DIM)));
+        frame.render_widget(empty, inner);
+        return;
+    }
+    let tag_width = usize::from(pane.tag_width);
+    let tag_cols = if pane.source.is_none() && tag_width > 0 { tag_width + 2 } else { 0 };
+    let layout = Layout {
+        width: usize::from(inner.width).saturating_sub(tag_cols),
+        hscroll: usize::from(pane.hscroll),
+        wrap: pane.wrap,
+        max_lines: usize::from(inner.height),
+        colors,
+    };
+    let mut lines: Vec<Line<'static>> = Vec::with_capacity(pane.rows.len());
+    for row in &pane.rows {
+        let painted = text::paint(&row.text, row_style(row, colors), &row.marks, layout);
+        for (i, mut line) in painted.into_iter().enumerate() {
+            if tag_cols > 0 {
+                let mut spans = tag(row, i == 0, tag_width, snap);
+                spans.append(&mut line.spans);
+                line.spans = spans;
+            }
+            lines.push(line);
+        }
+    }
+    // Wrapped rows may not all fit: the newest stay in view.
+    let skip = lines.len().saturating_sub(usize::from(inner.height));
+    frame.render_widget(Paragraph::new(lines.split_off(skip)), inner);
+}
+
+/// The base style of a row: its level's colour, and a marker for the current search match.
+fn row_style(row: &Row, colors: bool) -> Style {
+    let style = match (row.level, colors) {
+        (Some(Level::Error), true) => Style::new().fg(Color::LightRed),
+        (Some(Level::Error), false) => Style::new().add_modifier(Modifier::BOLD),
+        (Some(Level::Warn), true) => Style::new().fg(Color::Yellow),
+        (Some(Level::Debug | Level::Trace), _) => Style::new().add_modifier(Modifier::DIM),
+        _ => Style::new(),
+    };
+    if row.current { style.add_modifier(Modifier::UNDERLINED | Modifier::BOLD) } else { style }
+}
+
+/// The source tag before a merged-pane row (blank on a wrapped row's continuation lines).
+fn tag(row: &Row, first: bool, width: usize, snap: &ViewSnapshot) -> Vec<Span<'static>> {
+    let name = snap.names.get(usize::from(row.source)).map_or("?", String::as_str);
+    let shown = if first { fit(name, width) } else { String::new() };
+    let pad = width.saturating_sub(shown.width());
+    vec![
+        Span::styled(format!("{shown}{:pad$}", ""), fg(source_color(row.source), snap.colors)),
+        Span::styled("│ ", fg(Color::DarkGray, snap.colors)),
+    ]
+}
+
+/// `s` cut to `width` columns with an ellipsis.
+fn fit(s: &str, width: usize) -> String {
+    if s.width() <= width {
+        return s.to_owned();
+    }
+    let mut out = String::new();
+    for c in s.chars() {
+        if out.width() + 2 > width {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+fn title(pane: &PaneView, colors: bool) -> Line<'static> {
+    let t = &pane.title;
+    let accent = pane.source.map_or(Color::White, source_color);
+    let mut spans = vec![Span::raw(" "), Span::styled(t.name.clone(), fg(accent, colors).add_modifier(Modifier::BOLD))];
+    let mut part = |text: String, style: Style| {
+        spans.push(Span::raw(" · "));
+        spans.push(Span::styled(text, style));
+    };
+    match &t.state {
+        PaneState::Following => {}
+        PaneState::Paused { new } => {
+            part(format!("PAUSED +{new} new"), fg(Color::Black, colors).bg(if colors { Color::Yellow } else { Color::Reset }).add_modifier(Modifier::BOLD | if colors { Modifier::empty() } else { Modifier::REVERSED }));
+        }
+        PaneState::Scrolled { below } => part(format!("↓ {below} below (G to follow)"), fg(Color::LightCyan, colors)),
+        PaneState::Source(status) => part(status.clone(), fg(Color::LightRed, colors)),
+    }
+    if let Some(done) = t.filtering {
+        part(format!("filtering {done}%"), fg(Color::LightYellow, colors));
+    }
+    if t.rate >= 0.5 {
+        part(format!("{}/s", human(t.rate)), Style::new());
+    }
+    if t.evicted > 0 {
+        #[allow(clippy::cast_precision_loss)]
+        part(format!("{} evicted", human(t.evicted as f64)), fg(Color::DarkGray, colors));
+    }
+    spans.push(Span::raw(" "));
+    Line::from(spans)
+}
+
+/// 950, 1.2k, 3.4M.
+fn human(n: f64) -> String {
+    if n >= 1e6 {
+        format!("{:.1}M", n / 1e6)
+    } else if n >= 1e4 {
+        format!("{:.0}k", n / 1e3)
+    } else if n >= 1e3 {
+        format!("{:.1}k", n / 1e3)
+    } else {
+        format!("{n:.0}")
+    }
+}
+
+fn draw_tabs(frame: &mut Frame, rect: Rect, tabs: &TabStrip, snap: &ViewSnapshot) {
+    if rect.is_empty() {
+        return;
+    }
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    let mut selected_at = 0;
+    for (i, name) in snap.names.iter().enumerate() {
+        let index = u16::try_from(i).unwrap_or(u16::MAX);
+        let mut style = fg(source_color(index), snap.colors);
+        if index == tabs.selected {
+            style = style.add_modifier(Modifier::REVERSED | Modifier::BOLD);
+            selected_at = spans.iter().map(|s| s.width()).sum::<usize>();
+        }
+        spans.push(Span::styled(format!(" {} {} ", i + 1, fit(name, 24)), style));
+        spans.push(Span::raw(" "));
+    }
+    // Keep the selected tab in view.
+    let scroll = selected_at.saturating_sub(usize::from(rect.width) / 2);
+    let tabs = Paragraph::new(Line::from(spans)).scroll((0, u16::try_from(scroll).unwrap_or(0)));
+    frame.render_widget(tabs, rect);
+}
+
+fn draw_status(frame: &mut Frame, rect: Rect, status: &StatusLine, colors: bool) {
+    if rect.is_empty() {
+        return;
+    }
+    if let Some(prompt) = &status.prompt {
+        let mut spans = vec![
+            Span::styled(format!(" {} ", prompt.label), Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)),
+            Span::raw(" "),
+            Span::raw(prompt.input.clone()),
+            Span::styled("▏", Style::new().add_modifier(Modifier::SLOW_BLINK)),
+        ];
+        if let Some(error) = &prompt.error {
+            spans.push(Span::styled(format!("  {error}"), fg(Color::LightRed, colors)));
+        } else {
+            spans.push(Span::styled("  Enter keep · Esc cancel · empty clears", Style::new().add_modifier(Modifier::DIM)));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), rect);
+        return;
+    }
+    let mut spans = vec![Span::styled(format!(" {} ", status.focus), Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD))];
+    for filter in &status.filters {
+        spans.push(Span::styled(format!(" {filter}"), fg(Color::Yellow, colors)));
+    }
+    if let Some(level) = status.level {
+        spans.push(Span::styled(format!(" level {}+", level.name()), fg(Color::LightMagenta, colors)));
+    }
+    if let Some(search) = &status.search {
+        spans.push(Span::styled(format!(" search /{search}/"), fg(Color::LightCyan, colors)));
+    }
+    if let Some(notice) = &status.notice {
+        spans.push(Span::styled(format!("  {notice}"), fg(Color::LightRed, colors)));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), rect);
+    let used: usize = status.focus.width() + 2;
+    if usize::from(rect.width) > used + HINT.width() + 4 {
+        let hint = Paragraph::new(Line::styled(format!("{HINT} "), Style::new().add_modifier(Modifier::DIM))).alignment(Alignment::Right);
+        let right = Rect { x: rect.right() - u16::try_from(HINT.width() + 1).unwrap_or(0), width: u16::try_from(HINT.width() + 1).unwrap_or(0), ..rect };
+        frame.render_widget(hint, right.intersection(rect));
+    }
+}
+
+/// Every key, as the `?` overlay lists them.
+pub const KEYS: &[(&str, &str)] = &[
+    ("q  Ctrl-C", "quit"),
+    ("Tab  Shift-Tab", "next / previous pane"),
+    ("0  1-9", "merged pane / source pane N"),
+    ("v", "layout: split, merged, sources, zoom"),
+    ("j k  ↑ ↓  wheel", "scroll a line"),
+    ("PgUp PgDn Space  ^B ^F", "scroll a page"),
+    ("g Home  G End", "top / bottom (follow again)"),
+    ("← →", "scroll sideways (wrap off)"),
+    ("w", "wrap long lines on/off"),
+    ("p", "pause/resume source (merged: all)"),
+    ("s", "hide/show source in merged pane"),
+    ("f  F", "include / exclude filter (regex)"),
+    ("/  n N", "search; older / newer match"),
+    ("l", "minimum level: all, DEBUG+, INFO+, WARN+, ERROR"),
+    ("?  Esc", "this help / close"),
+];
+
+fn draw_help(frame: &mut Frame, area: Rect, colors: bool) {
+    let width = 74.min(area.width);
+    let height = u16::try_from(KEYS.len() + 4).unwrap_or(u16::MAX).min(area.height);
+    let rect = Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height };
+    let mut lines = vec![Line::raw("")];
+    for (keys, what) in KEYS {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {keys:<26}"), fg(Color::LightCyan, colors).add_modifier(Modifier::BOLD)),
+            Span::raw((*what).to_owned()),
+        ]));
+    }
+    let block = Block::bordered().title_top(Line::from(" logbraid keys ").alignment(Alignment::Center)).border_style(fg(Color::LightCyan, colors));
+    frame.render_widget(Clear, rect);
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
+}
