@@ -65,7 +65,9 @@ impl Core {
             names: Arc::new(engine.sources().iter().map(|s| s.name.clone()).collect()),
             colors: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
             dirty: true,
-            last_frame: Instant::now().checked_sub(FRAME).unwrap_or_else(Instant::now),
+            last_frame: Instant::now()
+                .checked_sub(FRAME)
+                .unwrap_or_else(Instant::now),
         }
     }
 
@@ -90,7 +92,7 @@ impl Core {
             tokio::select! {
                 biased;
                 event = terminal_events.next() => match event {
-                    Some(Ok(event)) => self.on_terminal_event(event, render),
+                    Some(Ok(event)) => self.on_terminal_event(&event, render),
                     // The terminal went away.
                     Some(Err(_)) | None => break,
                 },
@@ -108,10 +110,14 @@ impl Core {
         Ok(())
     }
 
-    fn on_terminal_event(&mut self, event: Event, render: &RenderThread) {
-        match event {
+    fn on_terminal_event(&mut self, event: &Event, render: &RenderThread) {
+        match *event {
             Event::Key(key) => {
-                let action = if self.state.prompt.is_some() { keys::prompt(key) } else { keys::normal(key) };
+                let action = if self.state.prompt.is_some() {
+                    keys::prompt(key)
+                } else {
+                    keys::normal(key)
+                };
                 if let Some(action) = action {
                     self.state.apply(action, &self.store);
                 }
@@ -150,7 +156,13 @@ impl Core {
     fn frame(&mut self, render: &RenderThread) {
         let now = Instant::now();
         self.rates.sample(now, &self.store, self.names.len());
-        let ctx = snapshot::Context { sources: &[], names: Arc::clone(&self.names), rates: &self.rates, colors: self.colors, now };
+        let ctx = snapshot::Context {
+            sources: &[],
+            names: Arc::clone(&self.names),
+            rates: &self.rates,
+            colors: self.colors,
+            now,
+        };
         let snap = snapshot::build(&mut self.state, &self.store, &ctx);
         self.last_frame = now;
         // When the render thread is still busy, this frame's changes wait for the next one.

@@ -216,7 +216,8 @@ impl Config {
             EscapesArg::Auto if to_terminal => Escapes::Inert,
             EscapesArg::Raw | EscapesArg::Auto => Escapes::Raw,
         };
-        let mode = if args.print || args.output.is_some() || !std::io::stdout().is_terminal() {
+        let headless = args.print || args.no_follow || args.output.is_some();
+        let mode = if headless || !std::io::stdout().is_terminal() {
             Mode::Print
         } else {
             Mode::Tui

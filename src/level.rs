@@ -37,10 +37,10 @@ const SCAN: usize = 160;
 /// word (upper case, or `[info]`-style lower case in brackets) among the line's first bytes.
 pub fn detect(line: &[u8]) -> Option<Level> {
     let head = &line[..line.len().min(SCAN)];
-    if head.trim_ascii_start().first() == Some(&b'{') {
-        if let Some(level) = json_level(line) {
-            return Some(level);
-        }
+    if head.trim_ascii_start().first() == Some(&b'{')
+        && let Some(level) = json_level(line)
+    {
+        return Some(level);
     }
     let mut i = 0;
     while i < head.len() {
@@ -53,11 +53,13 @@ pub fn detect(line: &[u8]) -> Option<Level> {
             i += 1;
         }
         let word = &head[start..i];
-        let bracketed = start > 0 && matches!(head[start - 1], b'[' | b'<') && matches!(head.get(i), Some(b']' | b'>'));
-        if word.iter().all(u8::is_ascii_uppercase) || bracketed {
-            if let Some(level) = word_level(word) {
-                return Some(level);
-            }
+        let bracketed = start > 0
+            && matches!(head[start - 1], b'[' | b'<')
+            && matches!(head.get(i), Some(b']' | b'>'));
+        if (word.iter().all(u8::is_ascii_uppercase) || bracketed)
+            && let Some(level) = word_level(word)
+        {
+            return Some(level);
         }
     }
     None
@@ -82,8 +84,13 @@ fn word_level(word: &[u8]) -> Option<Level> {
 
 fn json_level(line: &[u8]) -> Option<Level> {
     for key in [&b"\"level\""[..], b"\"lvl\"", b"\"severity\""] {
-        let Some(pos) = memmem::find(line, key) else { continue };
-        let rest = line[pos + key.len()..].trim_ascii_start().strip_prefix(b":")?.trim_ascii_start();
+        let Some(pos) = memmem::find(line, key) else {
+            continue;
+        };
+        let rest = line[pos + key.len()..]
+            .trim_ascii_start()
+            .strip_prefix(b":")?
+            .trim_ascii_start();
         let value = rest.strip_prefix(b"\"")?;
         let end = value.iter().position(|b| *b == b'"')?;
         return word_level(&value[..end]);
@@ -97,19 +104,33 @@ mod tests {
 
     #[test]
     fn words_and_json() {
-        assert_eq!(detect(b"2024-01-01 10:00:00,000 ERROR boom"), Some(Level::Error));
+        assert_eq!(
+            detect(b"2024-01-01 10:00:00,000 ERROR boom"),
+            Some(Level::Error)
+        );
         assert_eq!(detect(b"2024-01-01 10:00:00 WARN  slow"), Some(Level::Warn));
-        assert_eq!(detect(b"Jun 14 15:16:01 host sshd[1]: INFO ok"), Some(Level::Info));
+        assert_eq!(
+            detect(b"Jun 14 15:16:01 host sshd[1]: INFO ok"),
+            Some(Level::Info)
+        );
         assert_eq!(detect(b"[2024-01-01] [debug] details"), Some(Level::Debug));
-        assert_eq!(detect(br#"{"ts":1,"level":"warn","msg":"x"}"#), Some(Level::Warn));
+        assert_eq!(
+            detect(br#"{"ts":1,"level":"warn","msg":"x"}"#),
+            Some(Level::Warn)
+        );
         assert_eq!(detect(br#"{"severity":"ERROR"}"#), Some(Level::Error));
         assert_eq!(detect(b"an error happened in lowercase prose"), None);
-        assert_eq!(detect(b"INFORMATION is not a level; DEBUGGING neither"), None);
+        assert_eq!(
+            detect(b"INFORMATION is not a level; DEBUGGING neither"),
+            None
+        );
         assert_eq!(detect(b"    at com.example.Foo(Foo.java:1)"), None);
     }
 
     #[test]
     fn severity_order() {
-        assert!(Level::Error > Level::Warn && Level::Warn > Level::Info && Level::Debug > Level::Trace);
+        assert!(
+            Level::Error > Level::Warn && Level::Warn > Level::Info && Level::Debug > Level::Trace
+        );
     }
 }

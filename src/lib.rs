@@ -5,6 +5,7 @@
 pub mod app;
 pub mod batch;
 pub mod cli;
+pub mod demo;
 pub mod engine;
 pub mod filter;
 pub mod level;

@@ -7,8 +7,11 @@ use std::process::ExitCode;
 use anyhow::Context;
 use logbraid::app;
 use logbraid::cli::{Config, Mode};
+use logbraid::demo::Demo;
 use logbraid::engine::Engine;
+use logbraid::engine::SourceDef;
 use logbraid::print::{self, Outcome, Printer};
+use logbraid::source::SourceSpec;
 use tokio_util::sync::CancellationToken;
 
 fn main() -> ExitCode {
@@ -31,11 +34,26 @@ fn run(config: Config) -> anyhow::Result<ExitCode> {
         .thread_name("logbraid-worker")
         .build()
         .context("cannot start the async runtime")?;
+    // Kept alive until the run is over: dropping it stops the writers and removes the files.
+    let demo = if config.demo {
+        Some(Demo::start().context("cannot start the demo")?)
+    } else {
+        None
+    };
+    let mut sources = config.sources;
+    if let Some(demo) = &demo {
+        sources.extend(demo.paths().into_iter().map(|path| SourceDef {
+            spec: SourceSpec::File(path),
+            name: None,
+        }));
+    }
     let outcome = runtime.block_on(async {
-        let engine = Engine::start(config.sources, config.engine, CancellationToken::new())
+        let engine = Engine::start(sources, config.engine, CancellationToken::new())
             .context("invalid glob")?;
         if config.mode == Mode::Tui {
-            app::run(engine, config.max_memory).await.context("terminal error")?;
+            app::run(engine, config.max_memory)
+                .await
+                .context("terminal error")?;
             return Ok(Outcome::Done);
         }
         let colour = config.output.is_none()

@@ -244,7 +244,11 @@ impl Store {
     }
 
     /// Sequence numbers of `source`'s retained lines at or before `bound`, newest first.
-    pub fn source_seqs_rev_from(&self, source: SourceId, bound: u64) -> impl Iterator<Item = u64> + '_ {
+    pub fn source_seqs_rev_from(
+        &self,
+        source: SourceId,
+        bound: u64,
+    ) -> impl Iterator<Item = u64> + '_ {
         // Chunks starting after `bound` are skipped whole; within the first chunk kept, a binary
         // search finds where to start.
         let end = self.chunks.partition_point(|c| c.first_seq <= bound);
@@ -252,24 +256,35 @@ impl Store {
             let locals = chunk.of_source(source);
             let limit = bound.saturating_sub(chunk.first_seq);
             let n = locals.partition_point(|&l| u64::from(l) <= limit);
-            locals[..n].iter().rev().map(move |&local| chunk.first_seq + u64::from(local))
+            locals[..n]
+                .iter()
+                .rev()
+                .map(move |&local| chunk.first_seq + u64::from(local))
         })
     }
 
     /// Sequence numbers of `source`'s retained lines at or after `start`, oldest first.
     pub fn source_seqs_from(&self, source: SourceId, start: u64) -> impl Iterator<Item = u64> + '_ {
-        let begin = self.chunks.partition_point(|c| c.first_seq <= start).saturating_sub(1);
+        let begin = self
+            .chunks
+            .partition_point(|c| c.first_seq <= start)
+            .saturating_sub(1);
         self.chunks.range(begin..).flat_map(move |chunk| {
             let locals = chunk.of_source(source);
             let from = start.saturating_sub(chunk.first_seq);
             let n = locals.partition_point(|&l| u64::from(l) < from);
-            locals[n..].iter().map(move |&local| chunk.first_seq + u64::from(local))
+            locals[n..]
+                .iter()
+                .map(move |&local| chunk.first_seq + u64::from(local))
         })
     }
 
     /// How many of `source`'s retained lines come after `seq`.
     pub fn source_count_after(&self, source: SourceId, seq: u64) -> u64 {
-        let start = self.chunks.partition_point(|c| c.first_seq <= seq).saturating_sub(1);
+        let start = self
+            .chunks
+            .partition_point(|c| c.first_seq <= seq)
+            .saturating_sub(1);
         self.chunks
             .range(start..)
             .map(|chunk| {

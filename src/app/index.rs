@@ -55,8 +55,12 @@ impl Predicate<'_> {
     /// True when every line of the pane's source(s) passes: no index is needed.
     pub fn is_trivial(&self) -> bool {
         let merged_only = self.source.is_none()
-            && (self.shared.hidden.contains(&true) || self.shared.paused.iter().any(Option::is_some));
-        self.filter.include.is_none() && self.filter.exclude.is_none() && self.shared.min_level.is_none() && !merged_only
+            && (self.shared.hidden.contains(&true)
+                || self.shared.paused.iter().any(Option::is_some));
+        self.filter.include.is_none()
+            && self.filter.exclude.is_none()
+            && self.shared.min_level.is_none()
+            && !merged_only
     }
 
     /// Whether `line` is shown.
@@ -69,18 +73,32 @@ impl Predicate<'_> {
                 if self.shared.hidden.get(s).copied().unwrap_or(false) {
                     return false;
                 }
-                if self.shared.paused.get(s).copied().flatten().is_some_and(|mark| line.seq >= mark) {
+                if self
+                    .shared
+                    .paused
+                    .get(s)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|mark| line.seq >= mark)
+                {
                     return false;
                 }
             }
         }
-        if let Some(min) = self.shared.min_level {
-            if level::detect(line.text).is_some_and(|l| l < min) {
-                return false;
-            }
+        if let Some(min) = self.shared.min_level
+            && level::detect(line.text).is_some_and(|l| l < min)
+        {
+            return false;
         }
-        self.filter.include.as_ref().is_none_or(|re| re.is_match(line.text))
-            && !self.filter.exclude.as_ref().is_some_and(|re| re.is_match(line.text))
+        self.filter
+            .include
+            .as_ref()
+            .is_none_or(|re| re.is_match(line.text))
+            && !self
+                .filter
+                .exclude
+                .as_ref()
+                .is_some_and(|re| re.is_match(line.text))
     }
 }
 
@@ -100,7 +118,12 @@ impl MatchIndex {
     /// An empty index to be rebuilt over `store`'s history.
     pub fn new(store: &Store) -> Self {
         let now = store.next_seq();
-        Self { seqs: VecDeque::new(), upto: now, back: Some(now), started: now }
+        Self {
+            seqs: VecDeque::new(),
+            upto: now,
+            back: Some(now),
+            started: now,
+        }
     }
 
     /// Tests the lines that arrived since the last call, and forgets evicted ones.
@@ -201,7 +224,9 @@ impl PaneLines<'_> {
         }
         match self {
             PaneLines::All => last - seq.max(store.first_seq().saturating_sub(1)),
-            PaneLines::Source(source) => store.source_count_after(source, seq) - store.source_count_after(source, last),
+            PaneLines::Source(source) => {
+                store.source_count_after(source, seq) - store.source_count_after(source, last)
+            }
             PaneLines::Index(index) => {
                 let a = index.seqs.partition_point(|&s| s <= seq);
                 let b = index.seqs.partition_point(|&s| s <= last);
@@ -225,16 +250,34 @@ mod tests {
     }
 
     fn shared<'a>(hidden: &'a [bool], paused: &'a [Option<u64>]) -> Shared<'a> {
-        Shared { min_level: None, hidden, paused }
+        Shared {
+            min_level: None,
+            hidden,
+            paused,
+        }
     }
 
     #[test]
     fn index_matches_what_a_full_scan_finds_however_it_was_built() {
-        let lines: Vec<(u16, String)> = (0..200u16).map(|i| (i % 3, format!("{} line {i}", if i % 7 == 0 { "ERROR" } else { "INFO" }))).collect();
+        let lines: Vec<(u16, String)> = (0..200u16)
+            .map(|i| {
+                (
+                    i % 3,
+                    format!("{} line {i}", if i % 7 == 0 { "ERROR" } else { "INFO" }),
+                )
+            })
+            .collect();
         let refs: Vec<(u16, &str)> = lines.iter().map(|(s, t)| (*s, t.as_str())).collect();
         let mut store = store_with(&refs[..150]);
-        let filter = PaneFilter { include: Regex::new("ERROR").ok(), exclude: None };
-        let pred = Predicate { source: None, filter: &filter, shared: shared(&[], &[]) };
+        let filter = PaneFilter {
+            include: Regex::new("ERROR").ok(),
+            exclude: None,
+        };
+        let pred = Predicate {
+            source: None,
+            filter: &filter,
+            shared: shared(&[], &[]),
+        };
         let mut index = MatchIndex::new(&store);
         index.rebuild_slice(&store, &pred, 40);
         assert!(index.rebuilding());
@@ -248,9 +291,18 @@ mod tests {
         let want: Vec<u64> = (0..200).filter(|i| i % 7 == 0).collect();
         assert_eq!(index.seqs.iter().copied().collect::<Vec<_>>(), want);
         let lines = PaneLines::Index(&index);
-        assert_eq!(lines.rev_from(&store, 50).take(2).collect::<Vec<_>>(), [49, 42]);
-        assert_eq!(lines.fwd_from(&store, 50).take(2).collect::<Vec<_>>(), [56, 63]);
-        assert_eq!(lines.count_between(&store, 49, u64::MAX), want.iter().filter(|&&s| s > 49).count() as u64);
+        assert_eq!(
+            lines.rev_from(&store, 50).take(2).collect::<Vec<_>>(),
+            [49, 42]
+        );
+        assert_eq!(
+            lines.fwd_from(&store, 50).take(2).collect::<Vec<_>>(),
+            [56, 63]
+        );
+        assert_eq!(
+            lines.count_between(&store, 49, u64::MAX),
+            want.iter().filter(|&&s| s > 49).count() as u64
+        );
     }
 
     #[test]
@@ -259,22 +311,49 @@ mod tests {
         let filter = PaneFilter::default();
         let paused = [Some(3), None, None];
         let hidden = [false, false, true];
-        let pred = Predicate { source: None, filter: &filter, shared: shared(&hidden, &paused) };
+        let pred = Predicate {
+            source: None,
+            filter: &filter,
+            shared: shared(&hidden, &paused),
+        };
         assert!(!pred.is_trivial());
-        let shown: Vec<bool> = (0..5).map(|s| pred.matches(store.line(s).expect("line"))).collect();
+        let shown: Vec<bool> = (0..5)
+            .map(|s| pred.matches(store.line(s).expect("line")))
+            .collect();
         assert_eq!(shown, [true, true, true, true, false]);
         let paused_late = [Some(2), None, None];
-        let pred = Predicate { source: None, filter: &filter, shared: shared(&[false; 3], &paused_late) };
-        assert!(!pred.matches(store.line(2).expect("line")), "a1 came after the pause");
+        let pred = Predicate {
+            source: None,
+            filter: &filter,
+            shared: shared(&[false; 3], &paused_late),
+        };
+        assert!(
+            !pred.matches(store.line(2).expect("line")),
+            "a1 came after the pause"
+        );
     }
 
     #[test]
     fn walking_a_source_and_all_lines() {
         let store = store_with(&[(0, "a0"), (1, "b0"), (0, "a1"), (1, "b1")]);
-        assert_eq!(PaneLines::Source(SourceId(1)).rev_from(&store, u64::MAX).collect::<Vec<_>>(), [3, 1]);
-        assert_eq!(PaneLines::All.rev_from(&store, 2).collect::<Vec<_>>(), [2, 1, 0]);
+        assert_eq!(
+            PaneLines::Source(SourceId(1))
+                .rev_from(&store, u64::MAX)
+                .collect::<Vec<_>>(),
+            [3, 1]
+        );
+        assert_eq!(
+            PaneLines::All.rev_from(&store, 2).collect::<Vec<_>>(),
+            [2, 1, 0]
+        );
         assert_eq!(PaneLines::All.count_between(&store, 1, u64::MAX), 2);
-        assert_eq!(PaneLines::Source(SourceId(0)).count_between(&store, 0, u64::MAX), 1);
-        assert_eq!(PaneLines::Source(SourceId(0)).count_between(&store, 0, 1), 0);
+        assert_eq!(
+            PaneLines::Source(SourceId(0)).count_between(&store, 0, u64::MAX),
+            1
+        );
+        assert_eq!(
+            PaneLines::Source(SourceId(0)).count_between(&store, 0, 1),
+            0
+        );
     }
 }

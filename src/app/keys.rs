@@ -155,9 +155,18 @@ mod tests {
     #[test]
     fn table() {
         assert_eq!(normal(key(KeyCode::Char('q'))), Some(Action::Quit));
-        assert_eq!(normal(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)), Some(Action::Quit));
-        assert_eq!(normal(key(KeyCode::Char('3'))), Some(Action::FocusSource(2)));
-        assert_eq!(normal(key(KeyCode::Char('f'))), Some(Action::Prompt(PromptKind::Include)));
+        assert_eq!(
+            normal(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            normal(key(KeyCode::Char('3'))),
+            Some(Action::FocusSource(2))
+        );
+        assert_eq!(
+            normal(key(KeyCode::Char('f'))),
+            Some(Action::Prompt(PromptKind::Include))
+        );
         assert_eq!(normal(key(KeyCode::Char('x'))), None);
         assert_eq!(prompt(key(KeyCode::Char('q'))), Some(Action::Type('q')));
         assert_eq!(prompt(key(KeyCode::Enter)), Some(Action::Submit));

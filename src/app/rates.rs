@@ -20,14 +20,23 @@ pub struct Rates {
 impl Rates {
     /// Records the counters now (at most every 200 ms), forgetting samples older than the window.
     pub fn sample(&mut self, now: Instant, store: &Store, sources: usize) {
-        if self.samples.back().is_some_and(|(t, _)| now.duration_since(*t) < STEP) {
+        if self
+            .samples
+            .back()
+            .is_some_and(|(t, _)| now.duration_since(*t) < STEP)
+        {
             return;
         }
         let counts = (0..sources)
             .map(|s| store.source_appended(SourceId(u16::try_from(s).unwrap_or(u16::MAX))))
             .collect();
         self.samples.push_back((now, counts));
-        while self.samples.len() > 2 && self.samples.front().is_some_and(|(t, _)| now.duration_since(*t) > WINDOW) {
+        while self.samples.len() > 2
+            && self
+                .samples
+                .front()
+                .is_some_and(|(t, _)| now.duration_since(*t) > WINDOW)
+        {
             self.samples.pop_front();
         }
     }
@@ -39,11 +48,16 @@ impl Rates {
 
     /// Lines per second of source `s` over the window.
     pub fn rate(&self, s: usize) -> f64 {
-        let (Some((t0, first)), Some((t1, last))) = (self.samples.front(), self.samples.back()) else {
+        let (Some((t0, first)), Some((t1, last))) = (self.samples.front(), self.samples.back())
+        else {
             return 0.0;
         };
         let dt = t1.duration_since(*t0).as_secs_f64();
-        let n = last.get(s).copied().unwrap_or(0).saturating_sub(first.get(s).copied().unwrap_or(0));
+        let n = last
+            .get(s)
+            .copied()
+            .unwrap_or(0)
+            .saturating_sub(first.get(s).copied().unwrap_or(0));
         #[allow(clippy::cast_precision_loss)]
         if dt > 0.1 { n as f64 / dt } else { 0.0 }
     }

@@ -7,13 +7,15 @@ use std::time::Instant;
 use regex::bytes::Regex;
 
 use super::rates::Rates;
-use super::state::{AppState, FLASH, Scroll};
+use super::state::{AppState, FLASH, Scroll, SourceState};
 use crate::engine::SourceInfo;
 use crate::level;
 use crate::source::{SourceId, SourceStatus};
 use crate::store::Store;
 use crate::view::layout::PaneId;
-use crate::view::{Mark, MarkKind, PaneState, PaneView, Prompt, Row, StatusLine, TabStrip, Title, ViewSnapshot};
+use crate::view::{
+    Mark, MarkKind, PaneState, PaneView, Prompt, Row, StatusLine, TabStrip, Title, ViewSnapshot,
+};
 
 /// Widest source tag in the merged pane.
 const TAG_MAX: usize = 18;
@@ -36,7 +38,15 @@ pub struct Context<'a> {
 pub fn build(state: &mut AppState, store: &Store, ctx: &Context<'_>) -> ViewSnapshot {
     state.catch_up(store);
     let placement = state.placement();
-    let tag_width = u16::try_from(ctx.names.iter().map(|n| n.chars().count()).max().unwrap_or(0).min(TAG_MAX)).unwrap_or(0);
+    let tag_width = u16::try_from(
+        ctx.names
+            .iter()
+            .map(|n| n.chars().count())
+            .max()
+            .unwrap_or(0)
+            .min(TAG_MAX),
+    )
+    .unwrap_or(0);
     let panes = placement
         .panes
         .iter()
@@ -60,7 +70,10 @@ pub fn build(state: &mut AppState, store: &Store, ctx: &Context<'_>) -> ViewSnap
             }
         })
         .collect();
-    let tabs = placement.tabs.map(|rect| TabStrip { rect, selected: state.tab_source.0 });
+    let tabs = placement.tabs.map(|rect| TabStrip {
+        rect,
+        selected: state.tab_source.0,
+    });
     ViewSnapshot {
         area: state.size,
         names: Arc::clone(&ctx.names),
@@ -73,14 +86,17 @@ pub fn build(state: &mut AppState, store: &Store, ctx: &Context<'_>) -> ViewSnap
 }
 
 fn rows(state: &AppState, slot: usize, store: &Store, height: usize, width: usize) -> Vec<Row> {
-    let Some(bottom) = state.bottom(slot, store) else { return Vec::new() };
+    let Some(bottom) = state.bottom(slot, store) else {
+        return Vec::new();
+    };
     let pane = &state.panes[slot];
     let lines = state.lines(slot);
     let mut seqs: Vec<u64> = lines.rev_from(store, bottom).take(height).collect();
     seqs.reverse();
     // Bytes beyond what the pane can show are not copied (a line may be megabytes long); 4 bytes
     // a column leaves room for UTF-8 and escape sequences.
-    let visible_cols = usize::from(pane.hscroll) + width * if state.wrap { height.max(1) } else { 1 };
+    let visible_cols =
+        usize::from(pane.hscroll) + width * if state.wrap { height.max(1) } else { 1 };
     let cap = visible_cols * 4 + 256;
     let search = state.search.as_ref().map(|(_, re)| re);
     seqs.into_iter()
@@ -88,16 +104,30 @@ fn rows(state: &AppState, slot: usize, store: &Store, height: usize, width: usiz
         .map(|line| {
             let text = &line.text[..line.text.len().min(cap)];
             let mut marks = Vec::new();
-            push_marks(&mut marks, pane.filter.include.as_ref(), text, MarkKind::Filter);
+            push_marks(
+                &mut marks,
+                pane.filter.include.as_ref(),
+                text,
+                MarkKind::Filter,
+            );
             push_marks(&mut marks, search, text, MarkKind::Search);
-            Row { source: line.source.0, text: text.to_vec(), level: level::detect(text), marks, current: state.current == Some(line.seq) }
+            Row {
+                source: line.source.0,
+                text: text.to_vec(),
+                level: level::detect(text),
+                marks,
+                current: state.current == Some(line.seq),
+            }
         })
         .collect()
 }
 
 fn push_marks(marks: &mut Vec<Mark>, re: Option<&Regex>, text: &[u8], kind: MarkKind) {
     if let Some(re) = re {
-        marks.extend(re.find_iter(text).filter(|m| !m.is_empty()).map(|m| Mark { range: m.range(), kind }));
+        marks.extend(re.find_iter(text).filter(|m| !m.is_empty()).map(|m| Mark {
+            range: m.range(),
+            kind,
+        }));
     }
 }
 
@@ -108,7 +138,9 @@ fn title(state: &AppState, slot: usize, store: &Store, ctx: &Context<'_>) -> Tit
         PaneId::Merged => {
             let all_paused = !state.paused.is_empty() && state.paused.iter().all(Option::is_some);
             let state_shown = if all_paused {
-                let new = (0..state.paused.len()).map(|s| held_back(state, store, s)).sum();
+                let new = (0..state.paused.len())
+                    .map(|s| held_back(state, store, s))
+                    .sum();
                 PaneState::Paused { new }
             } else {
                 scrolled(state, slot, store).unwrap_or_default()
@@ -123,7 +155,9 @@ fn title(state: &AppState, slot: usize, store: &Store, ctx: &Context<'_>) -> Tit
         }
         PaneId::Source(s) => {
             let state_shown = if state.paused[s.index()].is_some() {
-                PaneState::Paused { new: held_back(state, store, s.index()) }
+                PaneState::Paused {
+                    new: held_back(state, store, s.index()),
+                }
             } else if let Some(scrolled) = scrolled(state, slot, store) {
                 scrolled
             } else {
@@ -151,21 +185,29 @@ fn held_back(state: &AppState, store: &Store, s: usize) -> u64 {
 }
 
 fn scrolled(state: &AppState, slot: usize, store: &Store) -> Option<PaneState> {
-    let Scroll::At(_) = state.panes[slot].scroll else { return None };
+    let Scroll::At(_) = state.panes[slot].scroll else {
+        return None;
+    };
     let bottom = state.bottom(slot, store)?;
-    let below = state.lines(slot).count_between(store, bottom, state.cap(slot).unwrap_or(0));
+    let below = state
+        .lines(slot)
+        .count_between(store, bottom, state.cap(slot).unwrap_or(0));
     Some(PaneState::Scrolled { below })
 }
 
 fn source_state(state: &AppState, s: SourceId, now: Instant) -> PaneState {
-    let Some((status, flash)) = state.statuses.get(s.index()) else { return PaneState::Following };
-    if let Some((what, at)) = flash {
-        if now.duration_since(*at) < FLASH {
-            return PaneState::Source((*what).to_owned());
-        }
+    let Some(SourceState { status, flash }) = state.statuses.get(s.index()) else {
+        return PaneState::Following;
+    };
+    if let Some((what, at)) = flash
+        && now.duration_since(*at) < FLASH
+    {
+        return PaneState::Source((*what).to_owned());
     }
     match status {
-        None | Some(SourceStatus::Following | SourceStatus::Rotated | SourceStatus::Truncated) => PaneState::Following,
+        None | Some(SourceStatus::Following | SourceStatus::Rotated | SourceStatus::Truncated) => {
+            PaneState::Following
+        }
         Some(SourceStatus::Waiting) => PaneState::Source("waiting for the file".into()),
         Some(SourceStatus::Exited(Some(code))) => PaneState::Source(format!("exited {code}")),
         Some(SourceStatus::Exited(None)) => PaneState::Source("killed".into()),
@@ -180,7 +222,15 @@ fn empty_text(state: &AppState, slot: usize) -> &'static str {
         return "no line matches";
     }
     match pane.id {
-        PaneId::Source(s) if matches!(state.statuses.get(s.index()), Some((Some(SourceStatus::Waiting), _))) => {
+        PaneId::Source(s)
+            if matches!(
+                state.statuses.get(s.index()),
+                Some(SourceState {
+                    status: Some(SourceStatus::Waiting),
+                    ..
+                })
+            ) =>
+        {
             "waiting for the file to appear…"
         }
         _ => "no lines yet",
@@ -191,7 +241,11 @@ fn status(state: &AppState, rect: ratatui::layout::Rect, ctx: &Context<'_>) -> S
     let pane = &state.panes[AppState::slot(state.focus)];
     let focus = match state.focus {
         PaneId::Merged => "merged".to_owned(),
-        PaneId::Source(s) => format!("{} {}", s.0 + 1, ctx.names.get(s.index()).map_or("", String::as_str)),
+        PaneId::Source(s) => format!(
+            "{} {}",
+            s.0 + 1,
+            ctx.names.get(s.index()).map_or("", String::as_str)
+        ),
     };
     let mut filters = Vec::new();
     if let Some(text) = &pane.include_text {
@@ -211,6 +265,10 @@ fn status(state: &AppState, rect: ratatui::layout::Rect, ctx: &Context<'_>) -> S
         level: state.min_level,
         search: state.search.as_ref().map(|(text, _)| text.clone()),
         notice: state.notice.clone(),
-        prompt: state.prompt.as_ref().map(|p| Prompt { label: p.kind.label(), input: p.input.clone(), error: p.error.clone() }),
+        prompt: state.prompt.as_ref().map(|p| Prompt {
+            label: p.kind.label(),
+            input: p.input.clone(),
+            error: p.error.clone(),
+        }),
     }
 }

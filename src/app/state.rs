@@ -48,8 +48,25 @@ pub struct Pane {
 
 impl Pane {
     fn new(id: PaneId) -> Self {
-        Self { id, filter: PaneFilter::default(), include_text: None, exclude_text: None, index: None, scroll: Scroll::Follow, hscroll: 0 }
+        Self {
+            id,
+            filter: PaneFilter::default(),
+            include_text: None,
+            exclude_text: None,
+            index: None,
+            scroll: Scroll::Follow,
+            hscroll: 0,
+        }
     }
+}
+
+/// What the TUI knows of a source's status.
+#[derive(Debug, Clone, Default)]
+pub struct SourceState {
+    /// The last lasting status.
+    pub status: Option<SourceStatus>,
+    /// The last transient one ("rotated", "truncated") and when it came.
+    pub flash: Option<(&'static str, Instant)>,
 }
 
 /// A prompt being typed.
@@ -96,8 +113,8 @@ pub struct AppState {
     pub notice: Option<String>,
     /// The terminal's size.
     pub size: Rect,
-    /// Each source's last status, and when a transient one (rotated, truncated) came.
-    pub statuses: Vec<(Option<SourceStatus>, Option<(&'static str, Instant)>)>,
+    /// Each source's last status, and its last transient event.
+    pub statuses: Vec<SourceState>,
     /// Set by `q`.
     pub quit: bool,
 }
@@ -135,7 +152,7 @@ impl AppState {
         self.panes.push(Pane::new(PaneId::Source(id)));
         self.hidden.push(false);
         self.paused.push(None);
-        self.statuses.push((None, None));
+        self.statuses.push(SourceState::default());
     }
 
     /// Number of sources.
@@ -145,22 +162,33 @@ impl AppState {
 
     /// Records a source's status.
     pub fn on_status(&mut self, id: SourceId, status: SourceStatus) {
-        let Some(entry) = self.statuses.get_mut(id.index()) else { return };
+        let Some(entry) = self.statuses.get_mut(id.index()) else {
+            return;
+        };
         match status {
-            SourceStatus::Rotated => entry.1 = Some(("rotated", Instant::now())),
-            SourceStatus::Truncated => entry.1 = Some(("truncated", Instant::now())),
-            other => entry.0 = Some(other),
+            SourceStatus::Rotated => entry.flash = Some(("rotated", Instant::now())),
+            SourceStatus::Truncated => entry.flash = Some(("truncated", Instant::now())),
+            other => entry.status = Some(other),
         }
     }
 
     /// True while something on screen changes with time alone (a title's "rotated").
     pub fn flashing(&self, now: Instant) -> bool {
-        self.statuses.iter().any(|(_, f)| f.is_some_and(|(_, at)| now.duration_since(at) < FLASH))
+        self.statuses.iter().any(|s| {
+            s.flash
+                .is_some_and(|(_, at)| now.duration_since(at) < FLASH)
+        })
     }
 
     /// Where everything goes on screen now.
     pub fn placement(&self) -> Placement {
-        layout::place(self.size, self.layout, self.sources(), self.focus, self.tab_source)
+        layout::place(
+            self.size,
+            self.layout,
+            self.sources(),
+            self.focus,
+            self.tab_source,
+        )
     }
 
     /// Index of a pane in `panes`.
@@ -180,7 +208,11 @@ impl AppState {
                 PaneId::Source(s) => Some(s),
             },
             filter: &pane.filter,
-            shared: Shared { min_level: self.min_level, hidden: &self.hidden, paused: &self.paused },
+            shared: Shared {
+                min_level: self.min_level,
+                hidden: &self.hidden,
+                paused: &self.paused,
+            },
         }
     }
 
@@ -213,13 +245,20 @@ impl AppState {
             Scroll::At(seq) => seq.min(cap),
         };
         let lines = self.lines(slot);
-        lines.rev_from(store, bound).next().or_else(|| lines.fwd_from(store, 0).next().filter(|&s| s <= cap))
+        lines
+            .rev_from(store, bound)
+            .next()
+            .or_else(|| lines.fwd_from(store, 0).next().filter(|&s| s <= cap))
     }
 
     /// Drops or (re)builds pane `slot`'s index after its predicate changed.
     pub fn refresh_index(&mut self, slot: usize, store: &Store) {
         let trivial = self.predicate(slot).is_trivial();
-        self.panes[slot].index = if trivial { None } else { Some(MatchIndex::new(store)) };
+        self.panes[slot].index = if trivial {
+            None
+        } else {
+            Some(MatchIndex::new(store))
+        };
     }
 
     fn refresh_all(&mut self, store: &Store) {
@@ -240,7 +279,9 @@ impl AppState {
 
     /// True while some index is being rebuilt.
     pub fn rebuilding(&self) -> bool {
-        self.panes.iter().any(|p| p.index.as_ref().is_some_and(MatchIndex::rebuilding))
+        self.panes
+            .iter()
+            .any(|p| p.index.as_ref().is_some_and(MatchIndex::rebuilding))
     }
 
     /// One slice of rebuilding, for every index that needs it.
@@ -266,8 +307,9 @@ impl AppState {
             Action::FocusNext => self.cycle_focus(1),
             Action::FocusPrev => self.cycle_focus(-1),
             Action::FocusMerged => self.focus_pane(PaneId::Merged),
-            Action::FocusSource(s) if s < self.sources() => self.focus_pane(PaneId::Source(SourceId(s))),
-            Action::FocusSource(_) => {}
+            Action::FocusSource(s) if s < self.sources() => {
+                self.focus_pane(PaneId::Source(SourceId(s)));
+            }
             Action::CycleLayout => self.layout = self.layout.next(),
             Action::Up(n) => self.scroll_up(slot, u64::from(n), store),
             Action::Down(n) => self.scroll_down(slot, u64::from(n), store),
@@ -275,9 +317,12 @@ impl AppState {
             Action::PageDown => self.scroll_down(slot, self.page(slot), store),
             Action::Top => self.scroll_top(slot, store),
             Action::Bottom => self.panes[slot].scroll = Scroll::Follow,
-            Action::Left => self.panes[slot].hscroll = self.panes[slot].hscroll.saturating_sub(HSTEP),
-            Action::Right if !self.wrap => self.panes[slot].hscroll = self.panes[slot].hscroll.saturating_add(HSTEP),
-            Action::Right => {}
+            Action::Left => {
+                self.panes[slot].hscroll = self.panes[slot].hscroll.saturating_sub(HSTEP);
+            }
+            Action::Right if !self.wrap => {
+                self.panes[slot].hscroll = self.panes[slot].hscroll.saturating_add(HSTEP);
+            }
             Action::ToggleWrap => self.wrap = !self.wrap,
             Action::TogglePause => self.toggle_pause(store),
             Action::ToggleHidden => self.toggle_hidden(store),
@@ -299,7 +344,14 @@ impl AppState {
                 self.help = false;
                 self.notice = None;
             }
-            Action::Type(_) | Action::Erase | Action::EraseAll | Action::Submit | Action::Cancel => {}
+            // Prompt actions outside a prompt; sideways while wrapping; a source that isn't there.
+            Action::Type(_)
+            | Action::Erase
+            | Action::EraseAll
+            | Action::Submit
+            | Action::Cancel
+            | Action::Right
+            | Action::FocusSource(_) => {}
         }
     }
 
@@ -310,15 +362,34 @@ impl AppState {
             MouseEventKind::ScrollDown => false,
             _ => return,
         };
-        let at = ratatui::layout::Position { x: mouse.column, y: mouse.row };
-        let Some((id, _)) = self.placement().panes.into_iter().find(|(_, r)| r.contains(at)) else { return };
+        let at = ratatui::layout::Position {
+            x: mouse.column,
+            y: mouse.row,
+        };
+        let Some((id, _)) = self
+            .placement()
+            .panes
+            .into_iter()
+            .find(|(_, r)| r.contains(at))
+        else {
+            return;
+        };
         self.focus = id;
         let slot = Self::slot(id);
-        if up { self.scroll_up(slot, 3, store) } else { self.scroll_down(slot, 3, store) }
+        if up {
+            self.scroll_up(slot, 3, store);
+        } else {
+            self.scroll_down(slot, 3, store);
+        }
     }
 
     fn page(&self, slot: usize) -> u64 {
-        let height = self.placement().panes.iter().find(|(id, _)| Self::slot(*id) == slot).map_or(self.size.height, |(_, r)| r.height);
+        let height = self
+            .placement()
+            .panes
+            .iter()
+            .find(|(id, _)| Self::slot(*id) == slot)
+            .map_or(self.size.height, |(_, r)| r.height);
         u64::from(height.saturating_sub(3).max(1))
     }
 
@@ -327,19 +398,32 @@ impl AppState {
     }
 
     fn scroll_up(&mut self, slot: usize, n: u64, store: &Store) {
-        let Some(bottom) = self.bottom(slot, store) else { return };
+        let Some(bottom) = self.bottom(slot, store) else {
+            return;
+        };
         let lines = self.lines(slot);
         // Keep a full screen: the bottom line stays at least a screen below the oldest line.
-        let lowest = lines.fwd_from(store, 0).nth(usize::try_from(self.height(slot) - 1).unwrap_or(0));
+        let lowest = lines
+            .fwd_from(store, 0)
+            .nth(usize::try_from(self.height(slot) - 1).unwrap_or(0));
         let Some(lowest) = lowest else { return };
-        let target = lines.rev_from(store, bottom).nth(usize::try_from(n).unwrap_or(usize::MAX)).unwrap_or(lowest);
+        let target = lines
+            .rev_from(store, bottom)
+            .nth(usize::try_from(n).unwrap_or(usize::MAX))
+            .unwrap_or(lowest);
         self.panes[slot].scroll = Scroll::At(target.max(lowest));
     }
 
     fn scroll_down(&mut self, slot: usize, n: u64, store: &Store) {
-        let Scroll::At(at) = self.panes[slot].scroll else { return };
+        let Scroll::At(at) = self.panes[slot].scroll else {
+            return;
+        };
         let cap = self.cap(slot).unwrap_or(0);
-        let target = self.lines(slot).fwd_from(store, at + 1).take_while(|&s| s <= cap).nth(usize::try_from(n - 1).unwrap_or(0));
+        let target = self
+            .lines(slot)
+            .fwd_from(store, at + 1)
+            .take_while(|&s| s <= cap)
+            .nth(usize::try_from(n - 1).unwrap_or(0));
         let newest = self.lines(slot).rev_from(store, cap).next();
         self.panes[slot].scroll = match target {
             Some(t) if Some(t) != newest => Scroll::At(t),
@@ -348,7 +432,11 @@ impl AppState {
     }
 
     fn scroll_top(&mut self, slot: usize, store: &Store) {
-        let lowest = self.lines(slot).fwd_from(store, 0).take(usize::try_from(self.height(slot)).unwrap_or(1)).last();
+        let lowest = self
+            .lines(slot)
+            .fwd_from(store, 0)
+            .take(usize::try_from(self.height(slot)).unwrap_or(1))
+            .last();
         if let Some(lowest) = lowest {
             self.panes[slot].scroll = Scroll::At(lowest);
         }
@@ -364,7 +452,8 @@ impl AppState {
         }
         let at = order.iter().position(|id| *id == self.focus).unwrap_or(0);
         let len = isize::try_from(order.len()).unwrap_or(1).max(1);
-        let next = usize::try_from((isize::try_from(at).unwrap_or(0) + step).rem_euclid(len)).unwrap_or(0);
+        let next =
+            usize::try_from((isize::try_from(at).unwrap_or(0) + step).rem_euclid(len)).unwrap_or(0);
         if let Some(&id) = order.get(next) {
             self.focus_pane(id);
         }
@@ -378,7 +467,9 @@ impl AppState {
         }
         match id {
             PaneId::Source(s) if placement.tabs.is_some() => self.tab_source = s,
-            PaneId::Merged if self.layout == LayoutMode::SourcesOnly => self.layout = LayoutMode::Split,
+            PaneId::Merged if self.layout == LayoutMode::SourcesOnly => {
+                self.layout = LayoutMode::Split;
+            }
             _ => self.layout = LayoutMode::Zoom,
         }
         if let (PaneId::Source(s), true) = (id, self.placement().tabs.is_some()) {
@@ -409,7 +500,11 @@ impl AppState {
                 self.hidden[s.index()] ^= true;
                 self.refresh_index(0, store);
             }
-            PaneId::Merged => self.notice = Some("s hides the focused source from the merged pane: focus a source first".into()),
+            PaneId::Merged => {
+                self.notice = Some(
+                    "s hides the focused source from the merged pane: focus a source first".into(),
+                );
+            }
         }
     }
 
@@ -421,11 +516,18 @@ impl AppState {
             PromptKind::Search => self.search.as_ref().map(|(text, _)| text.clone()),
         };
         let input = before.clone().unwrap_or_default();
-        self.prompt = Some(PromptState { kind, input, error: None, before });
+        self.prompt = Some(PromptState {
+            kind,
+            input,
+            error: None,
+            before,
+        });
     }
 
     fn apply_prompt(&mut self, action: Action, store: &Store) {
-        let Some(mut prompt) = self.prompt.take() else { return };
+        let Some(mut prompt) = self.prompt.take() else {
+            return;
+        };
         match action {
             Action::Quit => {
                 self.quit = true;
@@ -488,7 +590,9 @@ impl AppState {
             self.notice = Some("no search: press / first".into());
             return;
         };
-        let Some(bottom) = self.bottom(slot, store) else { return };
+        let Some(bottom) = self.bottom(slot, store) else {
+            return;
+        };
         let cap = self.cap(slot).unwrap_or(0);
         let height = usize::try_from(self.height(slot)).unwrap_or(1);
         let outcome = {
@@ -497,14 +601,19 @@ impl AppState {
                 (true, Some(current)) => lines
                     .rev_from(store, current.saturating_sub(1))
                     .find(|&s| s < current && matches(store, s, &re)),
-                (true, None) => lines.rev_from(store, bottom).find(|&s| matches(store, s, &re)),
+                (true, None) => lines
+                    .rev_from(store, bottom)
+                    .find(|&s| matches(store, s, &re)),
                 (false, current) => lines
                     .fwd_from(store, current.map_or(bottom, |c| c + 1))
                     .take_while(|&s| s <= cap)
                     .find(|&s| matches(store, s, &re)),
             };
             found.map(|found| {
-                let visible = lines.rev_from(store, bottom).take(height).any(|s| s == found);
+                let visible = lines
+                    .rev_from(store, bottom)
+                    .take(height)
+                    .any(|s| s == found);
                 // The view keeps a full screen: it cannot put a line above the first screenful
                 // at its bottom.
                 let lowest = lines.fwd_from(store, 0).nth(height - 1);
@@ -512,7 +621,10 @@ impl AppState {
             })
         };
         let Some((found, visible, lowest)) = outcome else {
-            self.notice = Some(format!("/{text}/: no {} match", if older { "older" } else { "newer" }));
+            self.notice = Some(format!(
+                "/{text}/: no {} match",
+                if older { "older" } else { "newer" }
+            ));
             return;
         };
         self.current = Some(found);
@@ -530,5 +642,8 @@ fn matches(store: &Store, seq: u64, re: &Regex) -> bool {
 
 /// The first line of a (multi-line) regex error.
 fn first_line(text: &str) -> String {
-    text.lines().find(|l| l.starts_with("error:")).unwrap_or_else(|| text.lines().next().unwrap_or("invalid regex")).to_owned()
+    text.lines()
+        .find(|l| l.starts_with("error:"))
+        .unwrap_or_else(|| text.lines().next().unwrap_or("invalid regex"))
+        .to_owned()
 }

@@ -47,14 +47,23 @@ pub fn draw(frame: &mut Frame, snap: &ViewSnapshot) {
     if let Some(tabs) = &snap.tabs {
         draw_tabs(frame, tabs.rect.intersection(area), tabs, snap);
     }
-    draw_status(frame, snap.status.rect.intersection(area), &snap.status, snap.colors);
+    draw_status(
+        frame,
+        snap.status.rect.intersection(area),
+        &snap.status,
+        snap.colors,
+    );
     if snap.help {
         draw_help(frame, area, snap.colors);
     }
 }
 
 fn fg(color: Color, colors: bool) -> Style {
-    if colors { Style::new().fg(color) } else { Style::new() }
+    if colors {
+        Style::new().fg(color)
+    } else {
+        Style::new()
+    }
 }
 
 fn draw_pane(frame: &mut Frame, rect: Rect, pane: &PaneView, snap: &ViewSnapshot) {
@@ -68,19 +77,28 @@ fn draw_pane(frame: &mut Frame, rect: Rect, pane: &PaneView, snap: &ViewSnapshot
     } else {
         fg(Color::DarkGray, colors)
     };
-    let block = Block::bordered().border_style(border).title_top(title(pane, colors));
+    let block = Block::bordered()
+        .border_style(border)
+        .title_top(title(pane, colors));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     if inner.is_empty() {
         return;
     }
     if pane.rows.is_empty() {
-        let empty = Paragraph::new(Line::styled(pane.empty, Style::new().add_modifier(Modifier::DIM)));
+        let empty = Paragraph::new(Line::styled(
+            pane.empty,
+            Style::new().add_modifier(Modifier::DIM),
+        ));
         frame.render_widget(empty, inner);
         return;
     }
     let tag_width = usize::from(pane.tag_width);
-    let tag_cols = if pane.source.is_none() && tag_width > 0 { tag_width + 2 } else { 0 };
+    let tag_cols = if pane.source.is_none() && tag_width > 0 {
+        tag_width + 2
+    } else {
+        0
+    };
     let layout = Layout {
         width: usize::from(inner.width).saturating_sub(tag_cols),
         hscroll: usize::from(pane.hscroll),
@@ -114,16 +132,30 @@ fn row_style(row: &Row, colors: bool) -> Style {
         (Some(Level::Debug | Level::Trace), _) => Style::new().add_modifier(Modifier::DIM),
         _ => Style::new(),
     };
-    if row.current { style.add_modifier(Modifier::UNDERLINED | Modifier::BOLD) } else { style }
+    if row.current {
+        style.add_modifier(Modifier::UNDERLINED | Modifier::BOLD)
+    } else {
+        style
+    }
 }
 
 /// The source tag before a merged-pane row (blank on a wrapped row's continuation lines).
 fn tag(row: &Row, first: bool, width: usize, snap: &ViewSnapshot) -> Vec<Span<'static>> {
-    let name = snap.names.get(usize::from(row.source)).map_or("?", String::as_str);
-    let shown = if first { fit(name, width) } else { String::new() };
+    let name = snap
+        .names
+        .get(usize::from(row.source))
+        .map_or("?", String::as_str);
+    let shown = if first {
+        fit(name, width)
+    } else {
+        String::new()
+    };
     let pad = width.saturating_sub(shown.width());
     vec![
-        Span::styled(format!("{shown}{:pad$}", ""), fg(source_color(row.source), snap.colors)),
+        Span::styled(
+            format!("{shown}{:pad$}", ""),
+            fg(source_color(row.source), snap.colors),
+        ),
         Span::styled("│ ", fg(Color::DarkGray, snap.colors)),
     ]
 }
@@ -147,7 +179,13 @@ fn fit(s: &str, width: usize) -> String {
 fn title(pane: &PaneView, colors: bool) -> Line<'static> {
     let t = &pane.title;
     let accent = pane.source.map_or(Color::White, source_color);
-    let mut spans = vec![Span::raw(" "), Span::styled(t.name.clone(), fg(accent, colors).add_modifier(Modifier::BOLD))];
+    let mut spans = vec![
+        Span::raw(" "),
+        Span::styled(
+            t.name.clone(),
+            fg(accent, colors).add_modifier(Modifier::BOLD),
+        ),
+    ];
     let mut part = |text: String, style: Style| {
         spans.push(Span::raw(" · "));
         spans.push(Span::styled(text, style));
@@ -155,9 +193,24 @@ fn title(pane: &PaneView, colors: bool) -> Line<'static> {
     match &t.state {
         PaneState::Following => {}
         PaneState::Paused { new } => {
-            part(format!("PAUSED +{new} new"), fg(Color::Black, colors).bg(if colors { Color::Yellow } else { Color::Reset }).add_modifier(Modifier::BOLD | if colors { Modifier::empty() } else { Modifier::REVERSED }));
+            part(
+                format!("PAUSED +{new} new"),
+                fg(Color::Black, colors)
+                    .bg(if colors { Color::Yellow } else { Color::Reset })
+                    .add_modifier(
+                        Modifier::BOLD
+                            | if colors {
+                                Modifier::empty()
+                            } else {
+                                Modifier::REVERSED
+                            },
+                    ),
+            );
         }
-        PaneState::Scrolled { below } => part(format!("↓ {below} below (G to follow)"), fg(Color::LightCyan, colors)),
+        PaneState::Scrolled { below } => part(
+            format!("↓ {below} below (G to follow)"),
+            fg(Color::LightCyan, colors),
+        ),
         PaneState::Source(status) => part(status.clone(), fg(Color::LightRed, colors)),
     }
     if let Some(done) = t.filtering {
@@ -168,7 +221,10 @@ fn title(pane: &PaneView, colors: bool) -> Line<'static> {
     }
     if t.evicted > 0 {
         #[allow(clippy::cast_precision_loss)]
-        part(format!("{} evicted", human(t.evicted as f64)), fg(Color::DarkGray, colors));
+        part(
+            format!("{} evicted", human(t.evicted as f64)),
+            fg(Color::DarkGray, colors),
+        );
     }
     spans.push(Span::raw(" "));
     Line::from(spans)
@@ -198,9 +254,15 @@ fn draw_tabs(frame: &mut Frame, rect: Rect, tabs: &TabStrip, snap: &ViewSnapshot
         let mut style = fg(source_color(index), snap.colors);
         if index == tabs.selected {
             style = style.add_modifier(Modifier::REVERSED | Modifier::BOLD);
-            selected_at = spans.iter().map(|s| s.width()).sum::<usize>();
+            selected_at = spans
+                .iter()
+                .map(ratatui::prelude::Span::width)
+                .sum::<usize>();
         }
-        spans.push(Span::styled(format!(" {} {} ", i + 1, fit(name, 24)), style));
+        spans.push(Span::styled(
+            format!(" {} {} ", i + 1, fit(name, 24)),
+            style,
+        ));
         spans.push(Span::raw(" "));
     }
     // Keep the selected tab in view.
@@ -215,37 +277,69 @@ fn draw_status(frame: &mut Frame, rect: Rect, status: &StatusLine, colors: bool)
     }
     if let Some(prompt) = &status.prompt {
         let mut spans = vec![
-            Span::styled(format!(" {} ", prompt.label), Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)),
+            Span::styled(
+                format!(" {} ", prompt.label),
+                Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD),
+            ),
             Span::raw(" "),
             Span::raw(prompt.input.clone()),
             Span::styled("▏", Style::new().add_modifier(Modifier::SLOW_BLINK)),
         ];
         if let Some(error) = &prompt.error {
-            spans.push(Span::styled(format!("  {error}"), fg(Color::LightRed, colors)));
+            spans.push(Span::styled(
+                format!("  {error}"),
+                fg(Color::LightRed, colors),
+            ));
         } else {
-            spans.push(Span::styled("  Enter keep · Esc cancel · empty clears", Style::new().add_modifier(Modifier::DIM)));
+            spans.push(Span::styled(
+                "  Enter keep · Esc cancel · empty clears",
+                Style::new().add_modifier(Modifier::DIM),
+            ));
         }
         frame.render_widget(Paragraph::new(Line::from(spans)), rect);
         return;
     }
-    let mut spans = vec![Span::styled(format!(" {} ", status.focus), Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD))];
+    let mut spans = vec![Span::styled(
+        format!(" {} ", status.focus),
+        Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD),
+    )];
     for filter in &status.filters {
-        spans.push(Span::styled(format!(" {filter}"), fg(Color::Yellow, colors)));
+        spans.push(Span::styled(
+            format!(" {filter}"),
+            fg(Color::Yellow, colors),
+        ));
     }
     if let Some(level) = status.level {
-        spans.push(Span::styled(format!(" level {}+", level.name()), fg(Color::LightMagenta, colors)));
+        spans.push(Span::styled(
+            format!(" level {}+", level.name()),
+            fg(Color::LightMagenta, colors),
+        ));
     }
     if let Some(search) = &status.search {
-        spans.push(Span::styled(format!(" search /{search}/"), fg(Color::LightCyan, colors)));
+        spans.push(Span::styled(
+            format!(" search /{search}/"),
+            fg(Color::LightCyan, colors),
+        ));
     }
     if let Some(notice) = &status.notice {
-        spans.push(Span::styled(format!("  {notice}"), fg(Color::LightRed, colors)));
+        spans.push(Span::styled(
+            format!("  {notice}"),
+            fg(Color::LightRed, colors),
+        ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), rect);
     let used: usize = status.focus.width() + 2;
     if usize::from(rect.width) > used + HINT.width() + 4 {
-        let hint = Paragraph::new(Line::styled(format!("{HINT} "), Style::new().add_modifier(Modifier::DIM))).alignment(Alignment::Right);
-        let right = Rect { x: rect.right() - u16::try_from(HINT.width() + 1).unwrap_or(0), width: u16::try_from(HINT.width() + 1).unwrap_or(0), ..rect };
+        let hint = Paragraph::new(Line::styled(
+            format!("{HINT} "),
+            Style::new().add_modifier(Modifier::DIM),
+        ))
+        .alignment(Alignment::Right);
+        let right = Rect {
+            x: rect.right() - u16::try_from(HINT.width() + 1).unwrap_or(0),
+            width: u16::try_from(HINT.width() + 1).unwrap_or(0),
+            ..rect
+        };
         frame.render_widget(hint, right.intersection(rect));
     }
 }
@@ -271,16 +365,28 @@ pub const KEYS: &[(&str, &str)] = &[
 
 fn draw_help(frame: &mut Frame, area: Rect, colors: bool) {
     let width = 74.min(area.width);
-    let height = u16::try_from(KEYS.len() + 4).unwrap_or(u16::MAX).min(area.height);
-    let rect = Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height };
+    let height = u16::try_from(KEYS.len() + 4)
+        .unwrap_or(u16::MAX)
+        .min(area.height);
+    let rect = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
     let mut lines = vec![Line::raw("")];
     for (keys, what) in KEYS {
         lines.push(Line::from(vec![
-            Span::styled(format!("  {keys:<26}"), fg(Color::LightCyan, colors).add_modifier(Modifier::BOLD)),
+            Span::styled(
+                format!("  {keys:<26}"),
+                fg(Color::LightCyan, colors).add_modifier(Modifier::BOLD),
+            ),
             Span::raw((*what).to_owned()),
         ]));
     }
-    let block = Block::bordered().title_top(Line::from(" logbraid keys ").alignment(Alignment::Center)).border_style(fg(Color::LightCyan, colors));
+    let block = Block::bordered()
+        .title_top(Line::from(" logbraid keys ").alignment(Alignment::Center))
+        .border_style(fg(Color::LightCyan, colors));
     frame.render_widget(Clear, rect);
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }

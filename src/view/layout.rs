@@ -27,6 +27,7 @@ pub enum LayoutMode {
 
 impl LayoutMode {
     /// The next layout in the cycle.
+    #[must_use]
     pub fn next(self) -> Self {
         match self {
             Self::Split => Self::MergedOnly,
@@ -69,23 +70,49 @@ pub struct Placement {
 
 /// Places the panes. `focus` is the focused pane; `tab_source` the source shown when the source
 /// panes have turned into tabs.
-pub fn place(area: Rect, mode: LayoutMode, sources: u16, focus: PaneId, tab_source: SourceId) -> Placement {
-    let status = Rect { y: area.bottom().saturating_sub(1), height: area.height.min(1), ..area };
-    let body = Rect { height: area.height.saturating_sub(1), ..area };
-    let mut placement = Placement { panes: Vec::new(), tabs: None, status };
-    match mode {
-        LayoutMode::Zoom => placement.panes.push((focus, body)),
-        LayoutMode::MergedOnly => placement.panes.push((PaneId::Merged, body)),
-        LayoutMode::SourcesOnly if sources > 0 => tile(&mut placement, body, sources, tab_source),
-        LayoutMode::SourcesOnly => placement.panes.push((PaneId::Merged, body)),
-        LayoutMode::Split if sources == 0 => placement.panes.push((PaneId::Merged, body)),
-        LayoutMode::Split => {
-            let top = (body.height / 2).max(body.height.min(MIN_TILE_HEIGHT));
-            placement.panes.push((PaneId::Merged, Rect { height: top, ..body }));
-            let rest = Rect { y: body.y + top, height: body.height - top, ..body };
-            if rest.height > 0 {
-                tile(&mut placement, rest, sources, tab_source);
-            }
+pub fn place(
+    area: Rect,
+    mode: LayoutMode,
+    sources: u16,
+    focus: PaneId,
+    tab_source: SourceId,
+) -> Placement {
+    let status = Rect {
+        y: area.bottom().saturating_sub(1),
+        height: area.height.min(1),
+        ..area
+    };
+    let body = Rect {
+        height: area.height.saturating_sub(1),
+        ..area
+    };
+    let mut placement = Placement {
+        panes: Vec::new(),
+        tabs: None,
+        status,
+    };
+    if mode == LayoutMode::Zoom {
+        placement.panes.push((focus, body));
+    } else if mode == LayoutMode::MergedOnly || sources == 0 {
+        placement.panes.push((PaneId::Merged, body));
+    } else if mode == LayoutMode::SourcesOnly {
+        tile(&mut placement, body, sources, tab_source);
+    } else {
+        let top = (body.height / 2).max(body.height.min(MIN_TILE_HEIGHT));
+        placement.panes.push((
+            PaneId::Merged,
+            Rect {
+                height: top,
+                ..body
+            },
+        ));
+        let rest = Rect {
+            y: body.y + top,
+            height: body.height - top,
+            ..body
+        };
+        if rest.height > 0 {
+            tile(&mut placement, rest, sources, tab_source);
         }
     }
     placement
@@ -99,8 +126,15 @@ fn tile(placement: &mut Placement, area: Rect, n: u16, tab_source: SourceId) {
         area.width / cols >= MIN_TILE_WIDTH && area.height / rows >= MIN_TILE_HEIGHT
     });
     let Some(rows) = fits else {
-        let tabs = Rect { height: area.height.min(1), ..area };
-        let pane = Rect { y: area.y + tabs.height, height: area.height - tabs.height, ..area };
+        let tabs = Rect {
+            height: area.height.min(1),
+            ..area
+        };
+        let pane = Rect {
+            y: area.y + tabs.height,
+            height: area.height - tabs.height,
+            ..area
+        };
         placement.tabs = Some(tabs);
         placement.panes.push((PaneId::Source(tab_source), pane));
         return;
@@ -111,8 +145,15 @@ fn tile(placement: &mut Placement, area: Rect, n: u16, tab_source: SourceId) {
         // The last row may hold fewer panes; they share its width.
         let in_row = (n - index).min(cols);
         for col in split(area.x, area.width, in_row) {
-            let rect = Rect { x: col.0, y: row.0, width: col.1, height: row.1 };
-            placement.panes.push((PaneId::Source(SourceId(index)), rect));
+            let rect = Rect {
+                x: col.0,
+                y: row.0,
+                width: col.1,
+                height: row.1,
+            };
+            placement
+                .panes
+                .push((PaneId::Source(SourceId(index)), rect));
             index += 1;
         }
     }
@@ -143,20 +184,35 @@ mod tests {
 
     #[test]
     fn split_layout_tiles_sources_below_the_merged_pane() {
-        let p = place(area(120, 40), LayoutMode::Split, 3, PaneId::Merged, SourceId(0));
+        let p = place(
+            area(120, 40),
+            LayoutMode::Split,
+            3,
+            PaneId::Merged,
+            SourceId(0),
+        );
         assert_eq!(p.status, Rect::new(0, 39, 120, 1));
         assert_eq!(p.panes[0], (PaneId::Merged, Rect::new(0, 0, 120, 19)));
-        assert_eq!(p.panes[1..].iter().map(|(_, r)| *r).collect::<Vec<_>>(), vec![
-            Rect::new(0, 19, 40, 20),
-            Rect::new(40, 19, 40, 20),
-            Rect::new(80, 19, 40, 20)
-        ]);
+        assert_eq!(
+            p.panes[1..].iter().map(|(_, r)| *r).collect::<Vec<_>>(),
+            vec![
+                Rect::new(0, 19, 40, 20),
+                Rect::new(40, 19, 40, 20),
+                Rect::new(80, 19, 40, 20)
+            ]
+        );
         assert!(p.tabs.is_none());
     }
 
     #[test]
     fn many_sources_turn_into_tabs() {
-        let p = place(area(100, 30), LayoutMode::Split, 25, PaneId::Merged, SourceId(7));
+        let p = place(
+            area(100, 30),
+            LayoutMode::Split,
+            25,
+            PaneId::Merged,
+            SourceId(7),
+        );
         assert!(p.tabs.is_some());
         assert_eq!(p.panes.len(), 2);
         assert_eq!(p.panes[1].0, PaneId::Source(SourceId(7)));
@@ -165,20 +221,52 @@ mod tests {
     #[test]
     fn every_cell_is_used_once() {
         for n in 1..12 {
-            let p = place(area(150, 50), LayoutMode::SourcesOnly, n, PaneId::Merged, SourceId(0));
-            let cells: u32 = p.panes.iter().map(|(_, r)| u32::from(r.width) * u32::from(r.height)).sum::<u32>()
-                + p.tabs.map_or(0, |t| u32::from(t.width) * u32::from(t.height));
+            let p = place(
+                area(150, 50),
+                LayoutMode::SourcesOnly,
+                n,
+                PaneId::Merged,
+                SourceId(0),
+            );
+            let cells: u32 = p
+                .panes
+                .iter()
+                .map(|(_, r)| u32::from(r.width) * u32::from(r.height))
+                .sum::<u32>()
+                + p.tabs
+                    .map_or(0, |t| u32::from(t.width) * u32::from(t.height));
             assert_eq!(cells, 150 * 49, "{n} sources");
         }
     }
 
     #[test]
     fn zoom_and_tiny_terminals() {
-        let p = place(area(60, 15), LayoutMode::Zoom, 3, PaneId::Source(SourceId(2)), SourceId(0));
-        assert_eq!(p.panes, vec![(PaneId::Source(SourceId(2)), Rect::new(0, 0, 60, 14))]);
-        let p = place(area(10, 1), LayoutMode::Split, 3, PaneId::Merged, SourceId(0));
+        let p = place(
+            area(60, 15),
+            LayoutMode::Zoom,
+            3,
+            PaneId::Source(SourceId(2)),
+            SourceId(0),
+        );
+        assert_eq!(
+            p.panes,
+            vec![(PaneId::Source(SourceId(2)), Rect::new(0, 0, 60, 14))]
+        );
+        let p = place(
+            area(10, 1),
+            LayoutMode::Split,
+            3,
+            PaneId::Merged,
+            SourceId(0),
+        );
         assert_eq!(p.status.height, 1);
-        let p = place(area(0, 0), LayoutMode::Split, 3, PaneId::Merged, SourceId(0));
+        let p = place(
+            area(0, 0),
+            LayoutMode::Split,
+            3,
+            PaneId::Merged,
+            SourceId(0),
+        );
         assert_eq!(p.status.height, 0);
     }
 }

@@ -51,14 +51,14 @@ pub fn paint(text: &[u8], base: Style, marks: &[Mark], layout: Layout) -> Vec<Li
             let rest = &valid[i..];
             let c = rest.chars().next().expect("i is on a char boundary");
             let at = offset + i;
-            if c == '\x1b' {
-                if let Some(len) = sgr_len(rest.as_bytes()) {
-                    if layout.colors {
-                        sgr = apply_sgr(sgr, &rest.as_bytes()[2..len - 1]);
-                    }
-                    i += len;
-                    continue;
+            if c == '\x1b'
+                && let Some(len) = sgr_len(rest.as_bytes())
+            {
+                if layout.colors {
+                    sgr = apply_sgr(sgr, &rest.as_bytes()[2..len - 1]);
                 }
+                i += len;
+                continue;
             }
             let style = style_at(base.patch(sgr), marks, at, layout.colors);
             let done = if c == '\t' {
@@ -116,7 +116,15 @@ struct Painter {
 
 impl Painter {
     fn new(layout: Layout) -> Self {
-        Self { layout, lines: Vec::new(), spans: Vec::new(), text: String::new(), style: Style::new(), column: 0, used: 0 }
+        Self {
+            layout,
+            lines: Vec::new(),
+            spans: Vec::new(),
+            text: String::new(),
+            style: Style::new(),
+            column: 0,
+            used: 0,
+        }
     }
 
     /// Adds one printable char; true when nothing more fits.
@@ -126,10 +134,8 @@ impl Painter {
         if !self.layout.wrap && self.column <= self.layout.hscroll {
             return false; // scrolled off to the left
         }
-        if self.used + w > self.layout.width {
-            if !self.layout.wrap || !self.new_line() {
-                return true;
-            }
+        if self.used + w > self.layout.width && (!self.layout.wrap || !self.new_line()) {
+            return true;
         }
         if style != self.style && !self.text.is_empty() {
             self.flush_span();
@@ -164,7 +170,8 @@ impl Painter {
 
     fn flush_span(&mut self) {
         if !self.text.is_empty() {
-            self.spans.push(Span::styled(std::mem::take(&mut self.text), self.style));
+            self.spans
+                .push(Span::styled(std::mem::take(&mut self.text), self.style));
         }
     }
 
@@ -179,7 +186,12 @@ impl Painter {
 fn apply_sgr(mut style: Style, params: &[u8]) -> Style {
     let nums: Vec<u16> = params
         .split(|b| *b == b';' || *b == b':')
-        .map(|p| std::str::from_utf8(p).ok().and_then(|s| s.parse().ok()).unwrap_or(0))
+        .map(|p| {
+            std::str::from_utf8(p)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0)
+        })
         .collect();
     let mut i = 0;
     while i < nums.len() {
@@ -203,7 +215,11 @@ fn apply_sgr(mut style: Style, params: &[u8]) -> Style {
             n @ (38 | 48) => {
                 let (color, used) = extended(&nums[i + 1..]);
                 if let Some(color) = color {
-                    style = if n == 38 { style.fg(color) } else { style.bg(color) };
+                    style = if n == 38 {
+                        style.fg(color)
+                    } else {
+                        style.bg(color)
+                    };
                 }
                 i += used;
             }
@@ -254,41 +270,105 @@ mod tests {
     use super::*;
 
     fn layout(width: usize) -> Layout {
-        Layout { width, hscroll: 0, wrap: false, max_lines: 1, colors: true }
+        Layout {
+            width,
+            hscroll: 0,
+            wrap: false,
+            max_lines: 1,
+            colors: true,
+        }
     }
 
     fn plain(lines: &[Line<'_>]) -> Vec<String> {
-        lines.iter().map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect()).collect()
+        lines
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect()
     }
 
     #[test]
     fn controls_are_inert_and_sgr_is_applied() {
-        let lines = paint(b"a\x1b]0;title\x07b\x1b[31mred\x1b[0m\r\xff", Style::new(), &[], layout(80));
+        let lines = paint(
+            b"a\x1b]0;title\x07b\x1b[31mred\x1b[0m\r\xff",
+            Style::new(),
+            &[],
+            layout(80),
+        );
         assert_eq!(plain(&lines), ["a^[]0;title^Gbred^M\\xFF"]);
-        let red = lines[0].spans.iter().find(|s| s.content == "red").expect("a red span");
+        let red = lines[0]
+            .spans
+            .iter()
+            .find(|s| s.content == "red")
+            .expect("a red span");
         assert_eq!(red.style.fg, Some(Color::Red));
     }
 
     #[test]
     fn no_color_drops_sgr_colours() {
-        let lines = paint(b"\x1b[31mred", Style::new(), &[], Layout { colors: false, ..layout(80) });
+        let lines = paint(
+            b"\x1b[31mred",
+            Style::new(),
+            &[],
+            Layout {
+                colors: false,
+                ..layout(80)
+            },
+        );
         assert_eq!(lines[0].spans[0].style.fg, None);
     }
 
     #[test]
     fn tabs_width_scroll_and_wrap() {
-        assert_eq!(plain(&paint(b"a\tb", Style::new(), &[], layout(80))), ["a       b"]);
-        assert_eq!(plain(&paint(b"abcdefgh", Style::new(), &[], layout(5))), ["abcde"]);
-        assert_eq!(plain(&paint(b"abcdefgh", Style::new(), &[], Layout { hscroll: 3, ..layout(3) })), ["def"]);
-        let wrapped = paint(b"abcdefgh", Style::new(), &[], Layout { wrap: true, max_lines: 9, ..layout(3) });
+        assert_eq!(
+            plain(&paint(b"a\tb", Style::new(), &[], layout(80))),
+            ["a       b"]
+        );
+        assert_eq!(
+            plain(&paint(b"abcdefgh", Style::new(), &[], layout(5))),
+            ["abcde"]
+        );
+        assert_eq!(
+            plain(&paint(
+                b"abcdefgh",
+                Style::new(),
+                &[],
+                Layout {
+                    hscroll: 3,
+                    ..layout(3)
+                }
+            )),
+            ["def"]
+        );
+        let wrapped = paint(
+            b"abcdefgh",
+            Style::new(),
+            &[],
+            Layout {
+                wrap: true,
+                max_lines: 9,
+                ..layout(3)
+            },
+        );
         assert_eq!(plain(&wrapped), ["abc", "def", "gh"]);
-        let capped = paint(b"abcdefgh", Style::new(), &[], Layout { wrap: true, max_lines: 2, ..layout(3) });
+        let capped = paint(
+            b"abcdefgh",
+            Style::new(),
+            &[],
+            Layout {
+                wrap: true,
+                max_lines: 2,
+                ..layout(3)
+            },
+        );
         assert_eq!(plain(&capped), ["abc", "def"]);
     }
 
     #[test]
     fn marks_highlight_byte_ranges() {
-        let marks = [Mark { range: 2..4, kind: MarkKind::Filter }];
+        let marks = [Mark {
+            range: 2..4,
+            kind: MarkKind::Filter,
+        }];
         let lines = paint(b"abcdef", Style::new(), &marks, layout(80));
         assert_eq!(plain(&lines), ["abcdef"]);
         assert_eq!(lines[0].spans[1].content, "cd");

@@ -46,9 +46,11 @@ impl RenderThread {
     /// Hands a frame over; gives it back when the thread is still busy with the previous one.
     pub fn offer(&self, snapshot: Box<ViewSnapshot>) -> Result<(), Box<ViewSnapshot>> {
         match self.tx.try_send(RenderMsg::Frame(snapshot)) {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Full(RenderMsg::Frame(s)) | TrySendError::Disconnected(RenderMsg::Frame(s))) => Err(s),
-            Err(_) => Ok(()),
+            Err(
+                TrySendError::Full(RenderMsg::Frame(s))
+                | TrySendError::Disconnected(RenderMsg::Frame(s)),
+            ) => Err(s),
+            _ => Ok(()),
         }
     }
 
@@ -61,14 +63,22 @@ impl RenderThread {
     pub fn quit(self) -> io::Result<()> {
         // Blocks at most one frame's time.
         let _ = self.tx.send(RenderMsg::Quit);
-        self.handle.join().unwrap_or_else(|_| Err(io::Error::other("the render thread panicked")))
+        self.handle
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the render thread panicked")))
     }
 }
 
-fn render_loop(mut terminal: Terminal<CrosstermBackend<Stdout>>, rx: &Receiver<RenderMsg>, guard: TerminalGuard) -> io::Result<()> {
+fn render_loop(
+    mut terminal: Terminal<CrosstermBackend<Stdout>>,
+    rx: &Receiver<RenderMsg>,
+    guard: TerminalGuard,
+) -> io::Result<()> {
     let result = (|| {
         while let Ok(msg) = rx.recv() {
-            let RenderMsg::Frame(mut snapshot) = msg else { break };
+            let RenderMsg::Frame(mut snapshot) = msg else {
+                break;
+            };
             // Last render wins: skip to the newest frame waiting.
             loop {
                 match rx.try_recv() {
