@@ -157,7 +157,6 @@ impl Core {
         let now = Instant::now();
         self.rates.sample(now, &self.store, self.names.len());
         let ctx = snapshot::Context {
-            sources: &[],
             names: Arc::clone(&self.names),
             rates: &self.rates,
             colors: self.colors,

@@ -8,7 +8,6 @@ use regex::bytes::Regex;
 
 use super::rates::Rates;
 use super::state::{AppState, FLASH, Scroll, SourceState};
-use crate::engine::SourceInfo;
 use crate::level;
 use crate::source::{SourceId, SourceStatus};
 use crate::store::Store;
@@ -22,8 +21,6 @@ const TAG_MAX: usize = 18;
 
 /// Everything a frame needs besides the state and the store.
 pub struct Context<'a> {
-    /// The engine's sources (names, statuses).
-    pub sources: &'a [SourceInfo],
     /// Their names, shared with the render thread.
     pub names: Arc<Vec<String>>,
     /// Lines per second.
@@ -146,9 +143,12 @@ fn title(state: &AppState, slot: usize, store: &Store, ctx: &Context<'_>) -> Tit
                 scrolled(state, slot, store).unwrap_or_default()
             };
             Title {
-                name: format!("merged · {} sources", state.sources()),
+                name: match state.sources() {
+                    1 => "merged · 1 source".to_owned(),
+                    n => format!("merged · {n} sources"),
+                },
                 state: state_shown,
-                rate: (0..ctx.sources.len()).map(|s| ctx.rates.rate(s)).sum(),
+                rate: (0..ctx.names.len()).map(|s| ctx.rates.rate(s)).sum(),
                 evicted: store.evicted_total(),
                 filtering,
             }

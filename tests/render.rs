@@ -1,0 +1,286 @@
+//! The screens, drawn from real app state into ratatui's `TestBackend` and compared with insta
+//! snapshots (`tests/snapshots/`); colours that carry meaning are checked cell by cell.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use logbraid::app::keys::{Action, PromptKind};
+use logbraid::app::rates::Rates;
+use logbraid::app::snapshot::{self, Context};
+use logbraid::app::state::AppState;
+use logbraid::batch::LineBatch;
+use logbraid::source::SourceId;
+use logbraid::store::Store;
+use logbraid::view::draw;
+use logbraid::view::layout::LayoutMode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+use ratatui::style::Color;
+
+const NAMES: [&str; 3] = ["api.log", "worker.log", "db-proxy.log"];
+
+/// A store with `n` lines spread over the three sources, as services would write them.
+fn store_with(n: u64) -> Store {
+    let mut store = Store::new(64 << 20);
+    for i in 0..n {
+        let source = u16::try_from(i % 3).unwrap_or(0);
+        let line = match (source, i % 7) {
+            (0, 0) => format!(
+                "2026-11-24 10:00:{:02},000 ERROR request {i} failed: pool exhausted",
+                i % 60
+            ),
+            (0, _) => format!(
+                "2026-11-24 10:00:{:02},000 INFO  GET /api/orders/{i} 200",
+                i % 60
+            ),
+            (1, _) => format!(
+                r#"{{"ts":"2026-11-24T10:00:{:02}Z","level":"info","job":"email.send","n":{i}}}"#,
+                i % 60
+            ),
+            _ => format!(
+                "Nov 24 10:00:{:02} db-proxy[311]: WARN slow query #{i}",
+                i % 60
+            ),
+        };
+        append(&mut store, source, &line);
+    }
+    store
+}
+
+fn append(store: &mut Store, source: u16, line: impl AsRef<[u8]>) {
+    store.append(SourceId(source), &LineBatch::from_lines([line]), 0..1);
+}
+
+fn names(n: usize) -> Arc<Vec<String>> {
+    Arc::new(
+        (0..n)
+            .map(|i| {
+                NAMES
+                    .get(i)
+                    .map_or_else(|| format!("svc-{i:02}.log"), |s| (*s).to_owned())
+            })
+            .collect(),
+    )
+}
+
+/// Draws what the TUI would show for `state` over `store`.
+fn screen(state: &mut AppState, store: &Store, width: u16, height: u16) -> Terminal<TestBackend> {
+    state.size = Rect::new(0, 0, width, height);
+    while state.rebuilding() {
+        state.rebuild_slice(store);
+    }
+    let rates = Rates::default();
+    let ctx = Context {
+        names: names(usize::from(state.sources())),
+        rates: &rates,
+        colors: true,
+        now: Instant::now(),
+    };
+    let snap = snapshot::build(state, store, &ctx);
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+    terminal
+        .draw(|frame| draw::draw(frame, &snap))
+        .expect("draw");
+    terminal
+}
+
+fn type_text(state: &mut AppState, store: &Store, text: &str) {
+    for c in text.chars() {
+        state.apply(Action::Type(c), store);
+    }
+}
+
+#[test]
+fn split_layout() {
+    let store = store_with(60);
+    let mut state = AppState::new(3, Rect::new(0, 0, 100, 24));
+    insta::assert_snapshot!(screen(&mut state, &store, 100, 30).backend());
+}
+
+#[test]
+fn other_layouts() {
+    let store = store_with(60);
+    let mut state = AppState::new(3, Rect::new(0, 0, 100, 24));
+    state.apply(Action::CycleLayout, &store);
+    assert_eq!(state.layout, LayoutMode::MergedOnly);
+    insta::assert_snapshot!("merged_only", screen(&mut state, &store, 80, 12).backend());
+    state.apply(Action::CycleLayout, &store);
+    insta::assert_snapshot!("sources_only", screen(&mut state, &store, 80, 12).backend());
+    state.apply(Action::FocusSource(1), &store);
+    state.apply(Action::CycleLayout, &store);
+    assert_eq!(state.layout, LayoutMode::Zoom);
+    insta::assert_snapshot!(
+        "zoom_on_worker",
+        screen(&mut state, &store, 80, 12).backend()
+    );
+}
+
+#[test]
+fn a_paused_source_shows_how_many_lines_wait() {
+    let mut store = store_with(30);
+    let mut state = AppState::new(3, Rect::new(0, 0, 100, 24));
+    state.apply(Action::FocusSource(1), &store);
+    state.apply(Action::TogglePause, &store);
+    for i in 0..5 {
+        append(
+            &mut store,
+            1,
+            &format!(r#"{{"level":"info","msg":"after the pause {i}"}}"#),
+        );
+        append(
+            &mut store,
+            0,
+            &format!("2026-11-24 10:01:00,000 INFO  still moving {i}"),
+        );
+    }
+    let terminal = screen(&mut state, &store, 100, 24);
+    insta::assert_snapshot!(terminal.backend());
+    let text = terminal.backend().to_string();
+    assert!(text.contains("PAUSED +5 new"));
+    assert!(text.contains("still moving 4"), "the other panes go on");
+    assert!(
+        !text.contains("after the pause"),
+        "the paused source's new lines wait"
+    );
+    // Resuming shows them, in the merged pane too.
+    state.apply(Action::TogglePause, &store);
+    let text = screen(&mut state, &store, 100, 24).backend().to_string();
+    assert!(text.contains("after the pause 4") && !text.contains("PAUSED"));
+}
+
+#[test]
+fn a_filter_keeps_matching_lines_and_highlights_the_match() {
+    let store = store_with(90);
+    let mut state = AppState::new(3, Rect::new(0, 0, 100, 24));
+    state.apply(Action::Prompt(PromptKind::Include), &store);
+    type_text(&mut state, &store, "ERROR|WARN");
+    state.apply(Action::Submit, &store);
+    let terminal = screen(&mut state, &store, 100, 24);
+    insta::assert_snapshot!(terminal.backend());
+    let buffer = terminal.backend().buffer();
+    let merged_rows: Vec<String> = (1..24u16)
+        .map(|y| {
+            (1..99u16)
+                .map(|x| buffer[(x, y)].symbol().to_owned())
+                .collect::<String>()
+        })
+        .take_while(|row| row.contains('│'))
+        .collect();
+    assert!(merged_rows.len() > 5);
+    assert!(
+        merged_rows
+            .iter()
+            .all(|r| r.contains("ERROR") || r.contains("WARN")),
+        "{merged_rows:#?}"
+    );
+    let hit =
+        (0..100u16).find(|&x| buffer[(x, 1)].symbol() == "W" && buffer[(x + 1, 1)].symbol() == "A");
+    let hit = hit.expect("a WARN on the first merged row");
+    assert_eq!(
+        buffer[(hit, 1)].bg,
+        Color::Yellow,
+        "the match is highlighted"
+    );
+}
+
+#[test]
+fn an_invalid_filter_keeps_the_previous_one() {
+    let store = store_with(30);
+    let mut state = AppState::new(3, Rect::new(0, 0, 100, 24));
+    state.apply(Action::Prompt(PromptKind::Include), &store);
+    type_text(&mut state, &store, "ERROR");
+    type_text(&mut state, &store, "(");
+    let text = screen(&mut state, &store, 100, 24).backend().to_string();
+    assert!(text.contains("unclosed group"), "the error is shown");
+    let merged: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .take(10)
+        .filter(|l| l.contains("│ 2026"))
+        .collect();
+    assert!(
+        !merged.is_empty() && merged.iter().all(|l| l.contains("ERROR")),
+        "ERROR stays in force: {merged:#?}"
+    );
+    state.apply(Action::Cancel, &store);
+    assert!(
+        state.panes[0].include_text.is_none(),
+        "Esc restores what was before the prompt"
+    );
+}
+
+#[test]
+fn help_overlay() {
+    let store = store_with(30);
+    let mut state = AppState::new(3, Rect::new(0, 0, 100, 24));
+    state.apply(Action::ToggleHelp, &store);
+    insta::assert_snapshot!(screen(&mut state, &store, 100, 30).backend());
+}
+
+#[test]
+fn hostile_lines_are_shown_inert() {
+    let mut store = Store::new(1 << 20);
+    append(
+        &mut store,
+        0,
+        "title \x1b]0;pwned\x07 clipboard \x1b]52;c;ZXZpbA==\x1b\\ end",
+    );
+    append(
+        &mut store,
+        0,
+        "clear \x1b[2J\x1b[H home, cursor \x1b[10A up, bell \x07, c1 \u{9b}31m",
+    );
+    append(
+        &mut store,
+        0,
+        "overwrite\rEVIL\x08\x08 and a lone esc at the end \x1b",
+    );
+    append(
+        &mut store,
+        0,
+        b"bad utf-8 \xff\xfe and colour \x1b[31mred\x1b[0m ok",
+    );
+    let mut state = AppState::new(1, Rect::new(0, 0, 100, 8));
+    state.layout = LayoutMode::MergedOnly;
+    let terminal = screen(&mut state, &store, 100, 8);
+    insta::assert_snapshot!(terminal.backend());
+    let buffer = terminal.backend().buffer();
+    for cell in &buffer.content {
+        assert!(
+            cell.symbol().chars().all(|c| !c.is_control()),
+            "a control character reached the screen: {:?}",
+            cell.symbol()
+        );
+    }
+    let text = terminal.backend().to_string();
+    assert!(text.contains("^[]0;pwned^G") && text.contains("^[[2J") && text.contains("<U+009B>"));
+    let red = (0..100u16).find(|&x| {
+        buffer[(x, 4)].symbol() == "r"
+            && buffer[(x + 1, 4)].symbol() == "e"
+            && buffer[(x + 2, 4)].symbol() == "d"
+    });
+    assert_eq!(
+        red.map(|x| buffer[(x, 4)].fg),
+        Some(Color::Red),
+        "SGR colours are rendered"
+    );
+}
+
+#[test]
+fn narrow_terminal() {
+    let store = store_with(40);
+    let mut state = AppState::new(3, Rect::new(0, 0, 100, 24));
+    insta::assert_snapshot!(screen(&mut state, &store, 60, 15).backend());
+}
+
+#[test]
+fn many_sources_become_tabs() {
+    let mut store = Store::new(1 << 20);
+    for i in 0..25u16 {
+        append(&mut store, i, &format!("line from service {i}"));
+    }
+    let mut state = AppState::new(25, Rect::new(0, 0, 100, 24));
+    state.apply(Action::FocusSource(4), &store);
+    insta::assert_snapshot!(screen(&mut state, &store, 100, 24).backend());
+}
