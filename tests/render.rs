@@ -126,12 +126,12 @@ fn a_paused_source_shows_how_many_lines_wait() {
         append(
             &mut store,
             1,
-            &format!(r#"{{"level":"info","msg":"after the pause {i}"}}"#),
+            format!(r#"{{"level":"info","msg":"after the pause {i}"}}"#),
         );
         append(
             &mut store,
             0,
-            &format!("2026-11-24 10:01:00,000 INFO  still moving {i}"),
+            format!("2026-11-24 10:01:00,000 INFO  still moving {i}"),
         );
     }
     let terminal = screen(&mut state, &store, 100, 24);
@@ -278,7 +278,7 @@ fn narrow_terminal() {
 fn many_sources_become_tabs() {
     let mut store = Store::new(1 << 20);
     for i in 0..25u16 {
-        append(&mut store, i, &format!("line from service {i}"));
+        append(&mut store, i, format!("line from service {i}"));
     }
     let mut state = AppState::new(25, Rect::new(0, 0, 100, 24));
     state.apply(Action::FocusSource(4), &store);
