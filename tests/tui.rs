@@ -1,0 +1,265 @@
+//! The real binary in a real terminal: tmux runs an interactive shell, the test types into it
+//! (`send-keys`) and reads the screen (`capture-pane`). Each test has its own tmux server.
+//! Skipped, with a message, where tmux is not installed (`.ci/run` installs it).
+
+mod common;
+
+use std::process::Command;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{Dir, patience};
+
+/// A private tmux server running a shell in a 120×36 window.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(dir: &Dir) -> Option<Self> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            eprintln!("skipped: tmux is not installed");
+            return None;
+        }
+        let socket = format!(
+            "logbraid-test-{}-{}",
+            std::process::id(),
+            dir.root().file_name()?.to_string_lossy()
+        );
+        let tmux = Self { socket };
+        let root = dir.root().to_string_lossy().into_owned();
+        tmux.run(&[
+            "new-session",
+            "-d",
+            "-x",
+            "120",
+            "-y",
+            "36",
+            "-c",
+            &root,
+            "env PS1='$ ' sh",
+        ]);
+        Some(tmux)
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("run tmux");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Types `keys` (tmux key names, or literal text with `-l`).
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "0"];
+        args.extend_from_slice(keys);
+        self.run(&args);
+    }
+
+    fn type_line(&self, text: &str) {
+        self.run(&["send-keys", "-t", "0", "-l", text]);
+        self.keys(&["Enter"]);
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "0"])
+    }
+
+    /// Waits until the screen satisfies `done`.
+    fn wait(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + patience();
+        loop {
+            let screen = self.screen();
+            if done(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; the screen:\n{screen}"
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Starts logbraid in the shell and waits for its first frame.
+    fn logbraid(&self, args: &str) {
+        // `sh -c` so that `$$` is logbraid's own pid (exec keeps it).
+        let bin = env!("CARGO_BIN_EXE_logbraid");
+        self.type_line(&format!(
+            "sh -c 'echo $$ > logbraid.pid; exec {bin} \"$@\"' logbraid {args}; echo EXIT=$?"
+        ));
+        self.wait("the first frame", |s| s.contains("? help"));
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+/// Rows of the pane whose title contains `title`: the text between its side borders (panes may
+/// stand side by side).
+fn pane_rows(screen: &str, title: &str) -> Vec<String> {
+    let lines: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
+    for (top, line) in lines.iter().enumerate() {
+        let text: String = line.iter().collect();
+        let Some(byte) = text
+            .find(&format!(" {title}"))
+            .filter(|_| text.contains('┌'))
+        else {
+            continue;
+        };
+        let at = text[..byte].chars().count();
+        let (Some(left), Some(right)) = (
+            line[..at].iter().rposition(|c| *c == '┌'),
+            line[at..].iter().position(|c| *c == '┐').map(|p| p + at),
+        ) else {
+            continue;
+        };
+        return lines[top + 1..]
+            .iter()
+            .take_while(|l| l.get(left) == Some(&'│'))
+            .map(|l| {
+                l[left + 1..right.min(l.len())]
+                    .iter()
+                    .collect::<String>()
+                    .trim_end()
+                    .to_owned()
+            })
+            .collect();
+    }
+    Vec::new()
+}
+
+#[test]
+fn lines_appear_in_the_merged_and_source_panes() {
+    let dir = Dir::new();
+    dir.write("api.log", "api started\n");
+    dir.write("db.log", "db started\n");
+    let Some(tmux) = Tmux::start(&dir) else {
+        return;
+    };
+    tmux.logbraid("api.log db.log");
+    dir.append("api.log", "GET /orders 200\n");
+    dir.append("db.log", "slow query 1.2s\n");
+    let screen = tmux.wait("both new lines, twice each", |s| {
+        s.matches("GET /orders 200").count() == 2 && s.matches("slow query 1.2s").count() == 2
+    });
+    let merged = pane_rows(&screen, "merged");
+    assert!(
+        merged
+            .iter()
+            .any(|r| r.starts_with("api.log") && r.ends_with("GET /orders 200")),
+        "{merged:#?}"
+    );
+    assert!(
+        pane_rows(&screen, "db.log")
+            .iter()
+            .any(|r| r == "slow query 1.2s"),
+        "{screen}"
+    );
+    tmux.keys(&["q"]);
+}
+
+#[test]
+fn pausing_freezes_one_pane_and_resuming_shows_what_waited() {
+    let dir = Dir::new();
+    dir.write("api.log", "api 0\n");
+    dir.write("db.log", "db 0\n");
+    let Some(tmux) = Tmux::start(&dir) else {
+        return;
+    };
+    tmux.logbraid("api.log db.log");
+    tmux.keys(&["1", "p"]);
+    tmux.wait("the pause", |s| s.contains("PAUSED +0 new"));
+    for i in 1..=3 {
+        dir.append("api.log", format!("api {i}\n"));
+        dir.append("db.log", format!("db {i}\n"));
+    }
+    let screen = tmux.wait("db's lines and api's count", |s| {
+        s.contains("PAUSED +3 new") && s.matches("db 3").count() == 2
+    });
+    assert!(
+        !screen.contains("api 1"),
+        "a paused source's new lines wait:\n{screen}"
+    );
+    tmux.keys(&["p"]);
+    let screen = tmux.wait("api's lines after resuming", |s| {
+        s.matches("api 3").count() == 2
+    });
+    let api = pane_rows(&screen, "api.log");
+    assert_eq!(
+        api[..4],
+        ["api 0", "api 1", "api 2", "api 3"],
+        "nothing was lost:\n{screen}"
+    );
+    tmux.keys(&["q"]);
+}
+
+#[test]
+fn a_filter_leaves_only_matching_lines() {
+    let dir = Dir::new();
+    let lines: String = (0..30)
+        .map(|i| format!("{} event {i}\n", if i % 5 == 0 { "ERROR" } else { "INFO" }))
+        .collect();
+    dir.write("app.log", lines);
+    let Some(tmux) = Tmux::start(&dir) else {
+        return;
+    };
+    tmux.logbraid("app.log");
+    tmux.keys(&["0", "f"]);
+    tmux.keys(&["-l", "ERROR"]);
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait("the filter in the status line", |s| s.contains("+/ERROR/"));
+    let merged = pane_rows(&screen, "merged");
+    let shown: Vec<&String> = merged.iter().filter(|r| !r.is_empty()).collect();
+    assert_eq!(shown.len(), 6, "{screen}");
+    assert!(shown.iter().all(|r| r.contains("ERROR")), "{screen}");
+    dir.append("app.log", "INFO later\nERROR later\n");
+    let screen = tmux.wait("the new matching line", |s| s.contains("ERROR later"));
+    assert!(
+        !pane_rows(&screen, "merged")
+            .iter()
+            .any(|r| r.contains("INFO later"))
+    );
+    tmux.keys(&["q"]);
+}
+
+#[test]
+fn q_exits_and_the_shell_gets_its_terminal_back() {
+    let dir = Dir::new();
+    dir.write("app.log", "hello\n");
+    let Some(tmux) = Tmux::start(&dir) else {
+        return;
+    };
+    tmux.logbraid("app.log");
+    tmux.keys(&["q"]);
+    tmux.wait("the exit status", |s| s.contains("EXIT=0"));
+    // Echo works again (raw mode is off) and the alternate screen is gone.
+    tmux.type_line("echo back-$((40+2))");
+    let screen = tmux.wait("the shell's answer", |s| s.contains("back-42"));
+    assert!(
+        !screen.contains("? help"),
+        "the TUI's screen is gone:\n{screen}"
+    );
+}
+
+#[test]
+fn sigterm_restores_the_terminal_too() {
+    let dir = Dir::new();
+    dir.write("app.log", "hello\n");
+    let Some(tmux) = Tmux::start(&dir) else {
+        return;
+    };
+    tmux.logbraid("app.log");
+    let pid = std::fs::read_to_string(dir.path("logbraid.pid")).expect("pid file");
+    let pid = nix::unistd::Pid::from_raw(pid.trim().parse().expect("a pid"));
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("kill");
+    tmux.wait("the exit status", |s| s.contains("EXIT=0"));
+    tmux.type_line("echo back-$((40+2))");
+    tmux.wait("the shell's answer", |s| s.contains("back-42"));
+}
