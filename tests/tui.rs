@@ -203,10 +203,10 @@ fn pausing_freezes_one_pane_and_resuming_shows_what_waited() {
 #[test]
 fn a_filter_leaves_only_matching_lines() {
     let dir = Dir::new();
-    let lines: String = (0..30)
-        .map(|i| format!("{} event {i}\n", if i % 5 == 0 { "ERROR" } else { "INFO" }))
+    let lines: Vec<String> = (0..30)
+        .map(|i| format!("{} event {i}", if i % 5 == 0 { "ERROR" } else { "INFO" }))
         .collect();
-    dir.write("app.log", lines);
+    dir.write("app.log", lines.join("\n") + "\n");
     let Some(tmux) = Tmux::start(&dir) else {
         return;
     };
