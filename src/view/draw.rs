@@ -359,7 +359,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("s", "hide/show source in merged pane"),
     ("f  F", "include / exclude filter (regex)"),
     ("/  n N", "search; older / newer match"),
-    ("l", "minimum level: all, DEBUG+, INFO+, WARN+, ERROR"),
+    ("l", "minimum level: all, DEBUG+ … ERROR only"),
     ("?  Esc", "this help / close"),
 ];
 
