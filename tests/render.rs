@@ -284,3 +284,114 @@ fn many_sources_become_tabs() {
     state.apply(Action::FocusSource(4), &store);
     insta::assert_snapshot!(screen(&mut state, &store, 100, 24).backend());
 }
+
+#[test]
+fn scrolling_up_stops_following_and_counts_what_arrives_below() {
+    let mut store = store_with(90);
+    let mut state = AppState::new(3, Rect::new(0, 0, 100, 24));
+    state.apply(Action::Up(5), &store);
+    let before = screen(&mut state, &store, 100, 24).backend().to_string();
+    assert!(before.contains("↓ 5 below"), "{before}");
+    for i in 0..4 {
+        append(
+            &mut store,
+            0,
+            &format!("2026-11-24 10:02:00,000 INFO  new {i}"),
+        );
+    }
+    let after = screen(&mut state, &store, 100, 24).backend().to_string();
+    let merged: String = after.lines().take(11).collect();
+    assert!(
+        after.contains("↓ 9 below") && !merged.contains("new 3"),
+        "the view stays put:\n{after}"
+    );
+    assert!(after.contains("new 3"), "the source pane goes on following");
+    state.apply(Action::Bottom, &store);
+    let back = screen(&mut state, &store, 100, 24).backend().to_string();
+    assert!(
+        back.contains("new 3") && !back.contains("below"),
+        "G follows again:\n{back}"
+    );
+}
+
+#[test]
+fn search_highlights_and_jumps_between_matches() {
+    let store = store_with(300);
+    let mut state = AppState::new(3, Rect::new(0, 0, 100, 24));
+    state.apply(Action::Prompt(PromptKind::Search), &store);
+    // Errors are logged for requests 0, 21, 42, … 294; these two are far apart.
+    type_text(&mut state, &store, "request (21|210) ");
+    state.apply(Action::Submit, &store);
+    let text = screen(&mut state, &store, 100, 24).backend().to_string();
+    let merged: String = text.lines().take(11).collect();
+    assert!(
+        merged.contains("request 210 failed"),
+        "jumped to the newest match above:\n{text}"
+    );
+    assert!(text.contains("search /request (21|210) /"), "{text}");
+    state.apply(Action::OlderMatch, &store);
+    let text = screen(&mut state, &store, 100, 24).backend().to_string();
+    let merged: String = text.lines().take(11).collect();
+    assert!(
+        merged.contains("request 21 failed") && !merged.contains("request 210"),
+        "{text}"
+    );
+    state.apply(Action::OlderMatch, &store);
+    assert!(
+        state
+            .notice
+            .as_deref()
+            .is_some_and(|n| n.contains("no older match"))
+    );
+    state.apply(Action::NewerMatch, &store);
+    let text = screen(&mut state, &store, 100, 24).backend().to_string();
+    assert!(
+        text.lines()
+            .take(11)
+            .collect::<String>()
+            .contains("request 210 failed"),
+        "{text}"
+    );
+}
+
+#[test]
+fn minimum_level_and_hidden_sources() {
+    let store = store_with(90);
+    let mut state = AppState::new(3, Rect::new(0, 0, 100, 24));
+    for _ in 0..3 {
+        state.apply(Action::CycleLevel, &store);
+    }
+    let text = screen(&mut state, &store, 100, 24).backend().to_string();
+    assert!(text.contains("level WARN+"));
+    let merged: Vec<&str> = text.lines().take(11).filter(|l| l.contains("│ ")).collect();
+    assert!(
+        merged
+            .iter()
+            .all(|l| l.contains("ERROR") || l.contains("WARN")),
+        "{merged:#?}"
+    );
+    state.apply(Action::CycleLevel, &store);
+    state.apply(Action::CycleLevel, &store);
+    state.apply(Action::FocusSource(2), &store);
+    state.apply(Action::ToggleHidden, &store);
+    let text = screen(&mut state, &store, 100, 24).backend().to_string();
+    let merged: Vec<&str> = text.lines().take(11).filter(|l| l.contains("│ ")).collect();
+    assert!(
+        !merged.is_empty() && merged.iter().all(|l| !l.contains("db-proxy")),
+        "{merged:#?}"
+    );
+    assert!(text.contains("1 hidden"));
+}
+
+#[test]
+fn wrap_shows_the_whole_line() {
+    let mut store = Store::new(1 << 20);
+    append(&mut store, 0, format!("start {} end", "x".repeat(150)));
+    let mut state = AppState::new(1, Rect::new(0, 0, 60, 10));
+    state.layout = LayoutMode::MergedOnly;
+    let cut = screen(&mut state, &store, 60, 10).backend().to_string();
+    assert!(!cut.contains("end"));
+    state.apply(Action::ToggleWrap, &store);
+    let wrapped = screen(&mut state, &store, 60, 10).backend().to_string();
+    assert!(wrapped.contains("end"), "{wrapped}");
+}

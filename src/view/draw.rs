@@ -327,20 +327,19 @@ fn draw_status(frame: &mut Frame, rect: Rect, status: &StatusLine, colors: bool)
             fg(Color::LightRed, colors),
         ));
     }
+    let used: usize = spans.iter().map(Span::width).sum();
     frame.render_widget(Paragraph::new(Line::from(spans)), rect);
-    let used: usize = status.focus.width() + 2;
-    if usize::from(rect.width) > used + HINT.width() + 4 {
-        let hint = Paragraph::new(Line::styled(
-            format!("{HINT} "),
-            Style::new().add_modifier(Modifier::DIM),
-        ))
-        .alignment(Alignment::Right);
+    // The key hint only where it does not cover what the line says.
+    let hint_width = HINT.width() + 1;
+    if usize::from(rect.width) >= used + hint_width + 2 {
+        let width = u16::try_from(hint_width).unwrap_or(rect.width);
         let right = Rect {
-            x: rect.right() - u16::try_from(HINT.width() + 1).unwrap_or(0),
-            width: u16::try_from(HINT.width() + 1).unwrap_or(0),
+            x: rect.right() - width,
+            width,
             ..rect
         };
-        frame.render_widget(hint, right.intersection(rect));
+        let hint = Line::styled(format!("{HINT} "), Style::new().add_modifier(Modifier::DIM));
+        frame.render_widget(Paragraph::new(hint).alignment(Alignment::Right), right);
     }
 }
 
