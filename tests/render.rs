@@ -296,7 +296,7 @@ fn scrolling_up_stops_following_and_counts_what_arrives_below() {
         append(
             &mut store,
             0,
-            &format!("2026-11-24 10:02:00,000 INFO  new {i}"),
+            format!("2026-11-24 10:02:00,000 INFO  new {i}"),
         );
     }
     let after = screen(&mut state, &store, 100, 24).backend().to_string();
