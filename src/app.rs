@@ -137,7 +137,10 @@ impl Core {
                 engine.drain_backlog(|id, batch, range| store.append(id, batch, range));
                 self.rates.reset();
             }
-            EngineEvent::Lines { id, lines } => self.store.append(id, &lines, 0..lines.len()),
+            EngineEvent::Lines { id, lines } => {
+                self.store.append(id, &lines, 0..lines.len());
+                engine.recycle(lines);
+            }
             EngineEvent::Status { id, status } => self.state.on_status(id, status),
             EngineEvent::Notice(text) => self.state.notice = Some(text),
             EngineEvent::Added(_) => {

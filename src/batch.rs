@@ -5,6 +5,7 @@
 //! allocations however many lines it holds.
 
 use std::ops::Range;
+use std::sync::{Mutex, PoisonError};
 
 /// Complete lines, each terminated by `\n` in `data`; `ends[i]` is the index of line `i`'s `\n`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -92,6 +93,13 @@ impl LineBatch {
         self.ends.extend(other.ends.iter().map(|&e| e + base));
     }
 
+    /// The buffer, emptied, for reuse.
+    pub fn into_buffer(self) -> Vec<u8> {
+        let mut data = self.data;
+        data.clear();
+        data
+    }
+
     fn line_range(&self, i: usize) -> Range<usize> {
         let start = if i == 0 {
             0
@@ -99,6 +107,41 @@ impl LineBatch {
             self.ends[i - 1] as usize + 1
         };
         start..self.ends[i] as usize
+    }
+}
+
+/// Buffers of batches that were consumed, handed back to the readers: reading then reuses
+/// memory that is already mapped instead of allocating (and page-faulting) a fresh buffer for
+/// every read.
+#[derive(Debug, Default)]
+pub struct BufferPool {
+    free: Mutex<Vec<Vec<u8>>>,
+}
+
+impl BufferPool {
+    /// Buffers kept at most (with 64 KiB reads: a few MiB).
+    const KEEP: usize = 128;
+    /// Buffers larger than this (holding a giant line) are not kept.
+    const LARGEST: usize = 1 << 20;
+
+    /// An empty buffer, recycled if one is free.
+    pub fn take(&self) -> Vec<u8> {
+        self.lock().pop().unwrap_or_default()
+    }
+
+    /// Hands a consumed batch's buffer back.
+    pub fn give(&self, batch: LineBatch) {
+        let buffer = batch.into_buffer();
+        if buffer.capacity() <= Self::LARGEST {
+            let mut free = self.lock();
+            if free.len() < Self::KEEP {
+                free.push(buffer);
+            }
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Vec<u8>>> {
+        self.free.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 

@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::batch::LineBatch;
+use crate::batch::{BufferPool, LineBatch};
 use crate::merge::Merger;
 use crate::source::glob::GlobWatch;
 use crate::source::watch::WatchHub;
@@ -89,6 +89,7 @@ pub struct Engine {
     rx: mpsc::Receiver<SourceEvent>,
     tx: mpsc::Sender<SourceEvent>,
     hub: Arc<WatchHub>,
+    pool: Arc<BufferPool>,
     cancel: CancellationToken,
     tasks: JoinSet<()>,
     sources: Vec<SourceInfo>,
@@ -116,6 +117,7 @@ impl Engine {
             rx,
             tx,
             hub: WatchHub::new(),
+            pool: Arc::default(),
             cancel,
             tasks: JoinSet::new(),
             sources: Vec::new(),
@@ -191,7 +193,15 @@ impl Engine {
     {
         if let Some(merger) = self.merger.as_mut() {
             merger.drain(emit);
+            for batch in merger.take_spent() {
+                self.pool.give(batch.lines);
+            }
         }
+    }
+
+    /// Hands a consumed batch back, so that its buffer is reused by the next read.
+    pub fn recycle(&self, batch: LineBatch) {
+        self.pool.give(batch);
     }
 
     /// Stops every source; [`recv`](Self::recv) then drains what they sent and returns `None`.
@@ -317,7 +327,13 @@ impl Engine {
         let id = SourceId(raw);
         let follow = self.options.follow;
         let (tx, hub, cancel) = self.handles();
-        let emit = Emitter::new(id, tx, self.has_backlog(&spec, initial), self.clock);
+        let emit = Emitter::new(
+            id,
+            tx,
+            self.has_backlog(&spec, initial),
+            self.clock,
+            Arc::clone(&self.pool),
+        );
         match &spec {
             SourceSpec::File(path) => {
                 let start = if initial {

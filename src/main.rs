@@ -84,8 +84,3 @@ fn run(config: Config) -> anyhow::Result<ExitCode> {
         }
     })
 }
-
-// Batches are allocated by reader threads and freed by the consumer: mimalloc reuses that memory
-// across threads where glibc's per-thread arenas keep growing (and faulting in) new pages.
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -24,6 +24,9 @@ pub struct StampedBatch {
     pub instants: Vec<i64>,
 }
 
+/// Up to this many sources, the next one is found by scanning their heads; beyond, with a heap.
+const LINEAR: usize = 8;
+
 /// One source's pending lines.
 #[derive(Debug, Default)]
 struct Queue {
@@ -44,10 +47,12 @@ impl Queue {
 #[derive(Debug, Default)]
 pub struct Merger {
     queues: Vec<Queue>,
-    /// Sources with a line waiting, keyed by (instant of that line, source).
+    /// With many sources: those with a line waiting, keyed by (instant of that line, source).
     heap: BinaryHeap<Reverse<(i64, usize)>>,
     /// Sources that are neither finished nor have a line waiting: the merge must wait for them.
     blocked: usize,
+    /// Batches fully handed out, kept for their buffers ([`take_spent`](Self::take_spent)).
+    spent: Vec<StampedBatch>,
 }
 
 impl Merger {
@@ -57,6 +62,7 @@ impl Merger {
             queues: (0..sources).map(|_| Queue::default()).collect(),
             heap: BinaryHeap::new(),
             blocked: sources,
+            spent: Vec::new(),
         }
     }
 
@@ -78,7 +84,10 @@ impl Merger {
         queue.batches.push_back(batch);
         if was_empty {
             self.blocked -= 1;
-            self.heap.push(Reverse((queue.batches[0].instants[0], s)));
+            if self.queues.len() > LINEAR {
+                self.heap
+                    .push(Reverse((self.queues[s].batches[0].instants[0], s)));
+            }
         }
     }
 
@@ -96,12 +105,12 @@ impl Merger {
 
     /// True when [`drain`](Self::drain) would hand out at least one line.
     pub fn ready(&self) -> bool {
-        self.blocked == 0 && !self.heap.is_empty()
+        self.blocked == 0 && self.queues.iter().any(|q| !q.batches.is_empty())
     }
 
     /// True once every source is finished and every line handed out.
     pub fn complete(&self) -> bool {
-        self.blocked == 0 && self.heap.is_empty()
+        self.blocked == 0 && self.queues.iter().all(|q| q.batches.is_empty())
     }
 
     /// Hands out runs, in merged order, for as long as no unfinished source is waited for.
@@ -109,12 +118,11 @@ impl Merger {
     where
         F: FnMut(SourceId, &LineBatch, Range<usize>),
     {
+        let use_heap = self.queues.len() > LINEAR;
         while self.blocked == 0 {
-            let Some(Reverse((_, s))) = self.heap.pop() else {
+            let Some((s, bound)) = self.next_source() else {
                 return;
             };
-            // Lines strictly before the next source's head, ties broken by source index.
-            let bound = self.heap.peek().map(|Reverse(key)| *key);
             let queue = &mut self.queues[s];
             loop {
                 let batch = &queue.batches[0];
@@ -134,7 +142,7 @@ impl Merger {
                     queue.pos = end;
                     break;
                 }
-                queue.batches.pop_front();
+                self.spent.extend(queue.batches.pop_front());
                 queue.pos = 0;
                 match queue.head() {
                     Some(t) if bound.is_none_or(|b| (t, s) < b) => {}
@@ -142,11 +150,46 @@ impl Merger {
                 }
             }
             match queue.head() {
-                Some(t) => self.heap.push(Reverse((t, s))),
-                None if !queue.done => self.blocked += 1,
-                None => {}
+                Some(t) => {
+                    if use_heap {
+                        self.heap.push(Reverse((t, s)));
+                    }
+                }
+                None => {
+                    if !queue.done {
+                        self.blocked += 1;
+                    }
+                }
             }
         }
+    }
+
+    /// The source whose next line comes first, and the key its run must stay below (the next
+    /// line of the source after it). Few sources: a scan of their heads; many: the heap.
+    fn next_source(&mut self) -> Option<(usize, Option<(i64, usize)>)> {
+        if self.queues.len() > LINEAR {
+            let Reverse((_, s)) = self.heap.pop()?;
+            return Some((s, self.heap.peek().map(|Reverse(key)| *key)));
+        }
+        let mut best: Option<(i64, usize)> = None;
+        let mut second: Option<(i64, usize)> = None;
+        for (s, queue) in self.queues.iter().enumerate() {
+            let Some(t) = queue.head() else { continue };
+            if best.is_none_or(|b| (t, s) < b) {
+                second = best;
+                best = Some((t, s));
+            } else if second.is_none_or(|b| (t, s) < b) {
+                second = Some((t, s));
+            }
+        }
+        best.map(|(_, s)| (s, second))
+    }
+}
+
+impl Merger {
+    /// The batches whose lines have all been handed out since the last call.
+    pub fn take_spent(&mut self) -> Vec<StampedBatch> {
+        std::mem::take(&mut self.spent)
     }
 }
 
@@ -251,7 +294,7 @@ mod tests {
         #[test]
         fn stable_and_order_keeping(
             sources in proptest::collection::vec(
-                proptest::collection::vec(proptest::collection::vec(0i64..20, 0..8), 0..4), 0..5)
+                proptest::collection::vec(proptest::collection::vec(0i64..20, 0..8), 0..4), 0..12)
         ) {
             let backlogs: Vec<Vec<StampedBatch>> = sources.iter().enumerate().map(|(s, batches)| {
                 let mut n = 0;

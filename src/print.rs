@@ -156,7 +156,9 @@ pub async fn run<W: Write>(mut engine: Engine, mut printer: Printer<W>) -> io::R
                 result
             }
             EngineEvent::Lines { id, lines } => {
-                printer.write_run(id.index(), &lines, 0..lines.len())
+                let written = printer.write_run(id.index(), &lines, 0..lines.len());
+                engine.recycle(lines);
+                written
             }
             EngineEvent::Status { id, status } => {
                 statuses.resize(engine.sources().len(), None);

@@ -14,10 +14,11 @@ pub mod watch;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use crate::batch::LineBatch;
+use crate::batch::{BufferPool, LineBatch};
 use crate::merge::StampedBatch;
 use crate::timestamp::{Clock, Stamper};
 
@@ -150,12 +151,19 @@ pub struct Emitter {
     backlog: Option<Stamper>,
     last_status: Option<SourceStatus>,
     closed: bool,
+    pool: Arc<BufferPool>,
 }
 
 impl Emitter {
     /// An emitter for source `id`. With `backlog`, lines are stamped backlog until
     /// [`backlog_done`](Self::backlog_done); without, every line is live.
-    pub fn new(id: SourceId, tx: mpsc::Sender<SourceEvent>, backlog: bool, clock: Clock) -> Self {
+    pub fn new(
+        id: SourceId,
+        tx: mpsc::Sender<SourceEvent>,
+        backlog: bool,
+        clock: Clock,
+        pool: Arc<BufferPool>,
+    ) -> Self {
         let backlog = backlog.then(|| Stamper::detecting(clock));
         Self {
             id,
@@ -163,7 +171,13 @@ impl Emitter {
             backlog,
             last_status: None,
             closed: false,
+            pool,
         }
+    }
+
+    /// An empty buffer to read into, recycled from consumed batches when one is free.
+    pub fn spare_buffer(&self) -> Vec<u8> {
+        self.pool.take()
     }
 
     /// Sends lines (from blocking code).

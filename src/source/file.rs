@@ -30,7 +30,7 @@ const RETIRE_AFTER: Duration = Duration::from_secs(3);
 /// Bytes before the read offset remembered to notice a file rewritten under us.
 const RECENT: usize = 64;
 /// Fallback re-check when events arrive normally: covers events notify may miss.
-const POLL_WATCHED: Duration = Duration::from_secs(1);
+const POLL_WATCHED: Duration = Duration::from_secs(2);
 /// Re-check interval for paths that cannot be watched.
 const POLL_UNWATCHED: Duration = Duration::from_millis(250);
 
@@ -267,7 +267,8 @@ impl Tail {
             if self.cancel.is_cancelled() || self.emit.closed() {
                 return Read::Done;
             }
-            let mut buf = open.splitter.take_buffer(CHUNK + verify);
+            let spare = self.emit.spare_buffer();
+            let mut buf = open.splitter.take_buffer_from(spare, CHUNK + verify);
             let held = buf.len();
             let read = read_at_into(&open.file, open.offset - verify as u64, &mut buf);
             if verify > 0 {

@@ -38,9 +38,23 @@ impl LineSplitter {
     /// Hands out the buffer to read into: it starts with the carried partial line and has room
     /// for `additional` more bytes. Append to it, then pass it to [`split`](Self::split).
     pub fn take_buffer(&mut self, additional: usize) -> Vec<u8> {
-        let mut buf = std::mem::take(&mut self.partial);
-        buf.reserve(additional);
-        buf
+        self.take_buffer_from(Vec::new(), additional)
+    }
+
+    /// Like [`take_buffer`](Self::take_buffer), reusing `spare` (an empty recycled buffer).
+    pub fn take_buffer_from(&mut self, mut spare: Vec<u8>, additional: usize) -> Vec<u8> {
+        // A long partial line is moved, not copied, so that a giant line growing read after
+        // read is not copied again each time.
+        if self.partial.len() > spare.capacity() / 4 {
+            let mut buf = std::mem::take(&mut self.partial);
+            buf.reserve(additional);
+            return buf;
+        }
+        spare.clear();
+        spare.reserve(self.partial.len() + additional);
+        spare.extend_from_slice(&self.partial);
+        self.partial.clear();
+        spare
     }
 
     /// Splits `buf` (from [`take_buffer`](Self::take_buffer), with new bytes appended) into the
@@ -50,7 +64,8 @@ impl LineSplitter {
             self.partial = buf;
             return self.cut_overlong_partial(LineBatch::default());
         };
-        self.partial = buf[last_nl + 1..].to_vec();
+        self.partial.clear();
+        self.partial.extend_from_slice(&buf[last_nl + 1..]);
         buf.truncate(last_nl + 1);
         let batch = self.complete_lines(buf);
         self.cut_overlong_partial(batch)

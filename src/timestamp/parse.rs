@@ -43,6 +43,24 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+thread_local! {
+    /// The last date converted: consecutive log lines almost always share it.
+    static LAST_DAY: std::cell::Cell<(i64, u32, u32, i64)> = const { std::cell::Cell::new((i64::MIN, 0, 0, 0)) };
+}
+
+/// [`days_from_civil`], remembering the last date converted on this thread.
+fn days_cached(y: i64, m: u32, d: u32) -> i64 {
+    LAST_DAY.with(|last| {
+        let (ly, lm, ld, days) = last.get();
+        if (ly, lm, ld) == (y, m, d) {
+            return days;
+        }
+        let days = days_from_civil(y, m, d);
+        last.set((y, m, d, days));
+        days
+    })
+}
+
 /// A calendar date and time of day as read from a line, before its zone is applied.
 #[derive(Debug, Clone, Copy)]
 struct Civil {
@@ -69,7 +87,7 @@ impl Civil {
         if !self.valid() {
             return None;
         }
-        let days = days_from_civil(self.year, self.month, self.day);
+        let days = days_cached(self.year, self.month, self.day);
         let secs = days * 86_400
             + i64::from(self.hour) * 3600
             + i64::from(self.min) * 60
@@ -78,7 +96,7 @@ impl Civil {
     }
 }
 
-/// A fraction of a second after `.` or `,` (or `:` where `allow_colon`): nanoseconds and width.
+/// A fraction of a second after one of `seps`: nanoseconds and width.
 fn fraction(s: &[u8], i: usize, seps: &[u8]) -> (u32, usize) {
     if !byte_is(s, i, seps) {
         return (0, 0);

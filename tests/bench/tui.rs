@@ -1,0 +1,408 @@
+//! TUI benchmarks: the real binary in a pseudo-terminal, its output fed to a terminal emulator
+//! (`vt100`), so "on screen" means: the bytes that draw it have reached the terminal.
+//!
+//! `cargo bench --bench tui` (`-- --smoke` for a quick run). Reports:
+//! - latency: a line appended to a followed file until it is on screen, p50/p95/max;
+//! - flood: 200,000 lines/s over 4 files for 5 s: key-to-screen times during the flood, time
+//!   until every file's last line is on screen after the writers stop, CPU used;
+//! - idle: CPU over 10 s with 8 followed files;
+//! - memory: resident memory with 1,000,000 lines of 100 bytes read from a pipe.
+//!
+//! The pseudo-terminal comes from `script` (util-linux), which relays the terminal's output to
+//! us; the command sets its size with `stty` first.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_logbraid");
+const ROWS: u16 = 40;
+const COLS: u16 = 140;
+
+struct Sizes {
+    latency_samples: usize,
+    flood_secs: f64,
+    idle_secs: u64,
+    memory_lines: usize,
+}
+
+fn main() {
+    let smoke = std::env::args().any(|a| a == "--smoke");
+    let sizes = if smoke {
+        Sizes {
+            latency_samples: 20,
+            flood_secs: 1.0,
+            idle_secs: 1,
+            memory_lines: 20_000,
+        }
+    } else {
+        Sizes {
+            latency_samples: 300,
+            flood_secs: 5.0,
+            idle_secs: 10,
+            memory_lines: 1_000_000,
+        }
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    println!(
+        "logbraid TUI benchmark{} — {COLS}x{ROWS} pseudo-terminal, data in {}",
+        if smoke { " (smoke)" } else { "" },
+        dir.path().display()
+    );
+    latency(dir.path(), &sizes);
+    flood(dir.path(), &sizes);
+    idle(dir.path(), &sizes);
+    memory(dir.path(), &sizes);
+}
+
+/// logbraid running in a pseudo-terminal, its screen kept by a terminal emulator.
+struct Screen {
+    script: Child,
+    keys: ChildStdin,
+    parser: Arc<Mutex<vt100::Parser>>,
+    /// Bumped (with the time) each time output arrives.
+    updates: Arc<(Mutex<(u64, Instant)>, std::sync::Condvar)>,
+}
+
+impl Screen {
+    fn start(args: &str, dir: &Path, stdin_cmd: Option<&str>) -> Self {
+        let run = match stdin_cmd {
+            Some(producer) => format!("{producer} | {BIN} {args}"),
+            None => format!("exec {BIN} {args}"),
+        };
+        let command = format!("stty rows {ROWS} cols {COLS}; {run}");
+        let mut script = Command::new("script")
+            .args(["-qfec", &command, "/dev/null"])
+            .current_dir(dir)
+            .env("TERM", "xterm-256color")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start script (util-linux)");
+        let keys = script.stdin.take().expect("stdin");
+        let mut out = script.stdout.take().expect("stdout");
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
+        let updates = Arc::new((
+            Mutex::new((0u64, Instant::now())),
+            std::sync::Condvar::new(),
+        ));
+        let (p, u) = (Arc::clone(&parser), Arc::clone(&updates));
+        std::thread::spawn(move || {
+            let mut buf = vec![0u8; 1 << 16];
+            while let Ok(n) = out.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                let now = Instant::now();
+                p.lock().expect("parser").process(&buf[..n]);
+                let mut count = u.0.lock().expect("updates");
+                *count = (count.0 + 1, now);
+                u.1.notify_all();
+            }
+        });
+        let screen = Self {
+            script,
+            keys,
+            parser,
+            updates,
+        };
+        screen
+            .wait_for(|s| s.contains("? help"), Duration::from_secs(20))
+            .expect("the first frame");
+        screen
+    }
+
+    fn contents(&self) -> String {
+        self.parser.lock().expect("parser").screen().contents()
+    }
+
+    /// Waits until the screen satisfies `done`; returns when the output that did it arrived.
+    fn wait_for(&self, done: impl Fn(&str) -> bool, timeout: Duration) -> Option<Instant> {
+        let deadline = Instant::now() + timeout;
+        let (lock, cond) = &*self.updates;
+        let mut seen = lock.lock().expect("updates").0;
+        loop {
+            if done(&self.contents()) {
+                return Some(lock.lock().expect("updates").1);
+            }
+            let guard = lock.lock().expect("updates");
+            let (guard, _) = cond
+                .wait_timeout_while(guard, Duration::from_millis(50), |(n, _)| *n == seen)
+                .expect("wait");
+            seen = guard.0;
+            drop(guard);
+            if Instant::now() > deadline {
+                return None;
+            }
+        }
+    }
+
+    fn key(&mut self, keys: &[u8]) {
+        self.keys.write_all(keys).expect("send keys");
+        self.keys.flush().expect("flush keys");
+    }
+}
+
+impl Drop for Screen {
+    fn drop(&mut self) {
+        let _ = self.keys.write_all(b"q");
+        let _ = self.keys.flush();
+        std::thread::sleep(Duration::from_millis(200));
+        let _ = self.script.kill();
+        let _ = self.script.wait();
+    }
+}
+
+/// The pid of the newest logbraid process (the one under test: benchmarks run one at a time).
+fn logbraid_pid() -> Option<u32> {
+    let out = Command::new("pgrep")
+        .args(["-n", "-f", &format!("^{BIN}")])
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i]
+}
+
+fn report(name: &str, mut v: Vec<f64>) {
+    if v.is_empty() {
+        println!("{name:<28} no samples");
+        return;
+    }
+    v.sort_by(f64::total_cmp);
+    println!(
+        "{name:<28} p50 {:>7.2} ms   p95 {:>7.2} ms   max {:>7.2} ms   ({} samples)",
+        percentile(&v, 0.5),
+        percentile(&v, 0.95),
+        v[v.len() - 1],
+        v.len()
+    );
+}
+
+/// CPU seconds a process has run, all threads, from the scheduler's nanosecond counters
+/// (`/proc/PID/task/*/schedstat`; `/proc/PID/stat` counts in 10 ms ticks, too coarse for idle).
+/// Threads that ended before the call are not counted.
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let tasks = fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    let mut nanos = 0u64;
+    for task in tasks.flatten() {
+        let stat = fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
+        nanos += stat
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0);
+    }
+    #[allow(clippy::cast_precision_loss)]
+    Some(nanos as f64 / 1e9)
+}
+
+fn rss_mb(pid: u32) -> Option<f64> {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
+fn latency(dir: &Path, sizes: &Sizes) {
+    println!(
+        "\n== latency: append a line to a followed file -> on screen (idle screen before each)"
+    );
+    let files: Vec<PathBuf> = (0..4).map(|i| dir.join(format!("lat-{i}.log"))).collect();
+    for f in &files {
+        fs::write(f, "ready\n").expect("write");
+    }
+    let args = files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let screen = Screen::start(&args, dir, None);
+    let mut file = fs::OpenOptions::new()
+        .append(true)
+        .open(&files[0])
+        .expect("open");
+    let mut samples = Vec::new();
+    for i in 0..sizes.latency_samples {
+        // Let the screen go idle: the next line is a first change, drawn at once.
+        std::thread::sleep(Duration::from_millis(30));
+        let marker = format!("mark-{i:05}-{}", i * 7919 % 10007);
+        let start = Instant::now();
+        writeln!(file, "2026-01-01 00:00:00 INFO {marker}").expect("write");
+        if let Some(seen) = screen.wait_for(|s| s.contains(&marker), Duration::from_secs(5)) {
+            samples.push(seen.saturating_duration_since(start).as_secs_f64() * 1e3);
+        }
+    }
+    report("write -> screen", samples);
+}
+
+fn flood(dir: &Path, sizes: &Sizes) {
+    println!(
+        "\n== flood: 200,000 lines/s over 4 files for {} s",
+        sizes.flood_secs
+    );
+    let files: Vec<PathBuf> = (0..4).map(|i| dir.join(format!("flood-{i}.log"))).collect();
+    for f in &files {
+        fs::write(f, "ready\n").expect("write");
+    }
+    let args = files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut screen = Screen::start(&args, dir, None);
+    let pid = logbraid_pid();
+    let cpu_before = pid.and_then(cpu_seconds);
+    let started = Instant::now();
+    let writers: Vec<_> = files
+        .iter()
+        .enumerate()
+        .map(|(w, path)| {
+            let path = path.clone();
+            let secs = sizes.flood_secs;
+            std::thread::spawn(move || {
+                let mut file = fs::OpenOptions::new().append(true).open(&path).expect("open");
+                // 50,000 lines/s each, written every 10 ms in batches of 500.
+                let mut n = 0u64;
+                let begin = Instant::now();
+                while begin.elapsed().as_secs_f64() < secs {
+                    let mut chunk = String::with_capacity(500 * 100);
+                    for _ in 0..500 {
+                        let _ = writeln!(chunk, "2026-01-01 00:00:00.000 INFO [w{w}] flood line {n:09} payload payload payload payload");
+                        n += 1;
+                    }
+                    file.write_all(chunk.as_bytes()).expect("write");
+                    let due = Duration::from_millis(10 * (n / 500));
+                    if let Some(wait) = due.checked_sub(begin.elapsed()) {
+                        std::thread::sleep(wait);
+                    }
+                }
+                writeln!(file, "END-OF-FLOOD-{w}").expect("write");
+                n
+            })
+        })
+        .collect();
+    // Keys during the flood: open the filter prompt, close it; each must show.
+    let mut keys = Vec::new();
+    std::thread::sleep(Duration::from_millis(300));
+    while started.elapsed().as_secs_f64() < sizes.flood_secs - 0.3 {
+        let t = Instant::now();
+        screen.key(b"f");
+        if let Some(seen) = screen.wait_for(|s| s.contains("Enter keep"), Duration::from_secs(2)) {
+            keys.push(seen.saturating_duration_since(t).as_secs_f64() * 1e3);
+        }
+        let t = Instant::now();
+        screen.key(b"\x1b");
+        if let Some(seen) = screen.wait_for(|s| s.contains("? help"), Duration::from_secs(2)) {
+            keys.push(seen.saturating_duration_since(t).as_secs_f64() * 1e3);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let written: u64 = writers.into_iter().map(|w| w.join().expect("writer")).sum();
+    let stopped = Instant::now();
+    let caught_up = screen.wait_for(
+        |s| (0..4).all(|w| s.contains(&format!("END-OF-FLOOD-{w}"))),
+        Duration::from_secs(30),
+    );
+    let cpu_after = pid.and_then(cpu_seconds);
+    let elapsed = started.elapsed().as_secs_f64();
+    report("key -> screen during flood", keys);
+    match caught_up {
+        Some(t) => println!(
+            "{:<28} {:.1} ms after the writers stopped ({written} lines)",
+            "last lines on screen",
+            t.saturating_duration_since(stopped).as_secs_f64() * 1e3
+        ),
+        None => println!("{:<28} not within 30 s", "last lines on screen"),
+    }
+    if let (Some(a), Some(b)) = (cpu_before, cpu_after) {
+        println!(
+            "{:<28} {:.0}% of one core ({:.2} s of CPU in {elapsed:.1} s)",
+            "CPU during the flood",
+            (b - a) / elapsed * 100.0,
+            b - a
+        );
+    }
+}
+
+fn idle(dir: &Path, sizes: &Sizes) {
+    println!(
+        "\n== idle: 8 followed files that do not change, {} s",
+        sizes.idle_secs
+    );
+    let files: Vec<PathBuf> = (0..8).map(|i| dir.join(format!("idle-{i}.log"))).collect();
+    for f in &files {
+        fs::write(f, "2026-01-01 00:00:00 INFO started\n").expect("write");
+    }
+    let args = files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
+    // Kept alive (and quit when dropped) while its CPU is read.
+    let _screen = Screen::start(&args, dir, None);
+    std::thread::sleep(Duration::from_secs(3));
+    let Some(pid) = logbraid_pid() else {
+        return;
+    };
+    let before = cpu_seconds(pid);
+    std::thread::sleep(Duration::from_secs(sizes.idle_secs));
+    let after = cpu_seconds(pid);
+    if let (Some(a), Some(b)) = (before, after) {
+        #[allow(clippy::cast_precision_loss)]
+        let share = (b - a) / sizes.idle_secs as f64 * 100.0;
+        println!(
+            "{:<28} {:.3} s of CPU = {share:.3}% of one core",
+            "TUI, idle",
+            b - a
+        );
+    }
+}
+
+fn memory(dir: &Path, sizes: &Sizes) {
+    println!(
+        "\n== memory: {} lines of 100 bytes from a pipe, all retained",
+        sizes.memory_lines
+    );
+    let path = dir.join("pipe.txt");
+    let mut text = String::with_capacity(sizes.memory_lines * 101);
+    for i in 0..sizes.memory_lines {
+        let head = format!("2026-01-01 00:00:00 INFO line {i:09} ");
+        text.push_str(&head);
+        text.push_str(&"x".repeat(100 - head.len()));
+        text.push('\n');
+    }
+    fs::write(&path, text).expect("write");
+    let last = format!("line {:09}", sizes.memory_lines - 1);
+    let screen = Screen::start("-", dir, Some(&format!("cat {}", path.display())));
+    screen
+        .wait_for(|s| s.contains(&last), Duration::from_secs(60))
+        .expect("every line ingested");
+    std::thread::sleep(Duration::from_millis(500));
+    if let Some(mb) = logbraid_pid().and_then(rss_mb) {
+        #[allow(clippy::cast_precision_loss)]
+        let per_line = (mb * 1024.0 * 1024.0) / sizes.memory_lines as f64;
+        println!(
+            "{:<28} {mb:.1} MB resident ({per_line:.0} bytes per 100-byte line, all included)",
+            "resident memory"
+        );
+    }
+}
