@@ -93,11 +93,9 @@ impl LineBatch {
         self.ends.extend(other.ends.iter().map(|&e| e + base));
     }
 
-    /// The buffer, emptied, for reuse.
+    /// The buffer, for reuse (its bytes are left in place: a reader overwrites them).
     pub fn into_buffer(self) -> Vec<u8> {
-        let mut data = self.data;
-        data.clear();
-        data
+        self.data
     }
 
     fn line_range(&self, i: usize) -> Range<usize> {
@@ -124,7 +122,7 @@ impl BufferPool {
     /// Buffers larger than this (holding a giant line) are not kept.
     const LARGEST: usize = 1 << 20;
 
-    /// An empty buffer, recycled if one is free.
+    /// A buffer to read into, recycled if one is free (its old bytes are still there).
     pub fn take(&self) -> Vec<u8> {
         self.lock().pop().unwrap_or_default()
     }

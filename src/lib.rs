@@ -1,6 +1,6 @@
 //! logbraid: follow many log sources at once, merged and side by side.
 //!
-//! See `docs/ARCHITECTURE.md` for the threads, tasks and channels.
+//! See `docs/ARCHITECTURE.md` for the threads, tasks and channels, and where state lives.
 
 pub mod app;
 pub mod batch;

@@ -175,7 +175,8 @@ impl Emitter {
         }
     }
 
-    /// An empty buffer to read into, recycled from consumed batches when one is free.
+    /// A buffer to read into, recycled from consumed batches when one is free (see
+    /// [`split::LineSplitter::take_buffer_from`]).
     pub fn spare_buffer(&self) -> Vec<u8> {
         self.pool.take()
     }

@@ -268,9 +268,14 @@ impl Tail {
                 return Read::Done;
             }
             let spare = self.emit.spare_buffer();
-            let mut buf = open.splitter.take_buffer_from(spare, CHUNK + verify);
-            let held = buf.len();
-            let read = read_at_into(&open.file, open.offset - verify as u64, &mut buf);
+            let (mut buf, held) = open.splitter.take_buffer_from(spare, CHUNK + verify);
+            let read = read_at_into(
+                &open.file,
+                open.offset - verify as u64,
+                &mut buf,
+                held,
+                CHUNK + verify,
+            );
             if verify > 0 {
                 let same = buf.get(held..held + verify) == Some(&open.recent[..]);
                 if !same {
@@ -345,13 +350,21 @@ impl Tail {
     }
 }
 
-/// Reads into the spare capacity of `buf` (as much as was reserved) at `offset`: one `pread`,
-/// retried only when interrupted.
-fn read_at_into(file: &File, offset: u64, buf: &mut Vec<u8>) -> io::Result<()> {
-    let held = buf.len();
-    buf.resize(buf.capacity(), 0);
+/// Reads up to `len` bytes at `offset` into `buf[held..]` (one `pread`, retried only when
+/// interrupted) and truncates `buf` to what it then holds. Only bytes the buffer never held are
+/// zeroed first: a recycled buffer is simply overwritten.
+fn read_at_into(
+    file: &File,
+    offset: u64,
+    buf: &mut Vec<u8>,
+    held: usize,
+    len: usize,
+) -> io::Result<()> {
+    if buf.len() < held + len {
+        buf.resize(held + len, 0);
+    }
     let read = loop {
-        match file.read_at(&mut buf[held..], offset) {
+        match file.read_at(&mut buf[held..held + len], offset) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             other => break other,
         }

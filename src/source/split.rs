@@ -4,7 +4,7 @@
 //! starts with the carried partial line), so the common case — no `\r`, no giant line — turns the
 //! read buffer into a [`LineBatch`] without copying it.
 
-use memchr::{memchr, memchr_iter, memrchr};
+use memchr::{memchr_iter, memrchr};
 
 use crate::batch::LineBatch;
 
@@ -38,23 +38,32 @@ impl LineSplitter {
     /// Hands out the buffer to read into: it starts with the carried partial line and has room
     /// for `additional` more bytes. Append to it, then pass it to [`split`](Self::split).
     pub fn take_buffer(&mut self, additional: usize) -> Vec<u8> {
-        self.take_buffer_from(Vec::new(), additional)
+        let (mut buf, held) = self.take_buffer_from(Vec::new(), additional);
+        buf.truncate(held);
+        buf
     }
 
-    /// Like [`take_buffer`](Self::take_buffer), reusing `spare` (an empty recycled buffer).
-    pub fn take_buffer_from(&mut self, mut spare: Vec<u8>, additional: usize) -> Vec<u8> {
+    /// Like [`take_buffer`](Self::take_buffer), reusing `spare` (a recycled buffer whose old
+    /// bytes are still there). Returns the buffer and how many bytes at its start are the
+    /// carried partial line: read into `buf[held..]`, overwriting what is there (zeroing it
+    /// first would cost as much as the read), then truncate to what was read.
+    pub fn take_buffer_from(&mut self, mut spare: Vec<u8>, additional: usize) -> (Vec<u8>, usize) {
         // A long partial line is moved, not copied, so that a giant line growing read after
         // read is not copied again each time.
         if self.partial.len() > spare.capacity() / 4 {
             let mut buf = std::mem::take(&mut self.partial);
             buf.reserve(additional);
-            return buf;
+            let held = buf.len();
+            return (buf, held);
         }
-        spare.clear();
-        spare.reserve(self.partial.len() + additional);
-        spare.extend_from_slice(&self.partial);
+        let held = self.partial.len();
+        if spare.len() < held {
+            spare.resize(held, 0);
+        }
+        spare[..held].copy_from_slice(&self.partial);
         self.partial.clear();
-        spare
+        spare.reserve((held + additional).saturating_sub(spare.len()));
+        (spare, held)
     }
 
     /// Splits `buf` (from [`take_buffer`](Self::take_buffer), with new bytes appended) into the
@@ -102,9 +111,10 @@ impl LineSplitter {
     fn complete_lines(&self, buf: Vec<u8>) -> LineBatch {
         let mut ends = Vec::with_capacity(buf.len() / 64 + 1);
         let mut start = 0;
-        let mut clean = memchr(b'\r', &buf).is_none();
+        // Only a `\r` right before a `\n` is dropped: one byte checked per line, no extra pass.
+        let mut clean = true;
         for nl in memchr_iter(b'\n', &buf) {
-            clean &= nl - start <= self.max_line;
+            clean &= nl - start <= self.max_line && (nl == 0 || buf[nl - 1] != b'\r');
             ends.push(u32::try_from(nl).expect("a read buffer stays below 4 GiB"));
             start = nl + 1;
         }

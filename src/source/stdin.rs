@@ -12,7 +12,8 @@ pub async fn run(mut emit: Emitter, cancel: CancellationToken) {
     let mut input = tokio::io::stdin();
     let mut splitter = LineSplitter::default();
     loop {
-        let mut buf = splitter.take_buffer_from(emit.spare_buffer(), 64 << 10);
+        let (mut buf, held) = splitter.take_buffer_from(emit.spare_buffer(), 64 << 10);
+        buf.truncate(held);
         let read = tokio::select! {
             read = input.read_buf(&mut buf) => read,
             () = cancel.cancelled() => return,
