@@ -24,9 +24,6 @@ pub struct StampedBatch {
     pub instants: Vec<i64>,
 }
 
-/// Up to this many sources, the next one is found by scanning their heads; beyond, with a heap.
-const LINEAR: usize = 8;
-
 /// One source's pending lines.
 #[derive(Debug, Default)]
 struct Queue {
@@ -47,7 +44,7 @@ impl Queue {
 #[derive(Debug, Default)]
 pub struct Merger {
     queues: Vec<Queue>,
-    /// With many sources: those with a line waiting, keyed by (instant of that line, source).
+    /// Sources with a line waiting, keyed by (instant of that line, source).
     heap: BinaryHeap<Reverse<(i64, usize)>>,
     /// Sources that are neither finished nor have a line waiting: the merge must wait for them.
     blocked: usize,
@@ -84,10 +81,8 @@ impl Merger {
         queue.batches.push_back(batch);
         if was_empty {
             self.blocked -= 1;
-            if self.queues.len() > LINEAR {
-                self.heap
-                    .push(Reverse((self.queues[s].batches[0].instants[0], s)));
-            }
+            self.heap
+                .push(Reverse((self.queues[s].batches[0].instants[0], s)));
         }
     }
 
@@ -105,12 +100,12 @@ impl Merger {
 
     /// True when [`drain`](Self::drain) would hand out at least one line.
     pub fn ready(&self) -> bool {
-        self.blocked == 0 && self.queues.iter().any(|q| !q.batches.is_empty())
+        self.blocked == 0 && !self.heap.is_empty()
     }
 
     /// True once every source is finished and every line handed out.
     pub fn complete(&self) -> bool {
-        self.blocked == 0 && self.queues.iter().all(|q| q.batches.is_empty())
+        self.blocked == 0 && self.heap.is_empty()
     }
 
     /// Hands out runs, in merged order, for as long as no unfinished source is waited for.
@@ -118,11 +113,12 @@ impl Merger {
     where
         F: FnMut(SourceId, &LineBatch, Range<usize>),
     {
-        let use_heap = self.queues.len() > LINEAR;
         while self.blocked == 0 {
-            let Some((s, bound)) = self.next_source() else {
+            let Some(Reverse((_, s))) = self.heap.pop() else {
                 return;
             };
+            // Lines strictly before the next source's head, ties broken by source index.
+            let bound = self.heap.peek().map(|Reverse(key)| *key);
             let queue = &mut self.queues[s];
             loop {
                 let batch = &queue.batches[0];
@@ -150,39 +146,11 @@ impl Merger {
                 }
             }
             match queue.head() {
-                Some(t) => {
-                    if use_heap {
-                        self.heap.push(Reverse((t, s)));
-                    }
-                }
-                None => {
-                    if !queue.done {
-                        self.blocked += 1;
-                    }
-                }
+                Some(t) => self.heap.push(Reverse((t, s))),
+                None if !queue.done => self.blocked += 1,
+                None => {}
             }
         }
-    }
-
-    /// The source whose next line comes first, and the key its run must stay below (the next
-    /// line of the source after it). Few sources: a scan of their heads; many: the heap.
-    fn next_source(&mut self) -> Option<(usize, Option<(i64, usize)>)> {
-        if self.queues.len() > LINEAR {
-            let Reverse((_, s)) = self.heap.pop()?;
-            return Some((s, self.heap.peek().map(|Reverse(key)| *key)));
-        }
-        let mut best: Option<(i64, usize)> = None;
-        let mut second: Option<(i64, usize)> = None;
-        for (s, queue) in self.queues.iter().enumerate() {
-            let Some(t) = queue.head() else { continue };
-            if best.is_none_or(|b| (t, s) < b) {
-                second = best;
-                best = Some((t, s));
-            } else if second.is_none_or(|b| (t, s) < b) {
-                second = Some((t, s));
-            }
-        }
-        best.map(|(_, s)| (s, second))
     }
 }
 
