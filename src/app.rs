@@ -54,6 +54,8 @@ struct Core {
     colors: bool,
     dirty: bool,
     last_frame: Instant,
+    /// `LOGBRAID_PANIC_ON_KEY`: a key that panics, for the test that the terminal is restored.
+    panic_key: Option<char>,
 }
 
 impl Core {
@@ -68,6 +70,9 @@ impl Core {
             last_frame: Instant::now()
                 .checked_sub(FRAME)
                 .unwrap_or_else(Instant::now),
+            panic_key: std::env::var("LOGBRAID_PANIC_ON_KEY")
+                .ok()
+                .and_then(|k| k.chars().next()),
         }
     }
 
@@ -113,6 +118,12 @@ impl Core {
     fn on_terminal_event(&mut self, event: &Event, render: &RenderThread) {
         match *event {
             Event::Key(key) => {
+                if self
+                    .panic_key
+                    .is_some_and(|k| key.code == crossterm::event::KeyCode::Char(k))
+                {
+                    panic!("LOGBRAID_PANIC_ON_KEY: panicking as asked");
+                }
                 let action = if self.state.prompt.is_some() {
                     keys::prompt(key)
                 } else {

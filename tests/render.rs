@@ -395,3 +395,37 @@ fn wrap_shows_the_whole_line() {
     let wrapped = screen(&mut state, &store, 60, 10).backend().to_string();
     assert!(wrapped.contains("end"), "{wrapped}");
 }
+
+#[test]
+fn no_color_draws_without_colours() {
+    let mut store = Store::new(1 << 20);
+    append(
+        &mut store,
+        0,
+        "2026-11-24 10:00:00,000 ERROR boom \x1b[31mred\x1b[0m",
+    );
+    let mut state = AppState::new(1, Rect::new(0, 0, 80, 6));
+    state.layout = LayoutMode::MergedOnly;
+    state.size = Rect::new(0, 0, 80, 6);
+    let rates = Rates::default();
+    let ctx = Context {
+        names: names(1),
+        rates: &rates,
+        colors: false,
+        now: Instant::now(),
+    };
+    let snap = snapshot::build(&mut state, &store, &ctx);
+    let mut terminal = Terminal::new(TestBackend::new(80, 6)).expect("test terminal");
+    terminal
+        .draw(|frame| draw::draw(frame, &snap))
+        .expect("draw");
+    for cell in &terminal.backend().buffer().content {
+        assert_eq!(
+            (cell.fg, cell.bg),
+            (Color::Reset, Color::Reset),
+            "a colour under NO_COLOR at {:?}",
+            cell.symbol()
+        );
+    }
+    assert!(terminal.backend().to_string().contains("ERROR boom red"));
+}

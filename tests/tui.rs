@@ -263,3 +263,26 @@ fn sigterm_restores_the_terminal_too() {
     tmux.type_line("echo back-$((40+2))");
     tmux.wait("the shell's answer", |s| s.contains("back-42"));
 }
+
+#[test]
+fn a_panic_restores_the_terminal_and_shows_its_message() {
+    let dir = Dir::new();
+    dir.write("app.log", "hello\n");
+    let Some(tmux) = Tmux::start(&dir) else {
+        return;
+    };
+    tmux.type_line("export LOGBRAID_PANIC_ON_KEY=%");
+    tmux.logbraid("app.log");
+    tmux.keys(&["%"]);
+    let screen = tmux.wait("the exit status", |s| s.contains("EXIT="));
+    assert!(
+        screen.contains("panicking as asked"),
+        "the panic message is readable:\n{screen}"
+    );
+    assert!(
+        !screen.contains("? help"),
+        "the TUI's screen is gone:\n{screen}"
+    );
+    tmux.type_line("echo back-$((40+2))");
+    tmux.wait("the shell's answer", |s| s.contains("back-42"));
+}
