@@ -12,7 +12,7 @@ use logbraid::batch::LineBatch;
 use logbraid::source::SourceId;
 use logbraid::store::Store;
 use logbraid::view::draw;
-use logbraid::view::layout::LayoutMode;
+use logbraid::view::layout::{LayoutMode, PaneId};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
@@ -107,6 +107,11 @@ fn other_layouts() {
     insta::assert_snapshot!("merged_only", screen(&mut state, &store, 80, 12).backend());
     state.apply(Action::CycleLayout, &store);
     insta::assert_snapshot!("sources_only", screen(&mut state, &store, 80, 12).backend());
+    assert_eq!(
+        state.focus,
+        PaneId::Source(SourceId(0)),
+        "the merged pane is gone: focus moved"
+    );
     state.apply(Action::FocusSource(1), &store);
     state.apply(Action::CycleLayout, &store);
     assert_eq!(state.layout, LayoutMode::Zoom);

@@ -310,7 +310,18 @@ impl AppState {
             Action::FocusSource(s) if s < self.sources() => {
                 self.focus_pane(PaneId::Source(SourceId(s)));
             }
-            Action::CycleLayout => self.layout = self.layout.next(),
+            Action::CycleLayout => {
+                self.layout = self.layout.next();
+                // Keys act on the focused pane: it must be one that is on screen.
+                let placement = self.placement();
+                let shown = |id: PaneId| placement.panes.iter().any(|(p, _)| *p == id);
+                if !shown(self.focus) && placement.tabs.is_none() {
+                    self.focus = placement
+                        .panes
+                        .first()
+                        .map_or(PaneId::Merged, |(id, _)| *id);
+                }
+            }
             Action::Up(n) => self.scroll_up(slot, u64::from(n), store),
             Action::Down(n) => self.scroll_down(slot, u64::from(n), store),
             Action::PageUp => self.scroll_up(slot, self.page(slot), store),
