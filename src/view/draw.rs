@@ -191,6 +191,10 @@ fn title(pane: &PaneView, colors: bool) -> Line<'static> {
         spans.push(Span::styled(text, style));
     };
     match &t.state {
+        // The merged pane follows whenever its sources do; a source pane says so.
+        PaneState::Following if pane.source.is_some() => {
+            part("following".into(), Style::new().add_modifier(Modifier::DIM));
+        }
         PaneState::Following => {}
         PaneState::Paused { new } => {
             part(
