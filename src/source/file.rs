@@ -11,11 +11,13 @@
 //! retired handles can be pending at once, for rotations in quick succession.
 
 use std::fs::{File, Metadata};
-use std::io;
-use std::os::unix::fs::{FileExt, MetadataExt};
+use std::io::{self, Read as _};
+use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use nix::fcntl::OFlag;
 
 use tokio_util::sync::CancellationToken;
 
@@ -62,8 +64,10 @@ struct OpenFile {
     sniffed: bool,
     /// Last time new bytes came (for retired handles).
     last_data: Instant,
-    /// The last bytes read (up to [`RECENT`]), ending at `offset`.
+    /// The last bytes read (up to [`RECENT`]), ending at `offset`; empty for a stream.
     recent: Vec<u8>,
+    /// A FIFO or a device: read sequentially, never truncated or rewritten.
+    stream: bool,
 }
 
 impl OpenFile {
@@ -221,7 +225,12 @@ impl Tail {
     }
 
     fn open(&mut self) -> io::Result<OpenFile> {
-        let file = File::open(&self.path)?;
+        // Non-blocking, so that opening a FIFO with no writer yet does not wait for one (regular
+        // files ignore the flag).
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(OFlag::O_NONBLOCK.bits())
+            .open(&self.path)?;
         let is_link = std::fs::symlink_metadata(&self.path).is_ok_and(|m| m.is_symlink());
         self.link_target = if is_link {
             std::fs::canonicalize(&self.path).ok()
@@ -232,9 +241,11 @@ impl Tail {
         if meta.is_dir() {
             return Err(io::Error::other("is a directory, not a file"));
         }
+        // A FIFO or a device has no offsets: it is read as a stream, from wherever it is.
+        let stream = !meta.is_file();
         let offset = match self.start {
-            Some(start) => start_offset(&file, meta.len(), start)?,
-            None => 0,
+            Some(start) if !stream => start_offset(&file, meta.len(), start)?,
+            _ => 0,
         };
         self.emit.status(SourceStatus::Following);
         let held = offset.min(RECENT as u64);
@@ -249,6 +260,7 @@ impl Tail {
             sniffed: false,
             last_data: Instant::now(),
             recent,
+            stream,
         })
     }
 
@@ -262,15 +274,16 @@ impl Tail {
         if open.binary {
             return Read::Done;
         }
-        let mut verify = open.recent.len();
+        let mut verify = if open.stream { 0 } else { open.recent.len() };
         loop {
             if self.cancel.is_cancelled() || self.emit.closed() {
                 return Read::Done;
             }
             let spare = self.emit.spare_buffer();
             let (mut buf, held) = open.splitter.take_buffer_from(spare, CHUNK + verify);
-            let read = read_at_into(
+            let read = read_into(
                 &open.file,
+                open.stream,
                 open.offset - verify as u64,
                 &mut buf,
                 held,
@@ -297,7 +310,9 @@ impl Tail {
                 }
             }
             open.offset += n as u64;
-            open.remember(&buf, n);
+            if !open.stream {
+                open.remember(&buf, n);
+            }
             let batch = open.splitter.split(buf);
             self.emit.lines(batch);
             if let Err(e) = read {
@@ -350,11 +365,12 @@ impl Tail {
     }
 }
 
-/// Reads up to `len` bytes at `offset` into `buf[held..]` (one `pread`, retried only when
-/// interrupted) and truncates `buf` to what it then holds. Only bytes the buffer never held are
-/// zeroed first: a recycled buffer is simply overwritten.
-fn read_at_into(
+/// Reads up to `len` bytes at `offset` (for a stream: wherever it is) into `buf[held..]` (one
+/// `pread` or `read`, retried only when interrupted) and truncates `buf` to what it then holds.
+/// Only bytes the buffer never held are zeroed first: a recycled buffer is simply overwritten.
+fn read_into(
     file: &File,
+    stream: bool,
     offset: u64,
     buf: &mut Vec<u8>,
     held: usize,
@@ -364,8 +380,16 @@ fn read_at_into(
         buf.resize(held + len, 0);
     }
     let read = loop {
-        match file.read_at(&mut buf[held..held + len], offset) {
+        let target = &mut buf[held..held + len];
+        let result = if stream {
+            (&*file).read(target)
+        } else {
+            file.read_at(target, offset)
+        };
+        match result {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            // A stream with nothing to read right now.
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(0),
             other => break other,
         }
     };
