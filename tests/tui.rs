@@ -286,3 +286,101 @@ fn a_panic_restores_the_terminal_and_shows_its_message() {
     tmux.type_line("echo back-$((40+2))");
     tmux.wait("the shell's answer", |s| s.contains("back-42"));
 }
+
+/// Every kind of escape a log line might carry, and how it must look: inert, visible text.
+const HOSTILE: &[(&[u8], &str)] = &[
+    (
+        b"title:\x1b]0;PWNED-TITLE\x07:end",
+        "title:^[]0;PWNED-TITLE^G:end",
+    ),
+    (
+        b"clip:\x1b]52;c;cHduZWQ=\x07:end",
+        "clip:^[]52;c;cHduZWQ=^G:end",
+    ),
+    (
+        b"link:\x1b]8;;http://evil.example\x1b\\click\x1b]8;;\x1b\\:end",
+        "link:^[]8;;http://evil.example^[\\click^[]8;;^[\\:end",
+    ),
+    (b"dcs:\x1bPqpayload\x1b\\:end", "dcs:^[Pqpayload^[\\:end"),
+    (b"apc:\x1b_Gpayload\x1b\\:end", "apc:^[_Gpayload^[\\:end"),
+    (
+        b"move:\x1b[2J\x1b[H\x1b[10;10HXX\x1b[5A:end",
+        "move:^[[2J^[[H^[[10;10HXX^[[5A:end",
+    ),
+    (b"c1raw:\x9b2J:end", "c1raw:\\x9B2J:end"),
+    (b"c1utf8:\xc2\x9b2J:end", "c1utf8:<U+009B>2J:end"),
+    (b"bell:\x07\x07:end", "bell:^G^G:end"),
+    (
+        b"overwrite:SAFE\rEVIL\x08\x08XX:end",
+        "overwrite:SAFE^MEVIL^H^HXX:end",
+    ),
+    (b"lone esc at the end \x1b", "lone esc at the end ^["),
+];
+
+fn hostile_file(dir: &Dir) {
+    let mut content = Vec::new();
+    for (line, _) in HOSTILE {
+        content.extend_from_slice(line);
+        content.push(b'\n');
+    }
+    dir.write("evil.log", content);
+}
+
+/// The terminal's state that a log line must not change: the pane's title and tmux's buffers
+/// (where an honoured OSC 52 would land).
+fn assert_terminal_untouched(tmux: &Tmux, screen: &str) {
+    let title = tmux.run(&["display-message", "-p", "-t", "0", "#{pane_title}"]);
+    assert!(!title.contains("PWNED"), "the title was changed: {title}");
+    assert!(
+        tmux.run(&["list-buffers"]).trim().is_empty(),
+        "something reached the clipboard"
+    );
+    for (_, shown) in HOSTILE {
+        assert!(
+            screen.contains(shown),
+            "{shown:?} is not shown inert:\n{screen}"
+        );
+    }
+}
+
+#[test]
+fn escape_sequences_in_lines_stay_inert_in_the_tui() {
+    let dir = Dir::new();
+    hostile_file(&dir);
+    let Some(tmux) = Tmux::start(&dir) else {
+        return;
+    };
+    tmux.run(&["set-option", "-g", "set-clipboard", "on"]);
+    tmux.run(&["set-option", "-g", "allow-rename", "on"]);
+    tmux.logbraid("evil.log");
+    tmux.keys(&["v"]); // merged only: full-width lines
+    let screen = tmux.wait("every hostile line", |s| {
+        s.contains("lone esc at the end ^[") && s.contains("merged · 1 source")
+    });
+    assert!(
+        screen
+            .lines()
+            .next()
+            .is_some_and(|l| l.contains("merged · 1 source")),
+        "the screen moved:\n{screen}"
+    );
+    assert_terminal_untouched(&tmux, &screen);
+    tmux.keys(&["q"]);
+}
+
+#[test]
+fn escape_sequences_stay_inert_with_print_on_a_terminal() {
+    let dir = Dir::new();
+    hostile_file(&dir);
+    let Some(tmux) = Tmux::start(&dir) else {
+        return;
+    };
+    tmux.run(&["set-option", "-g", "set-clipboard", "on"]);
+    tmux.run(&["set-option", "-g", "allow-rename", "on"]);
+    tmux.type_line(&format!(
+        "{} --no-follow -n all evil.log; echo EXIT=$?",
+        env!("CARGO_BIN_EXE_logbraid")
+    ));
+    let screen = tmux.wait("the output", |s| s.contains("EXIT=0"));
+    assert_terminal_untouched(&tmux, &screen);
+}
