@@ -333,3 +333,16 @@ fn help_and_version() {
     assert_eq!(code, 0);
     assert!(text(&out).starts_with("logbraid "));
 }
+
+#[test]
+fn sighup_flushes_every_complete_line_too() {
+    let dir = Dir::new();
+    let run = follow_ready(&dir, "a.log", &[]);
+    dir.append("a.log", "one\ntwo\nhalf");
+    run.wait_lines(3);
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(run.pid()).expect("pid"));
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGHUP).expect("kill");
+    let (code, lines, _) = run.finish();
+    assert_eq!(code, 0);
+    assert_eq!(lines, ["ready", "one", "two"]);
+}

@@ -29,6 +29,8 @@ use super::{Emitter, SourceStatus, StartAt};
 const CHUNK: usize = 64 << 10;
 /// A rotated-away file is read until it has had no new data for this long.
 const RETIRE_AFTER: Duration = Duration::from_secs(3);
+/// Rotated-away files kept open at most: a storm of rotations must not exhaust descriptors.
+const MAX_RETIRED: usize = 8;
 /// Bytes before the read offset remembered to notice a file rewritten under us.
 const RECENT: usize = 64;
 /// Fallback re-check when events arrive normally: covers events notify may miss.
@@ -180,7 +182,7 @@ impl Tail {
         if let Some(mut cur) = self.current.take() {
             // Deleted or renamed away: read what it holds and keep draining it for a while.
             self.read_available(&mut cur);
-            self.retired.push(cur);
+            self.retire(cur);
         }
         if !self.follow {
             return self.fail("no such file".into());
@@ -197,7 +199,7 @@ impl Tail {
         if replaced {
             if let Some(mut cur) = self.current.take() {
                 self.read_available(&mut cur);
-                self.retired.push(cur);
+                self.retire(cur);
             }
             self.emit.status(SourceStatus::Rotated);
         }
@@ -326,6 +328,17 @@ impl Tail {
                 return Read::Done;
             }
             open.last_data = Instant::now();
+        }
+    }
+
+    /// Keeps a rotated-away file open to drain it, closing the oldest beyond [`MAX_RETIRED`]
+    /// (it was read to its end just before, so only writes from here on could be missed).
+    fn retire(&mut self, old: OpenFile) {
+        self.retired.push(old);
+        if self.retired.len() > MAX_RETIRED {
+            let mut oldest = self.retired.remove(0);
+            self.read_available(&mut oldest);
+            self.emit.lines(oldest.splitter.finish());
         }
     }
 

@@ -159,6 +159,16 @@ impl Running {
         }
     }
 
+    /// How many lines arrived so far.
+    pub fn line_count(&self) -> usize {
+        self.lines.lock().expect("lock").len()
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The child's standard input (when started with a piped stdin).
     pub fn take_stdin(&mut self) -> std::process::ChildStdin {
         self.child.stdin.take().expect("started with a piped stdin")
