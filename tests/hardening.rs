@@ -153,9 +153,7 @@ fn a_source_that_becomes_unreadable() {
 
 /// Open descriptors of a process, and its resident memory in KiB.
 fn fds_and_rss(pid: u32) -> (usize, u64) {
-    let fds = std::fs::read_dir(format!("/proc/{pid}/fd"))
-        .map(Iterator::count)
-        .unwrap_or(0);
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, Iterator::count);
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let rss = status
         .lines()
@@ -191,7 +189,7 @@ fn a_thousand_rotations_leak_nothing() {
     dir.append("app.log", "last\n");
     run.wait_lines(1002);
     // Rotated files are drained for 3 s after their last write, then closed.
-    thread::sleep(std::time::Duration::from_millis(4000));
+    thread::sleep(std::time::Duration::from_secs(4));
     dir.append("app.log", "after the pause\n");
     run.wait_lines(1003);
     let (fds_after, rss_after) = fds_and_rss(pid);
