@@ -84,15 +84,6 @@ impl OpenFile {
     }
 }
 
-/// What reading a file found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Read {
-    /// Read to the current end.
-    Done,
-    /// The bytes before our offset changed: the file was truncated or rewritten.
-    Rewritten,
-}
-
 /// Whether the task goes on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
@@ -115,6 +106,8 @@ pub struct Tail {
     notice: Option<String>,
     /// Where the path leads when it is a symlink, as of the last open.
     link_target: Option<PathBuf>,
+    /// Files the watcher opened as they appeared at the path (see [`Waker::take_pending`]).
+    pending: Vec<File>,
     cancel: CancellationToken,
 }
 
@@ -137,6 +130,7 @@ impl Tail {
             retired: Vec::new(),
             notice: None,
             link_target: None,
+            pending: Vec::new(),
             cancel,
         }
     }
@@ -184,6 +178,7 @@ impl Tail {
             self.read_available(&mut cur);
             self.retire(cur);
         }
+        self.adopt_pending(None);
         if !self.follow {
             return self.fail("no such file".into());
         }
@@ -203,8 +198,13 @@ impl Tail {
             }
             self.emit.status(SourceStatus::Rotated);
         }
+        let candidate = self.adopt_pending(Some(FileId::of(meta)));
         if self.current.is_none() {
-            match self.open() {
+            let opened = match candidate {
+                Some(file) => self.adopt(file),
+                None => self.open(),
+            };
+            match opened {
                 Ok(open) => self.current = Some(open),
                 Err(e) if is_missing(&e) => return self.on_missing(),
                 Err(e) => return self.fail(format!("cannot open: {}", plain_io(&e))),
@@ -213,15 +213,7 @@ impl Tail {
         let Some(mut cur) = self.current.take() else {
             return Flow::Continue;
         };
-        if self.read_available(&mut cur) == Read::Rewritten {
-            // Truncated in place (copytruncate) or rewritten: what was held back is emitted,
-            // then the file is read from the top.
-            self.emit.lines(cur.splitter.finish());
-            cur.offset = 0;
-            cur.recent.clear();
-            self.emit.status(SourceStatus::Truncated);
-            self.read_available(&mut cur);
-        }
+        self.read_available(&mut cur);
         self.current = Some(cur);
         Flow::Continue
     }
@@ -233,6 +225,11 @@ impl Tail {
             .read(true)
             .custom_flags(OFlag::O_NONBLOCK.bits())
             .open(&self.path)?;
+        self.adopt(file)
+    }
+
+    /// Starts following `file`, just opened at the path (by us or by the watcher).
+    fn adopt(&mut self, file: File) -> io::Result<OpenFile> {
         let is_link = std::fs::symlink_metadata(&self.path).is_ok_and(|m| m.is_symlink());
         self.link_target = if is_link {
             std::fs::canonicalize(&self.path).ok()
@@ -269,17 +266,36 @@ impl Tail {
     /// Reads `open` from its offset to the end, emitting complete lines chunk by chunk.
     ///
     /// The first read starts up to [`RECENT`] bytes early and checks that they are still the
-    /// bytes we read last: in the same `pread`, so a truncation between a check and the read
-    /// cannot slip through. When they differ (or are gone), nothing is read and the file is
-    /// reported [`Read::Rewritten`].
-    fn read_available(&mut self, open: &mut OpenFile) -> Read {
+    /// bytes we read last, in the same `pread`, so that a truncation between a check and the
+    /// read cannot slip through. When they differ (or are gone) the file was truncated in place
+    /// (copytruncate) or rewritten: what was held back is emitted and it is read from the top —
+    /// This is for the file that is (or was, until this look) at our path; rotated-away files
+    /// are read with [`drain`](Self::drain).
+    fn read_available(&mut self, open: &mut OpenFile) {
+        if !self.read_on(open) {
+            self.emit.lines(open.splitter.finish());
+            open.offset = 0;
+            open.recent.clear();
+            self.emit.status(SourceStatus::Truncated);
+            self.read_on(open);
+        }
+    }
+
+    /// Reads a rotated-away file; false when it was rewritten in place (something reused it,
+    /// as `cp log log.1` does over an earlier `log.1`): its new content is not ours to show.
+    fn drain(&mut self, old: &mut OpenFile) -> bool {
+        self.read_on(old)
+    }
+
+    /// Reads from the offset to the end; false when the bytes before the offset changed.
+    fn read_on(&mut self, open: &mut OpenFile) -> bool {
         if open.binary {
-            return Read::Done;
+            return true;
         }
         let mut verify = if open.stream { 0 } else { open.recent.len() };
         loop {
             if self.cancel.is_cancelled() || self.emit.closed() {
-                return Read::Done;
+                return true;
             }
             let spare = self.emit.spare_buffer();
             let (mut buf, held) = open.splitter.take_buffer_from(spare, CHUNK + verify);
@@ -296,7 +312,7 @@ impl Tail {
                 if !same {
                     buf.truncate(held);
                     open.splitter.split(buf); // hands the held partial line back
-                    return Read::Rewritten;
+                    return false;
                 }
                 buf.drain(held..held + verify);
                 verify = 0;
@@ -308,7 +324,7 @@ impl Tail {
                     open.binary = true;
                     self.emit
                         .status(SourceStatus::Failed("binary file, not shown".into()));
-                    return Read::Done;
+                    return true;
                 }
             }
             open.offset += n as u64;
@@ -322,13 +338,39 @@ impl Tail {
                     "read error: {}",
                     plain_io(&e)
                 )));
-                return Read::Done;
+                return true;
             }
             if n == 0 {
-                return Read::Done;
+                return true;
             }
             open.last_data = Instant::now();
         }
+    }
+
+    /// Reads the files the watcher opened as they appeared, oldest first: any we do not hold
+    /// already is a generation that came (and perhaps went) between two looks. The one still
+    /// at the path (`at_path`) is returned, to become the current file; the others are read
+    /// from their start and then drained like any rotated-away file.
+    fn adopt_pending(&mut self, at_path: Option<FileId>) -> Option<File> {
+        let mut candidate = None;
+        for file in std::mem::take(&mut self.pending) {
+            let Ok(meta) = file.metadata() else { continue };
+            let id = FileId::of(&meta);
+            let held = self.current.as_ref().is_some_and(|c| c.id == id)
+                || self.retired.iter().any(|r| r.id == id);
+            if held {
+                continue;
+            }
+            if Some(id) == at_path {
+                candidate = Some(file);
+                continue;
+            }
+            if let Ok(mut generation) = self.adopt(file) {
+                self.read_available(&mut generation);
+                self.retire(generation);
+            }
+        }
+        candidate
     }
 
     /// Keeps a rotated-away file open to drain it, closing the oldest beyond [`MAX_RETIRED`]
@@ -337,19 +379,17 @@ impl Tail {
         self.retired.push(old);
         if self.retired.len() > MAX_RETIRED {
             let mut oldest = self.retired.remove(0);
-            self.read_available(&mut oldest);
+            self.drain(&mut oldest);
             self.emit.lines(oldest.splitter.finish());
         }
     }
 
     fn drain_retired(&mut self) {
         let mut retired = std::mem::take(&mut self.retired);
-        for old in &mut retired {
-            self.read_available(old);
-        }
         let follow = self.follow;
         retired.retain_mut(|old| {
-            let keep = follow && old.last_data.elapsed() < RETIRE_AFTER;
+            let intact = self.drain(old);
+            let keep = intact && follow && old.last_data.elapsed() < RETIRE_AFTER;
             if !keep {
                 self.emit.lines(old.splitter.finish());
             }
@@ -489,6 +529,7 @@ pub async fn run(mut tail: Tail, hub: Arc<WatchHub>, cancel: CancellationToken) 
             }
             watched = now;
         }
+        tail.pending.extend(waker.take_pending());
         let checked = tokio::task::spawn_blocking(move || {
             let flow = tail.check();
             (tail, flow)

@@ -12,10 +12,14 @@
 
 use std::collections::HashMap;
 use std::ffi::OsString;
+use std::fs::{File, OpenOptions};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use nix::fcntl::OFlag;
+use notify::event::{EventKind, ModifyKind, RenameMode};
 use notify::{RecommendedWatcher, RecursiveMode, Watcher as _};
 use tokio::sync::Notify;
 
@@ -25,12 +29,37 @@ pub struct Waker {
     notify: Notify,
     /// Set while the task drains rotated-away files, whose events come under other names.
     any_in_dir: AtomicBool,
+    /// Files opened on notify's thread the moment they appeared at the followed path, oldest
+    /// first: a file created, written and renamed away before the task looks is still read.
+    pending: Mutex<Vec<File>>,
 }
 
 impl Waker {
     /// Wakes the task (or makes its next wait return at once).
     pub fn wake(&self) {
         self.notify.notify_one();
+    }
+
+    /// The files opened for the task since it last asked, oldest first.
+    pub fn take_pending(&self) -> Vec<File> {
+        std::mem::take(&mut *self.pending.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Opens what is at `path` now, for the task to read. Bounded: a task that does not keep up
+    /// still has its newest files.
+    fn preopen(&self, path: &Path) {
+        let Ok(file) = OpenOptions::new()
+            .read(true)
+            .custom_flags(OFlag::O_NONBLOCK.bits())
+            .open(path)
+        else {
+            return;
+        };
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        if pending.len() >= MAX_PENDING {
+            pending.remove(0);
+        }
+        pending.push(file);
     }
 
     /// Waits until woken.
@@ -43,6 +72,9 @@ impl Waker {
         self.any_in_dir.store(on, Ordering::Relaxed);
     }
 }
+
+/// Files kept open for a task that has not looked yet.
+const MAX_PENDING: usize = 16;
 
 /// How a registration is observed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -217,10 +249,21 @@ fn route(routes: &Routes, event: notify::Result<notify::Event>) {
             return;
         }
     };
-    for path in &event.paths {
+    // Something appeared at a name (created, or renamed onto it): open it at once.
+    let appeared = matches!(
+        event.kind,
+        EventKind::Create(_)
+            | EventKind::Modify(ModifyKind::Name(RenameMode::To | RenameMode::Both))
+    );
+    for (i, path) in event.paths.iter().enumerate() {
         let (dir, name) = split_path(path);
         if let Some(files) = routes.files.get(&dir) {
             for (file, waker) in files {
+                let renamed_from =
+                    i == 0 && event.kind == EventKind::Modify(ModifyKind::Name(RenameMode::Both));
+                if *file == name && appeared && !renamed_from {
+                    waker.preopen(path);
+                }
                 if *file == name || waker.any_in_dir.load(Ordering::Relaxed) {
                     waker.wake();
                 }
