@@ -10,6 +10,7 @@
 //! reopens are still read (GNU `tail -F` closes the old file at once and loses them). Several
 //! retired handles can be pending at once, for rotations in quick succession.
 
+use std::collections::VecDeque;
 use std::fs::{File, Metadata};
 use std::io::{self, Read as _};
 use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
@@ -29,6 +30,8 @@ use super::{Emitter, SourceStatus, StartAt};
 const CHUNK: usize = 64 << 10;
 /// A rotated-away file is read until it has had no new data for this long.
 const RETIRE_AFTER: Duration = Duration::from_secs(3);
+/// Files remembered as already followed.
+const KNOWN: usize = 256;
 /// Rotated-away files kept open at most: a storm of rotations must not exhaust descriptors.
 const MAX_RETIRED: usize = 8;
 /// Bytes before the read offset remembered to notice a file rewritten under us.
@@ -38,11 +41,13 @@ const POLL_WATCHED: Duration = Duration::from_secs(2);
 /// Re-check interval for paths that cannot be watched.
 const POLL_UNWATCHED: Duration = Duration::from_millis(250);
 
-/// A file's identity: replaced files get a new one (a reused inode is caught by `nlink`).
+/// A file's identity: replaced files get a new one. Inode numbers are reused at once (ext4),
+/// so the birth time is part of it where the file system records one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct FileId {
     dev: u64,
     ino: u64,
+    born: Option<std::time::SystemTime>,
 }
 
 impl FileId {
@@ -50,6 +55,7 @@ impl FileId {
         Self {
             dev: meta.dev(),
             ino: meta.ino(),
+            born: meta.created().ok(),
         }
     }
 }
@@ -108,6 +114,9 @@ pub struct Tail {
     link_target: Option<PathBuf>,
     /// Files the watcher opened as they appeared at the path (see [`Waker::take_pending`]).
     pending: Vec<File>,
+    /// Every file followed lately, so that one handed over again by the watcher after it was let
+    /// go (or rewritten by `cp log log.1`) is not read a second time.
+    known: VecDeque<FileId>,
     cancel: CancellationToken,
 }
 
@@ -131,6 +140,7 @@ impl Tail {
             notice: None,
             link_target: None,
             pending: Vec::new(),
+            known: VecDeque::new(),
             cancel,
         }
     }
@@ -250,6 +260,13 @@ impl Tail {
         let held = offset.min(RECENT as u64);
         let mut recent = vec![0u8; usize::try_from(held).unwrap_or(0)];
         file.read_exact_at(&mut recent, offset - held)?;
+        let id = FileId::of(&meta);
+        if !self.known.contains(&id) {
+            if self.known.len() >= KNOWN {
+                self.known.pop_front();
+            }
+            self.known.push_back(id);
+        }
         Ok(OpenFile {
             file,
             id: FileId::of(&meta),
@@ -356,13 +373,13 @@ impl Tail {
         for file in std::mem::take(&mut self.pending) {
             let Ok(meta) = file.metadata() else { continue };
             let id = FileId::of(&meta);
-            let held = self.current.as_ref().is_some_and(|c| c.id == id)
-                || self.retired.iter().any(|r| r.id == id);
-            if held {
+            if Some(id) == at_path {
+                if !self.current.as_ref().is_some_and(|c| c.id == id) {
+                    candidate = Some(file);
+                }
                 continue;
             }
-            if Some(id) == at_path {
-                candidate = Some(file);
+            if self.known.contains(&id) {
                 continue;
             }
             if let Ok(mut generation) = self.adopt(file) {
