@@ -266,10 +266,11 @@ fn route(routes: &Routes, event: notify::Result<notify::Event>) {
                 }
                 // Renamed away from the followed name: open it under its new name too, in case
                 // the task never got to open it (the task skips it if it holds it already).
-                if *file == name && renamed_from {
-                    if let Some(to) = event.paths.get(1) {
-                        waker.preopen(to);
-                    }
+                if *file == name
+                    && renamed_from
+                    && let Some(to) = event.paths.get(1)
+                {
+                    waker.preopen(to);
                 }
                 if *file == name || waker.any_in_dir.load(Ordering::Relaxed) {
                     waker.wake();

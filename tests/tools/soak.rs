@@ -105,45 +105,12 @@ fn main() {
     let problems = Arc::new(AtomicU64::new(0));
     let gaps: Arc<std::sync::Mutex<Vec<(usize, u64)>>> = Arc::default();
     let out = child.stdout.take().expect("stdout");
-    let checker = {
-        let (seen, problems, gaps) = (Arc::clone(&seen), Arc::clone(&problems), Arc::clone(&gaps));
-        thread::spawn(move || {
-            let mut total = 0u64;
-            for line in BufReader::new(out).lines() {
-                let Ok(line) = line else { break };
-                total += 1;
-                let mut words = line.split(' ');
-                let w = words
-                    .next()
-                    .and_then(|w| w.strip_prefix('w'))
-                    .and_then(|w| w.parse::<usize>().ok());
-                let seq = words.nth(1).and_then(|s| s.parse::<u64>().ok());
-                let (Some(w), Some(seq)) = (w, seq) else {
-                    eprintln!("damaged line: {line:?}");
-                    problems.fetch_add(1, Ordering::Relaxed);
-                    continue;
-                };
-                let expected = seen[w].load(Ordering::Relaxed);
-                if seq != expected {
-                    if problems.fetch_add(1, Ordering::Relaxed) < 20 {
-                        eprintln!(
-                            "w{w}: expected seq {expected}, got {seq} ({})",
-                            if seq < expected {
-                                "duplicate or reordered"
-                            } else {
-                                "lost lines"
-                            }
-                        );
-                    }
-                    gaps.lock().expect("gaps").push((w, expected));
-                }
-                // A late or repeated line does not move the expectation back or forward.
-                seen[w].store((seq + 1).max(expected), Ordering::Relaxed);
-            }
-            total
-        })
-    };
-
+    let checker = spawn_checker(
+        out,
+        Arc::clone(&seen),
+        Arc::clone(&problems),
+        Arc::clone(&gaps),
+    );
     let stop = Arc::new(AtomicBool::new(false));
     let handles: Vec<_> = paths
         .iter()
@@ -192,6 +159,51 @@ fn main() {
     if failed {
         std::process::exit(1);
     }
+}
+
+/// Reads logbraid's output, checking each writer's lines come once and in order; returns how
+/// many lines it read.
+fn spawn_checker(
+    out: std::process::ChildStdout,
+    seen: Arc<Vec<AtomicU64>>,
+    problems: Arc<AtomicU64>,
+    gaps: Arc<std::sync::Mutex<Vec<(usize, u64)>>>,
+) -> thread::JoinHandle<u64> {
+    thread::spawn(move || {
+        let mut total = 0u64;
+        for line in BufReader::new(out).lines() {
+            let Ok(line) = line else { break };
+            total += 1;
+            let mut words = line.split(' ');
+            let w = words
+                .next()
+                .and_then(|w| w.strip_prefix('w'))
+                .and_then(|w| w.parse::<usize>().ok());
+            let seq = words.nth(1).and_then(|s| s.parse::<u64>().ok());
+            let (Some(w), Some(seq)) = (w, seq) else {
+                eprintln!("damaged line: {line:?}");
+                problems.fetch_add(1, Ordering::Relaxed);
+                continue;
+            };
+            let expected = seen[w].load(Ordering::Relaxed);
+            if seq != expected {
+                if problems.fetch_add(1, Ordering::Relaxed) < 20 {
+                    eprintln!(
+                        "w{w}: expected seq {expected}, got {seq} ({})",
+                        if seq < expected {
+                            "duplicate or reordered"
+                        } else {
+                            "lost lines"
+                        }
+                    );
+                }
+                gaps.lock().expect("gaps").push((w, expected));
+            }
+            // A late or repeated line does not move the expectation back or forward.
+            seen[w].store((seq + 1).max(expected), Ordering::Relaxed);
+        }
+        total
+    })
 }
 
 /// Prints the counts; true when something was lost, duplicated, split or reordered.
