@@ -1,0 +1,207 @@
+//! A mutation fuzzer that runs on the stable toolchain (`cargo fuzz` needs nightly).
+//!
+//! `cargo run --release --example fuzz -- [--secs N]` (default 60). Seeds: `tests/tools/corpus/`.
+//! Each round mutates a seed (or splices two) and runs every target, checking:
+//! - line splitting: any chunking gives the same lines; no line holds `\n`; no panic;
+//! - the escape sanitizer: inert output holds no control character but tab (with SGR kept, only
+//!   well-formed `ESC [ … m` sequences); no panic;
+//! - the screen painter: no control character reaches a span; no panic;
+//! - timestamps and levels: detection and parsing never panic.
+//!
+//! Not coverage-guided: it finds what random mutation of realistic input finds. A failing input
+//! is saved to a temporary file, whose path is printed.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use logbraid::level;
+use logbraid::sanitize::{inert, sgr_len};
+use logbraid::source::split::LineSplitter;
+use logbraid::timestamp::{Clock, Stamp, Stamper};
+use logbraid::view::text::{Layout, paint};
+use ratatui::style::Style;
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        usize::try_from(self.next() % (n.max(1) as u64)).unwrap_or(0)
+    }
+}
+
+/// Bytes that matter to the parsers, inserted more often than chance would.
+const INTERESTING: &[u8] = b"\n\r\t\x1b[];:m\x07\x08\x00\x9b\xc2\xff0123456789-/ TZ{}\"";
+
+fn mutate(rng: &mut Rng, seeds: &[Vec<u8>]) -> Vec<u8> {
+    let mut data = seeds[rng.below(seeds.len())].clone();
+    for _ in 0..=rng.below(8) {
+        let at = rng.below(data.len() + 1);
+        match rng.below(6) {
+            0 if !data.is_empty() => {
+                let i = at.min(data.len() - 1);
+                data[i] ^= 1 << rng.below(8);
+            }
+            1 => data.insert(at, INTERESTING[rng.below(INTERESTING.len())]),
+            2 => data.insert(at, u8::try_from(rng.below(256)).unwrap_or(0)),
+            3 => {
+                let other = &seeds[rng.below(seeds.len())];
+                let from = rng.below(other.len() + 1);
+                data.splice(at..at, other[from..].iter().copied().take(64));
+            }
+            4 => data.truncate(at),
+            _ => {
+                let len = rng.below(16);
+                let end = (at + len).min(data.len());
+                let copy = data[at..end].to_vec();
+                data.splice(at..at, copy);
+            }
+        }
+    }
+    data
+}
+
+fn check_split(data: &[u8], rng: &mut Rng) -> Result<(), String> {
+    let max_line = 1 + rng.below(64);
+    let whole = split(data, &[], max_line);
+    let mut cuts: Vec<usize> = (0..rng.below(6))
+        .map(|_| rng.below(data.len() + 1))
+        .collect();
+    cuts.sort_unstable();
+    let chunked = split(data, &cuts, max_line);
+    if whole != chunked {
+        return Err(format!("chunking at {cuts:?} changed the lines"));
+    }
+    if whole
+        .iter()
+        .any(|l| l.contains(&b'\n') || l.len() > max_line)
+    {
+        return Err("a line holds a newline or is over the maximum".into());
+    }
+    Ok(())
+}
+
+fn split(data: &[u8], cuts: &[usize], max_line: usize) -> Vec<Vec<u8>> {
+    let mut s = LineSplitter::new(max_line);
+    let mut out = Vec::new();
+    let mut prev = 0;
+    for &cut in cuts.iter().chain([&data.len()]) {
+        out.extend(s.push(&data[prev..cut]).iter().map(<[u8]>::to_vec));
+        prev = cut;
+    }
+    out.extend(s.finish().iter().map(<[u8]>::to_vec));
+    out
+}
+
+fn check_sanitize(data: &[u8]) -> Result<(), String> {
+    let mut out = Vec::new();
+    inert(data, false, &mut out);
+    let text = String::from_utf8(out).map_err(|_| "inert output is not UTF-8".to_owned())?;
+    if text.chars().any(|c| c.is_control() && c != '\t') {
+        return Err(format!("a control character survived: {text:?}"));
+    }
+    let mut out = Vec::new();
+    inert(data, true, &mut out);
+    let mut rest: &[u8] = &out;
+    while let Some(pos) = rest.iter().position(|&b| b == 0x1b) {
+        let len = sgr_len(&rest[pos..]).ok_or_else(|| {
+            format!(
+                "an escape that is not SGR survived: {:?}",
+                String::from_utf8_lossy(&out)
+            )
+        })?;
+        rest = &rest[pos + len..];
+    }
+    let text = String::from_utf8_lossy(&out);
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\t' && c != '\x1b')
+    {
+        return Err(format!(
+            "a control character survived with SGR kept: {text:?}"
+        ));
+    }
+    Ok(())
+}
+
+fn check_paint(data: &[u8], rng: &mut Rng) -> Result<(), String> {
+    let layout = Layout {
+        width: 1 + rng.below(120),
+        hscroll: rng.below(40),
+        wrap: rng.below(2) == 0,
+        max_lines: 1 + rng.below(5),
+        colors: rng.below(2) == 0,
+    };
+    for line in paint(data, Style::new(), &[], layout) {
+        for span in &line.spans {
+            if span.content.chars().any(char::is_control) {
+                return Err(format!(
+                    "a control character reached the screen: {:?}",
+                    span.content
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_stamps(data: &[u8], clock: &Clock) {
+    let lines: Vec<&[u8]> = data.split(|b| *b == b'\n').collect();
+    let stamp = Stamp::detect(lines.iter().copied(), clock);
+    let mut stamper = Stamper::new(stamp, *clock);
+    for line in &lines {
+        let _ = level::detect(line);
+        let _ = stamper.next(line);
+    }
+}
+
+fn main() {
+    let secs: u64 = std::env::args()
+        .skip_while(|a| a != "--secs")
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/corpus");
+    let seeds: Vec<Vec<u8>> = std::fs::read_dir(&dir)
+        .expect("the corpus")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name() != "README.md")
+        .filter_map(|e| std::fs::read(e.path()).ok())
+        .collect();
+    let clock = Clock::now();
+    let mut rng = Rng(u64::from(std::process::id()) | 1);
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut rounds = 0u64;
+    while Instant::now() < deadline {
+        let data = mutate(&mut rng, &seeds);
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            check_split(&data, &mut rng)
+                .and_then(|()| check_sanitize(&data))
+                .and_then(|()| check_paint(&data, &mut rng))
+                .map(|()| check_stamps(&data, &clock))
+        }));
+        let failure = match result {
+            Ok(Ok(())) => None,
+            Ok(Err(why)) => Some(why),
+            Err(_) => Some("panicked".to_owned()),
+        };
+        if let Some(why) = failure {
+            let path =
+                std::env::temp_dir().join(format!("logbraid-fuzz-{}.bin", std::process::id()));
+            let _ = std::fs::write(&path, &data);
+            eprintln!("fuzz: {why}\n  input saved to {}", path.display());
+            std::process::exit(1);
+        }
+        rounds += 1;
+    }
+    println!(
+        "fuzz: {rounds} inputs in {secs} s from {} seeds: clean",
+        seeds.len()
+    );
+}
