@@ -384,3 +384,30 @@ fn escape_sequences_stay_inert_with_print_on_a_terminal() {
     let screen = tmux.wait("the output", |s| s.contains("EXIT=0"));
     assert_terminal_untouched(&tmux, &screen);
 }
+
+/// The terminal goes away (its window is closed): logbraid gets SIGHUP and exits, leaving no
+/// process behind.
+#[test]
+fn closing_the_terminal_ends_logbraid() {
+    let dir = Dir::new();
+    dir.write("app.log", "hello\n");
+    let Some(tmux) = Tmux::start(&dir) else {
+        return;
+    };
+    tmux.logbraid("app.log");
+    let pid: i32 = std::fs::read_to_string(dir.path("logbraid.pid"))
+        .expect("pid file")
+        .trim()
+        .parse()
+        .expect("a pid");
+    tmux.run(&["kill-server"]);
+    let deadline = Instant::now() + patience();
+    // Signal 0 only asks whether the process still exists.
+    while nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "logbraid is still running after its terminal closed"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+}
