@@ -81,32 +81,10 @@ impl Drop for Demo {
     }
 }
 
-/// xorshift: good enough for made-up traffic, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn one_in(&mut self, n: u64) -> bool {
-        self.below(n) == 0
-    }
-    fn pick<'a>(&mut self, lines: &'a str) -> &'a str {
-        let all: Vec<&str> = lines.lines().filter(|l| !l.is_empty()).collect();
-        all[usize::try_from(self.below(all.len() as u64)).unwrap_or(0)]
-    }
-}
-
 struct Writer {
     dir: PathBuf,
     files: Vec<File>,
-    rng: Rng,
+    rng: fastrand::Rng,
     /// Fractional lines owed to each service.
     owed: Vec<f64>,
     started: Instant,
@@ -119,11 +97,10 @@ impl Writer {
             .iter()
             .map(|(name, _)| open(&dir.join(name)))
             .collect::<io::Result<_>>()?;
-        let seed = Timestamp::now().as_nanosecond().unsigned_abs();
         Ok(Self {
             dir: dir.to_path_buf(),
             files,
-            rng: Rng(u64::try_from(seed % u128::from(u64::MAX)).unwrap_or(1) | 1),
+            rng: fastrand::Rng::new(),
             owed: vec![0.0; SERVICES.len()],
             started: Instant::now(),
             rotated: Instant::now(),
@@ -210,14 +187,14 @@ impl Writer {
     }
 
     fn path(&mut self) -> String {
-        let id = 1000 + self.rng.below(9000);
-        self.rng.pick(PATHS).replace("{id}", &id.to_string())
+        let id = 1000 + self.rng.u64(..9000);
+        pick(&mut self.rng, PATHS).replace("{id}", &id.to_string())
     }
 
     fn gateway(&mut self, at: Timestamp) -> String {
         let status = [200, 200, 200, 200, 200, 200, 304, 201, 404, 502]
-            [usize::try_from(self.rng.below(10)).unwrap_or(0)];
-        let agent = if self.rng.one_in(150) {
+            [usize::try_from(self.rng.u64(..10)).unwrap_or(0)];
+        let agent = if self.rng.u64(..150) == 0 {
             // A hostile client: this tries to retitle the viewer's terminal.
             "curl/8.5 \x1b]0;you have been pwned\x07"
         } else {
@@ -225,41 +202,45 @@ impl Writer {
         };
         format!(
             "10.0.{}.{} - - [{}] \"GET {} HTTP/1.1\" {status} {} \"-\" \"{agent}\" rt={:.3}",
-            self.rng.below(8),
-            self.rng.below(250),
+            self.rng.u64(..8),
+            self.rng.u64(..250),
             at.strftime("%d/%b/%Y:%H:%M:%S +0000"),
             self.path(),
-            200 + self.rng.below(9000),
-            f64::from(u32::try_from(self.rng.below(400)).unwrap_or(0)) / 1000.0
+            200 + self.rng.u64(..9000),
+            f64::from(u32::try_from(self.rng.u64(..400)).unwrap_or(0)) / 1000.0
         )
     }
 
     fn api(&mut self, at: Timestamp) -> String {
         let stamp = at.strftime("%Y-%m-%d %H:%M:%S,%3f");
-        let thread = self.rng.below(16);
+        let thread = self.rng.u64(..16);
         let path = self.path();
-        if self.rng.one_in(120) {
+        if self.rng.u64(..120) == 0 {
             return format!(
                 "{stamp} ERROR [http-{thread}] c.e.http.OrdersHandler - GET {path} failed\n{}",
                 JAVA_TRACE.trim_end()
             );
         }
-        let ms = 2 + self.rng.below(60);
-        if self.rng.one_in(15) {
+        let ms = 2 + self.rng.u64(..60);
+        if self.rng.u64(..15) == 0 {
             return format!(
                 "{stamp} WARN  [http-{thread}] c.e.http.OrdersHandler - GET {path} slow: {} ms",
                 ms * 40
             );
         }
-        let level = if self.rng.one_in(4) { "DEBUG" } else { "INFO " };
+        let level = if self.rng.u64(..4) == 0 {
+            "DEBUG"
+        } else {
+            "INFO "
+        };
         format!(
             "{stamp} {level} [http-{thread}] c.e.http.OrdersHandler - GET {path} -> 200 ({ms} ms)"
         )
     }
 
     fn worker(&mut self, at: Timestamp) -> String {
-        let job = self.rng.pick(JOBS);
-        let (level, msg) = match self.rng.below(30) {
+        let job = pick(&mut self.rng, JOBS);
+        let (level, msg) = match self.rng.u64(..30) {
             0 => ("error", "job failed: upstream timeout after 30s"),
             1..=3 => ("warn", "job retried"),
             _ => ("info", "job finished"),
@@ -269,48 +250,54 @@ impl Writer {
             line,
             "{{\"ts\":\"{}\",\"level\":\"{level}\",\"job\":\"{job}\",\"id\":\"j-{}\",\"msg\":\"{msg}\",\"duration_ms\":{}}}",
             at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ"),
-            self.rng.below(100_000),
-            5 + self.rng.below(900)
+            self.rng.u64(..100_000),
+            5 + self.rng.u64(..900)
         );
         line
     }
 
     fn db(&mut self, at: Timestamp) -> String {
         let stamp = at.strftime("%b %d %H:%M:%S");
-        if self.rng.one_in(60) {
+        if self.rng.u64(..60) == 0 {
             return format!(
                 "{stamp} db-proxy[311]: ERROR checkout failed\n{}",
                 PYTHON_TRACE.trim_end()
             );
         }
-        if self.rng.one_in(6) {
-            let secs = 1.0 + f64::from(u32::try_from(self.rng.below(40)).unwrap_or(0)) / 10.0;
+        if self.rng.u64(..6) == 0 {
+            let secs = 1.0 + f64::from(u32::try_from(self.rng.u64(..40)).unwrap_or(0)) / 10.0;
             return format!(
                 "{stamp} db-proxy[311]: WARN slow query ({secs:.1}s): {}",
-                self.rng.pick(QUERIES)
+                pick(&mut self.rng, QUERIES)
             );
         }
         format!(
             "{stamp} db-proxy[311]: INFO pool size=20 active={} waiting={}",
-            self.rng.below(20),
-            self.rng.below(3)
+            self.rng.u64(..20),
+            self.rng.u64(..3)
         )
     }
 
     fn cache(&mut self, at: Timestamp) -> String {
         let stamp = at.strftime("%H:%M:%S%.3f");
-        if self.rng.one_in(8) {
+        if self.rng.u64(..8) == 0 {
             return format!(
                 "\x1b[2m{stamp}\x1b[0m \x1b[33mWARN\x1b[0m evicted {} keys (memory 91%)",
-                self.rng.below(5000)
+                self.rng.u64(..5000)
             );
         }
         format!(
             "\x1b[2m{stamp}\x1b[0m \x1b[32mINFO\x1b[0m hit ratio=\x1b[1m0.{}\x1b[0m keys={}",
-            80 + self.rng.below(19),
-            18_000 + self.rng.below(500)
+            80 + self.rng.u64(..19),
+            18_000 + self.rng.u64(..500)
         )
     }
+}
+
+/// A random line of `lines` (a template file).
+fn pick<'a>(rng: &mut fastrand::Rng, lines: &'a str) -> &'a str {
+    let all: Vec<&str> = lines.lines().filter(|l| !l.is_empty()).collect();
+    all[rng.usize(..all.len())]
 }
 
 fn open(path: &Path) -> io::Result<File> {

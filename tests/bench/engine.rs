@@ -11,6 +11,8 @@
 //! Each figure is a median of several runs; ratios compare runs made here, now, on the same
 //! files. Generated data goes to a temporary directory. Tools not installed are skipped.
 
+mod common;
+
 use std::fmt::Write as _;
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
@@ -59,21 +61,6 @@ fn main() {
 // ---------------------------------------------------------------------------------------------
 // Data
 
-/// xorshift: deterministic data without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 const WORDS: [&str; 16] = [
     "user", "order", "cart", "payment", "session", "cache", "db", "query", "request", "response",
     "timeout", "retry", "worker", "job", "queue", "shard",
@@ -86,29 +73,29 @@ const LEVELS: [&str; 10] = [
 fn generate(dir: &Path, lines: usize) -> Vec<PathBuf> {
     (0..4u64)
         .map(|f| {
-            let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (f + 1));
+            let mut rng = fastrand::Rng::with_seed(0x9E37_79B9_7F4A_7C15 ^ (f + 1));
             let mut ms: u64 = 1_767_225_600_000 + f * 3; // 2026-01-01
             let mut out = String::with_capacity(lines * 110);
             let mut n = 0;
             while n < lines {
-                ms += 1 + rng.below(8);
-                let level = LEVELS[usize::try_from(rng.below(10)).unwrap_or(0)];
-                let words: Vec<&str> = (0..6 + rng.below(7)).map(|_| WORDS[usize::try_from(rng.below(16)).unwrap_or(0)]).collect();
+                ms += 1 + rng.u64(..8);
+                let level = LEVELS[usize::try_from(rng.u64(..10)).unwrap_or(0)];
+                let words: Vec<&str> = (0..6 + rng.u64(..7)).map(|_| WORDS[usize::try_from(rng.u64(..16)).unwrap_or(0)]).collect();
                 let ts = jiff::Timestamp::from_millisecond(i64::try_from(ms).unwrap_or(0)).expect("valid time");
-                if rng.below(10) == 0 {
+                if rng.u64(..10) == 0 {
                     let _ = writeln!(
                         out,
                         "{{\"ts\":\"{ts}\",\"level\":\"{}\",\"svc\":\"svc-{f}\",\"msg\":\"{}\",\"id\":{}}}",
                         level.to_lowercase(),
                         words.join(" "),
-                        rng.below(1_000_000)
+                        rng.u64(..1_000_000)
                     );
                 } else {
                     let local = ts.strftime("%Y-%m-%d %H:%M:%S%.3f");
-                    let _ = writeln!(out, "{local} {level:5} [svc-{f}] {} id={}", words.join(" "), rng.below(1_000_000));
+                    let _ = writeln!(out, "{local} {level:5} [svc-{f}] {} id={}", words.join(" "), rng.u64(..1_000_000));
                 }
                 n += 1;
-                if level == "ERROR" && rng.below(4) == 0 {
+                if level == "ERROR" && rng.u64(..4) == 0 {
                     for frame in 0..4 {
                         let _ = writeln!(out, "\tat com.example.svc{f}.Handler.step{frame}(Handler.java:{})", 10 + frame);
                         n += 1;
@@ -128,16 +115,6 @@ fn generate(dir: &Path, lines: usize) -> Vec<PathBuf> {
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        clippy::cast_precision_loss
-    )]
-    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
-    sorted[i]
 }
 
 fn have(tool: &str) -> bool {
@@ -301,8 +278,8 @@ fn latency(dir: &Path, sizes: &Sizes) {
         } else {
             println!(
                 "{name:<14} p50 {:>6.2} ms   p95 {:>6.2} ms   max {:>6.2} ms",
-                percentile(v, 0.5),
-                percentile(v, 0.95),
+                common::percentile(v, 0.5),
+                common::percentile(v, 0.95),
                 v[v.len() - 1]
             );
         }
@@ -324,24 +301,6 @@ fn latency(dir: &Path, sizes: &Sizes) {
 // ---------------------------------------------------------------------------------------------
 // Idle
 
-/// CPU seconds a process has run, all threads, from the scheduler's nanosecond counters
-/// (`/proc/PID/task/*/schedstat`; `/proc/PID/stat` counts in 10 ms ticks, too coarse for idle).
-/// Threads that ended before the call are not counted.
-fn cpu_seconds(pid: u32) -> Option<f64> {
-    let tasks = fs::read_dir(format!("/proc/{pid}/task")).ok()?;
-    let mut nanos = 0u64;
-    for task in tasks.flatten() {
-        let stat = fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
-        nanos += stat
-            .split_whitespace()
-            .next()
-            .and_then(|n| n.parse::<u64>().ok())
-            .unwrap_or(0);
-    }
-    #[allow(clippy::cast_precision_loss)]
-    Some(nanos as f64 / 1e9)
-}
-
 fn idle(dir: &Path, sizes: &Sizes) {
     println!(
         "\n== idle: following 8 files that do not change, {} s",
@@ -359,9 +318,9 @@ fn idle(dir: &Path, sizes: &Sizes) {
         .spawn()
         .expect("start");
     std::thread::sleep(Duration::from_secs(1));
-    let before = cpu_seconds(child.id());
+    let before = common::cpu_seconds(child.id());
     std::thread::sleep(Duration::from_secs(sizes.idle_secs));
-    let after = cpu_seconds(child.id());
+    let after = common::cpu_seconds(child.id());
     let _ = child.kill();
     let _ = child.wait();
     if let (Some(a), Some(b)) = (before, after) {

@@ -11,6 +11,8 @@
 //! The pseudo-terminal comes from `script` (util-linux), which relays the terminal's output to
 //! us; the command sets its size with `stty` first.
 
+mod common;
+
 use std::fmt::Write as _;
 use std::fs;
 use std::io::{Read, Write};
@@ -167,16 +169,6 @@ fn logbraid_pid() -> Option<u32> {
     String::from_utf8_lossy(&out.stdout).trim().parse().ok()
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        clippy::cast_precision_loss
-    )]
-    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
-    sorted[i]
-}
-
 fn report(name: &str, mut v: Vec<f64>) {
     if v.is_empty() {
         println!("{name:<28} no samples");
@@ -185,29 +177,11 @@ fn report(name: &str, mut v: Vec<f64>) {
     v.sort_by(f64::total_cmp);
     println!(
         "{name:<28} p50 {:>7.2} ms   p95 {:>7.2} ms   max {:>7.2} ms   ({} samples)",
-        percentile(&v, 0.5),
-        percentile(&v, 0.95),
+        common::percentile(&v, 0.5),
+        common::percentile(&v, 0.95),
         v[v.len() - 1],
         v.len()
     );
-}
-
-/// CPU seconds a process has run, all threads, from the scheduler's nanosecond counters
-/// (`/proc/PID/task/*/schedstat`; `/proc/PID/stat` counts in 10 ms ticks, too coarse for idle).
-/// Threads that ended before the call are not counted.
-fn cpu_seconds(pid: u32) -> Option<f64> {
-    let tasks = fs::read_dir(format!("/proc/{pid}/task")).ok()?;
-    let mut nanos = 0u64;
-    for task in tasks.flatten() {
-        let stat = fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
-        nanos += stat
-            .split_whitespace()
-            .next()
-            .and_then(|n| n.parse::<u64>().ok())
-            .unwrap_or(0);
-    }
-    #[allow(clippy::cast_precision_loss)]
-    Some(nanos as f64 / 1e9)
 }
 
 fn rss_mb(pid: u32) -> Option<f64> {
@@ -270,7 +244,7 @@ fn flood(dir: &Path, sizes: &Sizes) {
         .join(" ");
     let mut screen = Screen::start(&args, dir, None);
     let pid = logbraid_pid();
-    let cpu_before = pid.and_then(cpu_seconds);
+    let cpu_before = pid.and_then(common::cpu_seconds);
     let started = Instant::now();
     let writers: Vec<_> = files
         .iter()
@@ -322,7 +296,7 @@ fn flood(dir: &Path, sizes: &Sizes) {
         |s| (0..4).all(|w| s.contains(&format!("END-OF-FLOOD-{w}"))),
         Duration::from_secs(30),
     );
-    let cpu_after = pid.and_then(cpu_seconds);
+    let cpu_after = pid.and_then(common::cpu_seconds);
     let elapsed = started.elapsed().as_secs_f64();
     report("key -> screen during flood", keys);
     match caught_up {
@@ -363,9 +337,9 @@ fn idle(dir: &Path, sizes: &Sizes) {
     let Some(pid) = logbraid_pid() else {
         return;
     };
-    let before = cpu_seconds(pid);
+    let before = common::cpu_seconds(pid);
     std::thread::sleep(Duration::from_secs(sizes.idle_secs));
-    let after = cpu_seconds(pid);
+    let after = common::cpu_seconds(pid);
     if let (Some(a), Some(b)) = (before, after) {
         #[allow(clippy::cast_precision_loss)]
         let share = (b - a) / sizes.idle_secs as f64 * 100.0;

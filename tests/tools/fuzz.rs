@@ -22,42 +22,28 @@ use logbraid::timestamp::{Clock, Stamp, Stamper};
 use logbraid::view::text::{Layout, paint};
 use ratatui::style::Style;
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        usize::try_from(self.next() % (n.max(1) as u64)).unwrap_or(0)
-    }
-}
-
 /// Bytes that matter to the parsers, inserted more often than chance would.
 const INTERESTING: &[u8] = b"\n\r\t\x1b[];:m\x07\x08\x00\x9b\xc2\xff0123456789-/ TZ{}\"";
 
-fn mutate(rng: &mut Rng, seeds: &[Vec<u8>]) -> Vec<u8> {
-    let mut data = seeds[rng.below(seeds.len())].clone();
-    for _ in 0..=rng.below(8) {
-        let at = rng.below(data.len() + 1);
-        match rng.below(6) {
+fn mutate(rng: &mut fastrand::Rng, seeds: &[Vec<u8>]) -> Vec<u8> {
+    let mut data = seeds[rng.usize(..seeds.len())].clone();
+    for _ in 0..=rng.usize(..8) {
+        let at = rng.usize(..=data.len());
+        match rng.usize(..6) {
             0 if !data.is_empty() => {
                 let i = at.min(data.len() - 1);
-                data[i] ^= 1 << rng.below(8);
+                data[i] ^= 1 << rng.u32(..8);
             }
-            1 => data.insert(at, INTERESTING[rng.below(INTERESTING.len())]),
-            2 => data.insert(at, u8::try_from(rng.below(256)).unwrap_or(0)),
+            1 => data.insert(at, INTERESTING[rng.usize(..INTERESTING.len())]),
+            2 => data.insert(at, rng.u8(..)),
             3 => {
-                let other = &seeds[rng.below(seeds.len())];
-                let from = rng.below(other.len() + 1);
+                let other = &seeds[rng.usize(..seeds.len())];
+                let from = rng.usize(..=other.len());
                 data.splice(at..at, other[from..].iter().copied().take(64));
             }
             4 => data.truncate(at),
             _ => {
-                let len = rng.below(16);
+                let len = rng.usize(..16);
                 let end = (at + len).min(data.len());
                 let copy = data[at..end].to_vec();
                 data.splice(at..at, copy);
@@ -67,11 +53,11 @@ fn mutate(rng: &mut Rng, seeds: &[Vec<u8>]) -> Vec<u8> {
     data
 }
 
-fn check_split(data: &[u8], rng: &mut Rng) -> Result<(), String> {
-    let max_line = 1 + rng.below(64);
+fn check_split(data: &[u8], rng: &mut fastrand::Rng) -> Result<(), String> {
+    let max_line = 1 + rng.usize(..64);
     let whole = split(data, &[], max_line);
-    let mut cuts: Vec<usize> = (0..rng.below(6))
-        .map(|_| rng.below(data.len() + 1))
+    let mut cuts: Vec<usize> = (0..rng.usize(..6))
+        .map(|_| rng.usize(..=data.len()))
         .collect();
     cuts.sort_unstable();
     let chunked = split(data, &cuts, max_line);
@@ -130,13 +116,13 @@ fn check_sanitize(data: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
-fn check_paint(data: &[u8], rng: &mut Rng) -> Result<(), String> {
+fn check_paint(data: &[u8], rng: &mut fastrand::Rng) -> Result<(), String> {
     let layout = Layout {
-        width: 1 + rng.below(120),
-        hscroll: rng.below(40),
-        wrap: rng.below(2) == 0,
-        max_lines: 1 + rng.below(5),
-        colors: rng.below(2) == 0,
+        width: 1 + rng.usize(..120),
+        hscroll: rng.usize(..40),
+        wrap: rng.usize(..2) == 0,
+        max_lines: 1 + rng.usize(..5),
+        colors: rng.usize(..2) == 0,
     };
     for line in paint(data, Style::new(), &[], layout) {
         for span in &line.spans {
@@ -175,7 +161,7 @@ fn main() {
         .filter_map(|e| std::fs::read(e.path()).ok())
         .collect();
     let clock = Clock::now();
-    let mut rng = Rng(u64::from(std::process::id()) | 1);
+    let mut rng = fastrand::Rng::with_seed(u64::from(std::process::id()));
     let deadline = Instant::now() + Duration::from_secs(secs);
     let mut rounds = 0u64;
     while Instant::now() < deadline {

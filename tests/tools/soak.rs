@@ -25,17 +25,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n.max(1)
-    }
-}
-
 /// What a writer did, for the report.
 #[derive(Default, Debug)]
 struct Tally {
@@ -245,7 +234,7 @@ fn report(
 }
 
 fn write_loop(w: usize, path: &Path, stop: &AtomicBool, seen: &[AtomicU64]) -> Tally {
-    let mut rng = Rng(0x2545_F491_4F6C_DD1D ^ (w as u64 + 1));
+    let mut rng = fastrand::Rng::with_seed(0x2545_F491_4F6C_DD1D ^ (w as u64 + 1));
     let mut tally = Tally::default();
     let mut file = open(path);
     let mut born = Instant::now();
@@ -256,23 +245,23 @@ fn write_loop(w: usize, path: &Path, stop: &AtomicBool, seen: &[AtomicU64]) -> T
     };
     while !stop.load(Ordering::Relaxed) {
         // A burst now and then, single lines otherwise.
-        let n = if rng.below(20) == 0 {
-            200 + rng.below(2000)
+        let n = if rng.u64(..20) == 0 {
+            200 + rng.u64(..2000)
         } else {
-            1 + rng.below(5)
+            1 + rng.u64(..5)
         };
         for _ in 0..n {
             line(&mut file, &mut tally);
         }
         let old_enough = born.elapsed() >= Duration::from_millis(100);
-        match rng.below(400) {
+        match rng.u64(..400) {
             0 if old_enough => {
                 // Rotation by rename; the daemon writes a few more lines before it reopens.
                 fs::rename(path, path.with_extension("log.1")).expect("rotate");
-                for _ in 0..rng.below(20) {
+                for _ in 0..rng.u64(..20) {
                     line(&mut file, &mut tally);
                 }
-                thread::sleep(Duration::from_millis(rng.below(30)));
+                thread::sleep(Duration::from_millis(rng.u64(..30)));
                 file = open(path);
                 born = Instant::now();
                 tally.renames += 1;
@@ -280,7 +269,7 @@ fn write_loop(w: usize, path: &Path, stop: &AtomicBool, seen: &[AtomicU64]) -> T
             }
             1 if old_enough => {
                 fs::remove_file(path).expect("delete");
-                thread::sleep(Duration::from_millis(rng.below(50)));
+                thread::sleep(Duration::from_millis(rng.u64(..50)));
                 file = open(path);
                 born = Instant::now();
                 tally.deletes += 1;
@@ -299,7 +288,7 @@ fn write_loop(w: usize, path: &Path, stop: &AtomicBool, seen: &[AtomicU64]) -> T
             }
             _ => {}
         }
-        thread::sleep(Duration::from_micros(200 + rng.below(2000)));
+        thread::sleep(Duration::from_micros(200 + rng.u64(..2000)));
     }
     tally
 }
