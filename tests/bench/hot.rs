@@ -1,0 +1,126 @@
+//! Micro-benchmarks of the hot paths (`cargo bench --bench hot`), with divan: line splitting,
+//! timestamp detection and parsing, store appends, and re-filtering a million retained lines.
+
+use divan::{Bencher, black_box};
+use logbraid::app::index::{MatchIndex, PaneFilter, Predicate, Shared};
+use logbraid::batch::LineBatch;
+use logbraid::source::SourceId;
+use logbraid::source::split::LineSplitter;
+use logbraid::store::Store;
+use logbraid::timestamp::{Clock, Stamp, Stamper};
+use regex::bytes::Regex;
+
+fn main() {
+    divan::main();
+}
+
+/// 64 KiB of realistic lines, as one read would return them.
+fn chunk() -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while out.len() < 64 << 10 {
+        out.extend_from_slice(
+            format!(
+                "2026-01-01 00:00:{:02}.{:03} INFO  [svc-{}] request {i} handled in {} ms\n",
+                i % 60,
+                i % 1000,
+                i % 4,
+                i % 97
+            )
+            .as_bytes(),
+        );
+        i += 1;
+    }
+    out
+}
+
+#[divan::bench]
+fn split_64k(bencher: Bencher) {
+    let data = chunk();
+    bencher
+        .counter(divan::counter::BytesCount::new(data.len()))
+        .bench(|| {
+            let mut splitter = LineSplitter::default();
+            black_box(splitter.push(black_box(&data)))
+        });
+}
+
+#[divan::bench]
+fn detect_layout(bencher: Bencher) {
+    let clock = Clock::now();
+    let data = chunk();
+    let lines: Vec<&[u8]> = data.split(|b| *b == b'\n').take(32).collect();
+    bencher.bench(|| black_box(Stamp::detect(black_box(lines.iter().copied()), &clock)));
+}
+
+#[divan::bench(args = ["iso", "syslog", "json"])]
+fn stamp_1000_lines(bencher: Bencher, layout: &str) {
+    let clock = Clock::now();
+    let lines: Vec<String> = (0..1000)
+        .map(|i| match layout {
+            "iso" => format!("2026-01-01 10:00:{:02},{:03} INFO line {i}", i % 60, i),
+            "syslog" => format!("Jun 14 15:16:{:02} host sshd[1]: line {i}", i % 60),
+            _ => format!(
+                r#"{{"ts":"2026-01-01T10:00:{:02}.{:03}Z","level":"info","n":{i}}}"#,
+                i % 60,
+                i
+            ),
+        })
+        .collect();
+    let batch = LineBatch::from_lines(&lines);
+    bencher
+        .counter(divan::counter::ItemsCount::new(1000usize))
+        .bench(|| {
+            let mut stamper = Stamper::detecting(clock);
+            black_box(stamper.stamp_batch(black_box(&batch)))
+        });
+}
+
+#[divan::bench]
+fn store_append_1000_lines(bencher: Bencher) {
+    let batch = LineBatch::from_lines(std::iter::repeat_n([b'x'; 100].as_slice(), 1000));
+    let mut store = Store::new(64 << 20);
+    bencher
+        .counter(divan::counter::ItemsCount::new(1000usize))
+        .bench_local(|| store.append(SourceId(0), black_box(&batch), 0..batch.len()));
+}
+
+/// A filter change over a full store: every retained line tested again (all slices).
+#[divan::bench(sample_count = 10)]
+fn refilter_1m_lines(bencher: Bencher) {
+    let mut store = Store::new(usize::MAX);
+    let lines: Vec<String> = (0..1000)
+        .map(|i| {
+            format!(
+                "2026-01-01 10:00:00 {} request {i} done",
+                if i % 50 == 0 { "ERROR" } else { "INFO" }
+            )
+        })
+        .collect();
+    let batch = LineBatch::from_lines(&lines);
+    for s in 0..1000u16 {
+        store.append(SourceId(s % 4), &batch, 0..batch.len());
+    }
+    let filter = PaneFilter {
+        include: Regex::new("ERROR").ok(),
+        exclude: None,
+    };
+    let predicate = Predicate {
+        source: None,
+        filter: &filter,
+        shared: Shared {
+            min_level: None,
+            hidden: &[],
+            paused: &[],
+        },
+    };
+    bencher
+        .counter(divan::counter::ItemsCount::new(1_000_000usize))
+        .bench(|| {
+            let mut index = MatchIndex::new(&store);
+            while index.rebuilding() {
+                index.rebuild_slice(&store, &predicate, 32_768);
+            }
+            black_box(index)
+        });
+}
