@@ -78,6 +78,12 @@ impl Screen {
             Some(producer) => format!("{producer} | {BIN} {args}"),
             None => format!("exec {BIN} {args}"),
         };
+        Self::launch(&run, dir, "? help")
+    }
+
+    /// Runs `run` (a shell command) in the pseudo-terminal and waits until the screen shows
+    /// `ready`.
+    fn launch(run: &str, dir: &Path, ready: &str) -> Self {
         let command = format!("stty rows {ROWS} cols {COLS}; {run}");
         let mut script = Command::new("script")
             .args(["-qfec", &command, "/dev/null"])
@@ -116,7 +122,7 @@ impl Screen {
             updates,
         };
         screen
-            .wait_for(|s| s.contains("? help"), Duration::from_secs(20))
+            .wait_for(|s| s.contains(ready), Duration::from_secs(20))
             .expect("the first frame");
         screen
     }
@@ -203,31 +209,67 @@ fn latency(dir: &Path, sizes: &Sizes) {
         "\n== latency: append a line to a followed file -> on screen (idle screen before each)"
     );
     let files: Vec<PathBuf> = (0..4).map(|i| dir.join(format!("lat-{i}.log"))).collect();
-    for f in &files {
-        fs::write(f, "ready\n").expect("write");
-    }
-    let args = files
+    let paths = files
         .iter()
         .map(|f| f.display().to_string())
         .collect::<Vec<_>>()
         .join(" ");
-    let screen = Screen::start(&args, dir, None);
-    let mut file = fs::OpenOptions::new()
-        .append(true)
-        .open(&files[0])
-        .expect("open");
-    let mut samples = Vec::new();
-    for i in 0..sizes.latency_samples {
-        // Let the screen go idle: the next line is a first change, drawn at once.
-        std::thread::sleep(Duration::from_millis(30));
-        let marker = format!("mark-{i:05}-{}", i * 7919 % 10007);
-        let start = Instant::now();
-        writeln!(file, "2026-01-01 00:00:00 INFO {marker}").expect("write");
-        if let Some(seen) = screen.wait_for(|s| s.contains(&marker), Duration::from_secs(5)) {
-            samples.push(seen.saturating_duration_since(start).as_secs_f64() * 1e3);
+    let first = files[0].display().to_string();
+    // The tools a user would pick instead, where installed (nothing is installed for them).
+    let tools: [(&str, String, usize); 3] = [
+        (
+            "logbraid",
+            format!("exec {BIN} {paths}"),
+            sizes.latency_samples,
+        ),
+        (
+            "multitail",
+            format!("exec multitail {first}"),
+            sizes.latency_samples,
+        ),
+        (
+            "lnav",
+            format!("exec lnav {first}"),
+            sizes.latency_samples.min(60),
+        ),
+    ];
+    for (name, run, samples) in tools {
+        if name != "logbraid" && !have(name) {
+            println!("{name:<28} not installed: skipped");
+            continue;
         }
+        for f in &files {
+            fs::write(f, "ready\n").expect("write");
+        }
+        let screen = Screen::launch(&run, dir, "ready");
+        std::thread::sleep(Duration::from_millis(500));
+        let mut file = fs::OpenOptions::new()
+            .append(true)
+            .open(&files[0])
+            .expect("open");
+        let mut got = Vec::new();
+        for i in 0..samples {
+            // Let the screen go idle: the next line is a first change.
+            std::thread::sleep(Duration::from_millis(30));
+            let marker = format!("mark-{i:05}-{}", i * 7919 % 10007);
+            let start = Instant::now();
+            writeln!(file, "2026-01-01 00:00:00 INFO {marker}").expect("write");
+            if let Some(seen) = screen.wait_for(|s| s.contains(&marker), Duration::from_secs(5)) {
+                got.push(seen.saturating_duration_since(start).as_secs_f64() * 1e3);
+            }
+        }
+        report(&format!("{name}: write -> screen"), got);
     }
-    report("write -> screen", samples);
+}
+
+/// Whether `tool` is on the PATH.
+fn have(tool: &str) -> bool {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 fn flood(dir: &Path, sizes: &Sizes) {
