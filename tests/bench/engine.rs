@@ -3,7 +3,8 @@
 //! `cargo bench --bench engine` (add `-- --smoke` for a quick run with tiny sizes, `-- --keep` to
 //! keep the generated data for profiling). Reports:
 //! - merge: `--print --no-follow -n all` of four files of 250,000 realistic lines (timestamps,
-//!   levels, JSON lines, stack traces), against `cat` (the floor) and `LC_ALL=C sort -m`;
+//!   levels, JSON lines, stack traces), against `cat` (the floor), `LC_ALL=C sort -m` and, where
+//!   installed, lnav's headless mode (`lnav -n`);
 //! - latency: a line appended to a followed file until it is on `--print`'s stdout, against
 //!   `tail -F`, p50/p95/max;
 //! - idle: CPU used over 10 s while following 8 files that do not change.
@@ -192,6 +193,23 @@ fn merge(dir: &Path, sizes: &Sizes) {
         mb / sort,
         sort / ours
     );
+    // lnav's headless mode prints its merged view of the files.
+    if have("lnav") {
+        let lnav = time_runs(sizes.runs.min(3), || {
+            let mut c = Command::new("lnav");
+            c.arg("-n").args(&files);
+            c
+        });
+        println!(
+            "{:<14} {:>8.1} ms {:>8.0} MB/s   logbraid is {:.1}x as fast",
+            "lnav -n",
+            lnav * 1e3,
+            mb / lnav,
+            lnav / ours
+        );
+    } else {
+        println!("{:<14} not installed: skipped", "lnav -n");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
