@@ -168,15 +168,6 @@ impl Drop for Screen {
     }
 }
 
-/// The pid of the newest logbraid process (the one under test: benchmarks run one at a time).
-fn logbraid_pid() -> Option<u32> {
-    let out = Command::new("pgrep")
-        .args(["-n", "-f", &format!("^{BIN}")])
-        .output()
-        .ok()?;
-    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
-}
-
 fn report(name: &str, mut v: Vec<f64>) {
     if v.is_empty() {
         println!("{name:<28} no samples");
@@ -287,7 +278,7 @@ fn flood(dir: &Path, sizes: &Sizes) {
         .collect::<Vec<_>>()
         .join(" ");
     let mut screen = Screen::start(&args, dir, None);
-    let pid = logbraid_pid();
+    let pid = newest_pid("logbraid");
     let cpu_before = pid.and_then(common::cpu_seconds);
     let started = Instant::now();
     let writers: Vec<_> = files
@@ -370,29 +361,48 @@ fn idle(dir: &Path, sizes: &Sizes) {
     for f in &files {
         fs::write(f, "2026-01-01 00:00:00 INFO started\n").expect("write");
     }
-    let args = files
+    let paths = files
         .iter()
         .map(|f| f.display().to_string())
         .collect::<Vec<_>>()
         .join(" ");
-    // Kept alive (and quit when dropped) while its CPU is read.
-    let _screen = Screen::start(&args, dir, None);
-    std::thread::sleep(Duration::from_secs(3));
-    let Some(pid) = logbraid_pid() else {
-        return;
-    };
-    let before = common::cpu_seconds(pid);
-    std::thread::sleep(Duration::from_secs(sizes.idle_secs));
-    let after = common::cpu_seconds(pid);
-    if let (Some(a), Some(b)) = (before, after) {
-        #[allow(clippy::cast_precision_loss)]
-        let share = (b - a) / sizes.idle_secs as f64 * 100.0;
-        println!(
-            "{:<28} {:.3} s of CPU = {share:.3}% of one core",
-            "TUI, idle",
-            b - a
-        );
+    for (name, run) in [
+        ("logbraid", format!("exec {BIN} {paths}")),
+        ("multitail", format!("exec multitail {paths}")),
+        ("lnav", format!("exec lnav {paths}")),
+    ] {
+        if name != "logbraid" && !have(name) {
+            println!("{name:<28} not installed: skipped");
+            continue;
+        }
+        // Kept alive (and quit when dropped) while its CPU is read.
+        let _screen = Screen::launch(&run, dir, "started");
+        std::thread::sleep(Duration::from_secs(3));
+        let Some(pid) = newest_pid(name) else {
+            continue;
+        };
+        let before = common::cpu_seconds(pid);
+        std::thread::sleep(Duration::from_secs(sizes.idle_secs));
+        let after = common::cpu_seconds(pid);
+        if let (Some(a), Some(b)) = (before, after) {
+            #[allow(clippy::cast_precision_loss)]
+            let share = (b - a) / sizes.idle_secs as f64 * 100.0;
+            println!(
+                "{:<28} {:.3} s of CPU = {share:.3}% of one core",
+                format!("{name}, idle"),
+                b - a
+            );
+        }
     }
+}
+
+/// The pid of the newest process called `name`.
+fn newest_pid(name: &str) -> Option<u32> {
+    let out = Command::new("pgrep")
+        .args(["-n", "-x", name])
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
 }
 
 fn memory(dir: &Path, lines: usize) {
@@ -415,7 +425,7 @@ fn memory(dir: &Path, lines: usize) {
         .wait_for(|s| s.contains(&last), Duration::from_secs(300))
         .expect("every line ingested");
     std::thread::sleep(Duration::from_millis(500));
-    if let Some(mb) = logbraid_pid().and_then(rss_mb) {
+    if let Some(mb) = newest_pid("logbraid").and_then(rss_mb) {
         #[allow(clippy::cast_precision_loss)]
         let per_line = (mb * 1024.0 * 1024.0) / lines as f64;
         println!(
