@@ -3,8 +3,10 @@
 //!
 //! `cargo bench --bench tui` (`-- --smoke` for a quick run). Reports:
 //! - latency: a line appended to a followed file until it is on screen, p50/p95/max;
+//!
+//! (latency, flood and idle also for multitail and lnav where installed; nothing is installed.)
 //! - flood: 200,000 lines/s over 4 files for 5 s: key-to-screen times during the flood, time
-//!   until every file's last line is on screen after the writers stop, CPU used;
+//!   until every file's last line is on screen after the writers stop, CPU used, peak memory;
 //! - idle: CPU over 10 s with 8 followed files;
 //! - memory: resident memory with 1,000,000 and 5,000,000 lines of 100 bytes from a pipe.
 //!
@@ -269,27 +271,88 @@ fn flood(dir: &Path, sizes: &Sizes) {
         sizes.flood_secs
     );
     let files: Vec<PathBuf> = (0..4).map(|i| dir.join(format!("flood-{i}.log"))).collect();
-    for f in &files {
-        fs::write(f, "ready\n").expect("write");
-    }
-    let args = files
+    let paths = files
         .iter()
         .map(|f| f.display().to_string())
         .collect::<Vec<_>>()
         .join(" ");
-    let mut screen = Screen::start(&args, dir, None);
-    let pid = newest_pid("logbraid");
-    let cpu_before = pid.and_then(common::cpu_seconds);
-    let started = Instant::now();
-    let writers: Vec<_> = files
+    for (name, run) in [
+        ("logbraid", format!("exec {BIN} {paths}")),
+        ("multitail", format!("exec multitail {paths}")),
+        ("lnav", format!("exec lnav {paths}")),
+    ] {
+        if name != "logbraid" && !have(name) {
+            println!("{name:<28} not installed: skipped");
+            continue;
+        }
+        for f in &files {
+            fs::write(f, "ready\n").expect("write");
+        }
+        let mut screen = Screen::launch(&run, dir, "ready");
+        // Some tools run helper processes (lnav does): all processes of that name count.
+        let cpu_before = cpu_of_all(name);
+        let started = Instant::now();
+        let writers = flood_writers(&files, sizes.flood_secs);
+        // Keys during the flood (logbraid's filter prompt: open it, close it; each must show).
+        let mut keys = Vec::new();
+        while name == "logbraid" && started.elapsed().as_secs_f64() < sizes.flood_secs - 0.3 {
+            std::thread::sleep(Duration::from_millis(100));
+            for (key, shows) in [(&b"f"[..], "Enter keep"), (b"\x1b", "? help")] {
+                let t = Instant::now();
+                screen.key(key);
+                if let Some(seen) = screen.wait_for(|s| s.contains(shows), Duration::from_secs(2)) {
+                    keys.push(seen.saturating_duration_since(t).as_secs_f64() * 1e3);
+                }
+            }
+        }
+        let written: u64 = writers.into_iter().map(|w| w.join().expect("writer")).sum();
+        let stopped = Instant::now();
+        let caught_up = screen.wait_for(
+            |s| (0..4).all(|w| s.contains(&format!("END-OF-FLOOD-{w}"))),
+            Duration::from_secs(30),
+        );
+        let cpu_after = cpu_of_all(name);
+        let elapsed = started.elapsed().as_secs_f64();
+        if name == "logbraid" {
+            report("logbraid: key -> screen", keys);
+        }
+        match caught_up {
+            Some(t) => println!(
+                "{:<28} last lines on screen {:.1} ms after the writers stopped ({written} lines)",
+                format!("{name}:"),
+                t.saturating_duration_since(stopped).as_secs_f64() * 1e3
+            ),
+            None => println!(
+                "{:<28} last lines not on screen within 30 s",
+                format!("{name}:")
+            ),
+        }
+        if let (Some(a), Some(b)) = (cpu_before, cpu_after) {
+            let peak = pids(name)
+                .into_iter()
+                .filter_map(peak_rss_mb)
+                .reduce(f64::max);
+            let peak = peak.map_or_else(String::new, |mb| format!(", peak resident {mb:.0} MB"));
+            println!(
+                "{:<28} {:.0}% of one core ({:.2} s of CPU in {elapsed:.1} s){peak}",
+                format!("{name}:"),
+                (b - a) / elapsed * 100.0,
+                b - a
+            );
+        }
+    }
+}
+
+/// Four writers, 50,000 lines/s each (batches of 500 every 10 ms), then an `END-OF-FLOOD-N`
+/// line each; they return how many lines they wrote.
+fn flood_writers(files: &[PathBuf], secs: f64) -> Vec<std::thread::JoinHandle<u64>> {
+    files
         .iter()
         .enumerate()
         .map(|(w, path)| {
             let path = path.clone();
-            let secs = sizes.flood_secs;
             std::thread::spawn(move || {
                 let mut file = fs::OpenOptions::new().append(true).open(&path).expect("open");
-                // 50,000 lines/s each, written every 10 ms in batches of 500.
                 let mut n = 0u64;
                 let begin = Instant::now();
                 while begin.elapsed().as_secs_f64() < secs {
@@ -308,48 +371,41 @@ fn flood(dir: &Path, sizes: &Sizes) {
                 n
             })
         })
-        .collect();
-    // Keys during the flood: open the filter prompt, close it; each must show.
-    let mut keys = Vec::new();
-    std::thread::sleep(Duration::from_millis(300));
-    while started.elapsed().as_secs_f64() < sizes.flood_secs - 0.3 {
-        let t = Instant::now();
-        screen.key(b"f");
-        if let Some(seen) = screen.wait_for(|s| s.contains("Enter keep"), Duration::from_secs(2)) {
-            keys.push(seen.saturating_duration_since(t).as_secs_f64() * 1e3);
-        }
-        let t = Instant::now();
-        screen.key(b"\x1b");
-        if let Some(seen) = screen.wait_for(|s| s.contains("? help"), Duration::from_secs(2)) {
-            keys.push(seen.saturating_duration_since(t).as_secs_f64() * 1e3);
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let written: u64 = writers.into_iter().map(|w| w.join().expect("writer")).sum();
-    let stopped = Instant::now();
-    let caught_up = screen.wait_for(
-        |s| (0..4).all(|w| s.contains(&format!("END-OF-FLOOD-{w}"))),
-        Duration::from_secs(30),
-    );
-    let cpu_after = pid.and_then(common::cpu_seconds);
-    let elapsed = started.elapsed().as_secs_f64();
-    report("key -> screen during flood", keys);
-    match caught_up {
-        Some(t) => println!(
-            "{:<28} {:.1} ms after the writers stopped ({written} lines)",
-            "last lines on screen",
-            t.saturating_duration_since(stopped).as_secs_f64() * 1e3
-        ),
-        None => println!("{:<28} not within 30 s", "last lines on screen"),
-    }
-    if let (Some(a), Some(b)) = (cpu_before, cpu_after) {
-        println!(
-            "{:<28} {:.0}% of one core ({:.2} s of CPU in {elapsed:.1} s)",
-            "CPU during the flood",
-            (b - a) / elapsed * 100.0,
-            b - a
-        );
-    }
+        .collect()
+}
+
+/// Every process called `name`.
+fn pids(name: &str) -> Vec<u32> {
+    let out = Command::new("pgrep")
+        .args(["-x", name])
+        .output()
+        .map(|o| o.stdout)
+        .unwrap_or_default();
+    String::from_utf8_lossy(&out)
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect()
+}
+
+/// CPU seconds of every process called `name`, together.
+fn cpu_of_all(name: &str) -> Option<f64> {
+    pids(name)
+        .into_iter()
+        .filter_map(common::cpu_seconds)
+        .reduce(|a, b| a + b)
+}
+
+/// Peak resident memory of a process so far (`VmHWM`), in MB.
+fn peak_rss_mb(pid: u32) -> Option<f64> {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
 }
 
 fn idle(dir: &Path, sizes: &Sizes) {
