@@ -154,6 +154,15 @@ impl Engine {
                 spec => expanded.push((spec, def.name.map_or(NameHint::Derived, NameHint::Given))),
             }
         }
+        // Source ids are 16 bits: beyond that, sources are not started (and must not be waited for).
+        let most = usize::from(u16::MAX);
+        if expanded.len() > most {
+            engine.notices.push_back(format!(
+                "{} sources: following the first {most}",
+                expanded.len()
+            ));
+            expanded.truncate(most);
+        }
         let mut merger = Merger::new(expanded.len());
         for ((spec, _), name) in expanded.iter().zip(display_names(&expanded)) {
             match engine.spawn(spec.clone(), name, true) {
