@@ -4,7 +4,8 @@
 //! `cargo bench --bench tui` (`-- --smoke` for a quick run). Reports:
 //! - latency: a line appended to a followed file until it is on screen, p50/p95/max;
 //!
-//! (latency, flood and idle also for multitail and lnav where installed; nothing is installed.)
+//! (latency also for multitail, lnav, toolong (`tl`) and tailspin (`tspin`), flood and idle also
+//! for multitail and lnav, where installed; nothing is installed.)
 //! - flood: 200,000 lines/s over 4 files for 5 s: key-to-screen times during the flood, time
 //!   until every file's last line is on screen after the writers stop, CPU used, peak memory;
 //! - idle: CPU over 10 s with 8 followed files;
@@ -209,7 +210,7 @@ fn latency(dir: &Path, sizes: &Sizes) {
         .join(" ");
     let first = files[0].display().to_string();
     // The tools a user would pick instead, where installed (nothing is installed for them).
-    let tools: [(&str, String, usize); 3] = [
+    let tools: [(&str, String, usize); 5] = [
         (
             "logbraid",
             format!("exec {BIN} {paths}"),
@@ -223,6 +224,16 @@ fn latency(dir: &Path, sizes: &Sizes) {
         (
             "lnav",
             format!("exec lnav {first}"),
+            sizes.latency_samples.min(60),
+        ),
+        (
+            "tl",
+            format!("exec tl {first}"),
+            sizes.latency_samples.min(60),
+        ),
+        (
+            "tspin",
+            format!("exec tspin --follow {first}"),
             sizes.latency_samples.min(60),
         ),
     ];
