@@ -86,13 +86,6 @@ impl LineBatch {
         (0..self.len()).map(|i| self.line(i))
     }
 
-    /// Appends every line of `other`.
-    pub fn extend(&mut self, other: &LineBatch) {
-        let base = offset(self.data.len());
-        self.data.extend_from_slice(&other.data);
-        self.ends.extend(other.ends.iter().map(|&e| e + base));
-    }
-
     /// The buffer, for reuse (its bytes are left in place: a reader overwrites them).
     pub fn into_buffer(self) -> Vec<u8> {
         self.data
@@ -163,12 +156,5 @@ mod tests {
         assert_eq!(batch.run_bytes(1..3), b"\nccc\n");
         assert_eq!(batch.run_bytes(0..0), b"");
         assert_eq!(batch.bytes(), b"a\n\nccc\n");
-    }
-
-    #[test]
-    fn extend_rebases_offsets() {
-        let mut a = LineBatch::from_lines(["x"]);
-        a.extend(&LineBatch::from_lines(["yy", "z"]));
-        assert_eq!(a.iter().collect::<Vec<_>>(), vec![&b"x"[..], b"yy", b"z"]);
     }
 }

@@ -54,8 +54,6 @@ pub struct SourceInfo {
     pub name: String,
     /// What it reads.
     pub spec: SourceSpec,
-    /// Its last reported status.
-    pub status: Option<SourceStatus>,
 }
 
 /// What the engine hands to its consumer.
@@ -71,7 +69,7 @@ pub enum EngineEvent {
         /// The lines.
         lines: LineBatch,
     },
-    /// A source's status changed (also kept in [`Engine::sources`]).
+    /// A source's status changed.
     Status {
         /// The source.
         id: SourceId,
@@ -166,7 +164,7 @@ impl Engine {
         let mut merger = Merger::new(expanded.len());
         for ((spec, _), name) in expanded.iter().zip(display_names(&expanded)) {
             match engine.spawn(spec.clone(), name, true) {
-                Some(id) if !engine.has_backlog(spec, true) => merger.skip(id),
+                Some(id) if !engine.has_backlog(spec, true) => merger.finish(id),
                 _ => {}
             }
         }
@@ -288,9 +286,6 @@ impl Engine {
             }
             SourceEvent::Status { id, status } => {
                 self.opened_any |= status.opened();
-                if let Some(info) = self.sources.get_mut(id.index()) {
-                    info.status = Some(status.clone());
-                }
                 self.held.push_back(EngineEvent::Status { id, status });
             }
             SourceEvent::Notice(text) => self.notices.push_back(text),
@@ -361,11 +356,7 @@ impl Engine {
             }
             SourceSpec::Glob(_) => unreachable!("globs are expanded before spawning"),
         }
-        self.sources.push(SourceInfo {
-            name,
-            spec,
-            status: None,
-        });
+        self.sources.push(SourceInfo { name, spec });
         Some(id)
     }
 }

@@ -63,11 +63,6 @@ impl Merger {
         }
     }
 
-    /// Adds a source that takes no part (it has no backlog): as if finished at once.
-    pub fn skip(&mut self, source: SourceId) {
-        self.finish(source);
-    }
-
     /// Queues lines of `source` (in the source's order).
     pub fn push(&mut self, source: SourceId, batch: StampedBatch) {
         let s = source.index();
@@ -161,27 +156,27 @@ impl Merger {
     }
 }
 
-/// Merges complete backlogs (one per source, in source order) in one go.
-pub fn merge<F>(backlogs: Vec<Vec<StampedBatch>>, emit: F)
-where
-    F: FnMut(SourceId, &LineBatch, Range<usize>),
-{
-    let mut merger = Merger::new(backlogs.len());
-    for (s, batches) in backlogs.into_iter().enumerate() {
-        let id = SourceId(u16::try_from(s).expect("source ids are u16"));
-        for batch in batches {
-            merger.push(id, batch);
-        }
-        merger.finish(id);
-    }
-    merger.drain(emit);
-}
-
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    /// Merges complete backlogs (one per source, in source order) in one go.
+    fn merge<F>(backlogs: Vec<Vec<StampedBatch>>, emit: F)
+    where
+        F: FnMut(SourceId, &LineBatch, Range<usize>),
+    {
+        let mut merger = Merger::new(backlogs.len());
+        for (s, batches) in backlogs.into_iter().enumerate() {
+            let id = SourceId(u16::try_from(s).expect("source ids are u16"));
+            for batch in batches {
+                merger.push(id, batch);
+            }
+            merger.finish(id);
+        }
+        merger.drain(emit);
+    }
 
     fn stamped(lines: &[(i64, &str)]) -> StampedBatch {
         StampedBatch {

@@ -483,9 +483,6 @@ impl AppState {
             }
             _ => self.layout = LayoutMode::Zoom,
         }
-        if let (PaneId::Source(s), true) = (id, self.placement().tabs.is_some()) {
-            self.tab_source = s;
-        }
     }
 
     fn toggle_pause(&mut self, store: &Store) {

@@ -266,6 +266,20 @@ fn latency(dir: &Path, sizes: &Sizes) {
     }
 }
 
+/// logbraid, and the alternatives that follow several files (multitail, lnav) where installed:
+/// each with the command that follows `paths`. Missing ones are reported as skipped.
+fn tools_following(paths: &str) -> Vec<(&'static str, String)> {
+    let mut tools = vec![("logbraid", format!("exec {BIN} {paths}"))];
+    for name in ["multitail", "lnav"] {
+        if have(name) {
+            tools.push((name, format!("exec {name} {paths}")));
+        } else {
+            println!("{name:<28} not installed: skipped");
+        }
+    }
+    tools
+}
+
 /// Whether `tool` is on the PATH.
 fn have(tool: &str) -> bool {
     Command::new("sh")
@@ -287,15 +301,7 @@ fn flood(dir: &Path, sizes: &Sizes) {
         .map(|f| f.display().to_string())
         .collect::<Vec<_>>()
         .join(" ");
-    for (name, run) in [
-        ("logbraid", format!("exec {BIN} {paths}")),
-        ("multitail", format!("exec multitail {paths}")),
-        ("lnav", format!("exec lnav {paths}")),
-    ] {
-        if name != "logbraid" && !have(name) {
-            println!("{name:<28} not installed: skipped");
-            continue;
-        }
+    for (name, run) in tools_following(&paths) {
         for f in &files {
             fs::write(f, "ready\n").expect("write");
         }
@@ -433,15 +439,7 @@ fn idle(dir: &Path, sizes: &Sizes) {
         .map(|f| f.display().to_string())
         .collect::<Vec<_>>()
         .join(" ");
-    for (name, run) in [
-        ("logbraid", format!("exec {BIN} {paths}")),
-        ("multitail", format!("exec multitail {paths}")),
-        ("lnav", format!("exec lnav {paths}")),
-    ] {
-        if name != "logbraid" && !have(name) {
-            println!("{name:<28} not installed: skipped");
-            continue;
-        }
+    for (name, run) in tools_following(&paths) {
         // Kept alive (and quit when dropped) while its CPU is read.
         let _screen = Screen::launch(&run, dir, "started");
         std::thread::sleep(Duration::from_secs(3));
