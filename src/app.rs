@@ -91,7 +91,7 @@ impl Core {
             } else {
                 None
             };
-            let rebuilding = self.state.rebuilding();
+            let rebuilding = self.state.rebuilding(&self.store);
             // Rebuild slices take turns with engine events, so neither starves the other.
             rebuild_turn = !rebuild_turn;
             tokio::select! {
@@ -154,6 +154,14 @@ impl Core {
             }
             EngineEvent::Status { id, status } => self.state.on_status(id, status),
             EngineEvent::Notice(text) => self.state.notice = Some(text),
+            EngineEvent::History { id, part } => {
+                // Refused when it no longer fits: then the rest is only counted.
+                if !part.lines.is_empty() && !self.store.prepend(id, part.lines) {
+                    part.stop.cancel();
+                }
+                self.store.refuse(id, part.skipped);
+                self.state.on_history(id, part.done, part.total, part.last);
+            }
             EngineEvent::Added(_) => {
                 self.state.add_source();
                 self.names = Arc::new(engine.sources().iter().map(|s| s.name.clone()).collect());

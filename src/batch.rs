@@ -4,8 +4,9 @@
 //! one contiguous slice (the printer writes it with a single call) and a batch costs two
 //! allocations however many lines it holds.
 
+use std::fs::File;
 use std::ops::Range;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// Complete lines, each terminated by `\n` in `data`; `ends[i]` is the index of line `i`'s `\n`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -98,6 +99,30 @@ impl LineBatch {
             self.ends[i - 1] as usize + 1
         };
         start..self.ends[i] as usize
+    }
+}
+
+/// Lines that stay in their file: the store reads them back on demand. A big file's history is
+/// handed over this way, so that memory holds 4 bytes per line instead of the line.
+#[derive(Debug, Clone)]
+pub struct FileLines {
+    /// The file, kept open: rotating or deleting it does not take the lines away.
+    pub file: Arc<File>,
+    /// Offset of the first line.
+    pub base: u64,
+    /// For each line, its `\n`'s offset from `base` (line `i` starts one past line `i - 1`'s).
+    pub ends: Vec<u32>,
+}
+
+impl FileLines {
+    /// Number of lines.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True when there is no line.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
     }
 }
 

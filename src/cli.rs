@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, ValueEnum};
 
-use crate::engine::{EngineOptions, SourceDef};
+use crate::engine::{BIG_FILE, EngineOptions, SourceDef};
 use crate::filter::LineFilter;
 use crate::print::Escapes;
 use crate::source::glob::is_glob;
@@ -233,6 +233,7 @@ impl Config {
             engine: EngineOptions {
                 follow: !args.no_follow,
                 start,
+                big_file: (mode == Mode::Tui).then_some(BIG_FILE),
             },
             mode,
             filter,

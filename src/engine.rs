@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::batch::{BufferPool, LineBatch};
 use crate::merge::Merger;
+use crate::source::big_file::History;
 use crate::source::glob::GlobWatch;
 use crate::source::watch::WatchHub;
 use crate::source::{
@@ -45,7 +46,14 @@ pub struct EngineOptions {
     pub follow: bool,
     /// Where to start in files that exist at start.
     pub start: StartAt,
+    /// Files whose history is larger than this many bytes have it indexed in the background
+    /// instead of read ([`EngineEvent::History`]); `None`: always read (`--print` needs the
+    /// lines themselves, in order).
+    pub big_file: Option<u64>,
 }
+
+/// The default size above which a file's history is indexed, not read (the TUI's).
+pub const BIG_FILE: u64 = 64 << 20;
 
 /// A source as the engine knows it.
 #[derive(Debug, Clone)]
@@ -80,6 +88,14 @@ pub enum EngineEvent {
     Notice(String),
     /// A new source (a file a glob found); see [`Engine::sources`].
     Added(SourceId),
+    /// A part of a big file's history (only with [`EngineOptions::big_file`]); handed over at
+    /// once, whatever the phase.
+    History {
+        /// The source.
+        id: SourceId,
+        /// The lines, older than any sent before for this source.
+        part: History,
+    },
 }
 
 /// The running sources and the ordering of what they send.
@@ -99,6 +115,8 @@ pub struct Engine {
     held: VecDeque<EngineEvent>,
     /// Notices, handed over at once whatever the phase.
     notices: VecDeque<String>,
+    /// Parts of big files' histories, likewise.
+    history: VecDeque<(SourceId, History)>,
     opened_any: bool,
 }
 
@@ -124,6 +142,7 @@ impl Engine {
             merger: None,
             held: VecDeque::new(),
             notices: VecDeque::new(),
+            history: VecDeque::new(),
             opened_any: false,
         };
         // Globs are expanded first so that every file's name is chosen knowing all the others.
@@ -185,6 +204,7 @@ impl Engine {
     /// True when [`recv`](Self::recv) would return without waiting.
     pub fn has_pending(&self) -> bool {
         !self.notices.is_empty()
+            || !self.history.is_empty()
             || !self.rx.is_empty()
             || match &self.merger {
                 Some(merger) => merger.ready() || (merger.complete() && !self.held.is_empty()),
@@ -248,6 +268,9 @@ impl Engine {
         if let Some(text) = self.notices.pop_front() {
             return Some(EngineEvent::Notice(text));
         }
+        if let Some((id, part)) = self.history.pop_front() {
+            return Some(EngineEvent::History { id, part });
+        }
         match &self.merger {
             Some(merger) if merger.ready() => return Some(EngineEvent::BacklogReady),
             Some(merger) if merger.complete() => self.merger = None,
@@ -289,6 +312,7 @@ impl Engine {
                 self.held.push_back(EngineEvent::Status { id, status });
             }
             SourceEvent::Notice(text) => self.notices.push_back(text),
+            SourceEvent::History { id, part } => self.history.push_back((id, part)),
             SourceEvent::Discovered { path, prefix } => {
                 if let Some(id) = self.discovered(&path, prefix) {
                     self.held.push_back(EngineEvent::Added(id));
@@ -345,7 +369,12 @@ impl Engine {
                 } else {
                     StartAt::Beginning
                 };
-                let tail = file::Tail::new(path.clone(), emit, start, follow, cancel.clone());
+                let options = file::TailOptions {
+                    start,
+                    follow,
+                    big_file: self.options.big_file,
+                };
+                let tail = file::Tail::new(path.clone(), emit, options, cancel.clone());
                 self.tasks.spawn(file::run(tail, hub, cancel));
             }
             SourceSpec::Stdin => {

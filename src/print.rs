@@ -174,6 +174,9 @@ pub async fn run<W: Write>(mut engine: Engine, mut printer: Printer<W>) -> io::R
                 printer.set_names(engine.sources().iter().map(|s| s.name.as_str()));
                 Ok(())
             }
+            // Only sent with `EngineOptions::big_file`, which print mode never sets: it reads
+            // every file's lines in order.
+            EngineEvent::History { .. } => Ok(()),
         };
         let written = written.and_then(|()| {
             if engine.has_pending() {

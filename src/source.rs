@@ -4,6 +4,7 @@
 //! [`SourceEvent`]s to the engine, which alone decides what happens with the lines. A source
 //! never touches shared state.
 
+pub mod big_file;
 pub mod command;
 pub mod file;
 pub mod glob;
@@ -133,6 +134,13 @@ pub enum SourceEvent {
     },
     /// A one-time notice about how sources are followed (e.g. polling instead of events).
     Notice(String),
+    /// A part of a big file's history, indexed in the background.
+    History {
+        /// The source.
+        id: SourceId,
+        /// The part.
+        part: big_file::History,
+    },
     /// A glob found a new matching file.
     Discovered {
         /// The file.
@@ -226,6 +234,11 @@ impl Emitter {
         if self.backlog.take().is_some() {
             self.send(SourceEvent::BacklogDone { id: self.id }).await;
         }
+    }
+
+    /// The source's id and a sender, for a helper that reports for it from another thread.
+    pub fn sender(&self) -> (SourceId, mpsc::Sender<SourceEvent>) {
+        (self.id, self.tx.clone())
     }
 
     /// True once the engine stopped listening.

@@ -1,118 +1,52 @@
 //! The history the TUI shows: every retained line, in arrival order, bounded in memory.
 //!
-//! Lines live in chunks of about 1 MiB of text. Each line is numbered by a global sequence
-//! number (`seq`), which is its position in the merged pane; per source, each chunk keeps the
-//! local indices of that source's lines, so a source pane finds its lines without a global
-//! per-line table. Cost per line beyond its bytes: 4 (end offset) + 2 (source) + 2 (per-source
-//! index) = 8 bytes. When memory exceeds the bound, whole chunks are evicted, oldest first, and
-//! each source's evicted lines are counted.
+//! Lines live in chunks ([`chunk`]) of about 1 MiB of text. Each line is numbered by a global
+//! sequence number (`seq`), which is its position in the merged pane; per source, each chunk
+//! keeps the local indices of that source's lines, so a source pane finds its lines without a
+//! global per-line table. Cost per line beyond its bytes: 4 (end offset) + 2 (source) + 2
+//! (per-source index) = 8 bytes. When memory exceeds the bound, whole chunks are evicted, oldest
+//! first, and each source's evicted lines are counted.
 //!
-//! A chunk's text is reached only through [`Chunk::line`], so that a chunk whose lines are still
-//! in a file on disk can later hold offsets into that file instead of bytes (big files).
+//! A big file's history is not copied: it arrives later, newest first, as chunks of offsets
+//! into the file ([`FileLines`], 4 bytes per line) that are *prepended*, numbered below the
+//! first line. Sequence numbers therefore start at [`FIRST_SEQ`], not 0. Their text is read back
+//! on demand ([`reader`]), so [`LineRef::text`] may be owned.
 
+mod chunk;
+mod reader;
+
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::ops::Range;
+use std::sync::{Mutex, TryLockError};
 
-use crate::batch::LineBatch;
+use self::chunk::{CHUNK_TEXT, Chunk, Locals, Text};
+use self::reader::{GONE, Reader};
+use crate::batch::{FileLines, LineBatch};
 use crate::source::SourceId;
 
-/// Text bytes per chunk before a new one starts.
-const CHUNK_TEXT: usize = 1 << 20;
-/// Lines per chunk at most, so per-source indices fit in a `u16`.
-const CHUNK_LINES: usize = 1 << 16;
+/// Sequence number of the first line appended: room below it for history prepended later.
+pub const FIRST_SEQ: u64 = 1 << 40;
 
 /// One retained line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineRef<'a> {
     /// Its global sequence number.
     pub seq: u64,
     /// The source it came from.
     pub source: SourceId,
-    /// Its bytes, without the newline.
-    pub text: &'a [u8],
-}
-
-#[derive(Debug)]
-struct Chunk {
-    first_seq: u64,
-    text: Vec<u8>,
-    /// End offset of each line in `text`.
-    ends: Vec<u32>,
-    /// Source of each line.
-    sources: Vec<u16>,
-    /// For each source present: the local indices of its lines, in order.
-    by_source: Vec<(u16, Vec<u16>)>,
-}
-
-impl Chunk {
-    fn new(first_seq: u64, text_capacity: usize) -> Self {
-        Self {
-            first_seq,
-            text: Vec::with_capacity(text_capacity),
-            ends: Vec::new(),
-            sources: Vec::new(),
-            by_source: Vec::new(),
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    fn has_room(&self, line: usize) -> bool {
-        self.len() < CHUNK_LINES && self.text.len() + line <= self.text.capacity()
-    }
-
-    fn push(&mut self, source: SourceId, line: &[u8]) {
-        let local = u16::try_from(self.len()).expect("a chunk holds at most 65536 lines");
-        self.text.extend_from_slice(line);
-        self.ends
-            .push(u32::try_from(self.text.len()).expect("a chunk's text stays below 4 GiB"));
-        self.sources.push(source.0);
-        match self.by_source.iter_mut().find(|(s, _)| *s == source.0) {
-            Some((_, locals)) => locals.push(local),
-            None => self.by_source.push((source.0, vec![local])),
-        }
-    }
-
-    fn line(&self, i: usize) -> &[u8] {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.text[start..self.ends[i] as usize]
-    }
-
-    fn of_source(&self, source: SourceId) -> &[u16] {
-        self.by_source
-            .iter()
-            .find(|(s, _)| *s == source.0)
-            .map_or(&[], |(_, v)| v.as_slice())
-    }
-
-    /// Gives back spare capacity once the chunk is full (vectors grow by doubling).
-    fn seal(&mut self) {
-        self.ends.shrink_to_fit();
-        self.sources.shrink_to_fit();
-        for (_, locals) in &mut self.by_source {
-            locals.shrink_to_fit();
-        }
-    }
-
-    fn memory(&self) -> usize {
-        self.text.capacity()
-            + self.ends.capacity() * 4
-            + self.sources.capacity() * 2
-            + self
-                .by_source
-                .iter()
-                .map(|(_, v)| 8 + v.capacity() * 2)
-                .sum::<usize>()
-    }
+    /// Its bytes, without the newline (read from its file for a big file's history).
+    pub text: Cow<'a, [u8]>,
 }
 
 /// Per-source counters.
 #[derive(Debug, Default, Clone, Copy)]
 struct Counts {
     appended: u64,
+    prepended: u64,
     evicted: u64,
+    /// History that was never taken in (it did not fit).
+    refused: u64,
 }
 
 /// The bounded line history; see the module docs.
@@ -123,6 +57,9 @@ pub struct Store {
     counts: Vec<Counts>,
     memory: usize,
     max_memory: usize,
+    /// Reads lines kept in files; behind a lock because reading them is not a change of the
+    /// history (only the core task reads: the lock is never contended).
+    reader: Mutex<Reader>,
 }
 
 impl Store {
@@ -130,22 +67,50 @@ impl Store {
     pub fn new(max_memory: usize) -> Self {
         Self {
             chunks: VecDeque::new(),
-            next_seq: 0,
+            next_seq: FIRST_SEQ,
             counts: Vec::new(),
             memory: 0,
             max_memory,
+            reader: Mutex::default(),
         }
     }
 
     /// Appends lines `range` of `batch`, from `source`; evicts the oldest lines if needed.
     pub fn append(&mut self, source: SourceId, batch: &LineBatch, range: Range<usize>) {
-        if self.counts.len() <= source.index() {
-            self.counts.resize(source.index() + 1, Counts::default());
-        }
+        self.count(source);
         for i in range {
             self.push(source, batch.line(i));
         }
         self.evict();
+    }
+
+    /// Puts `lines`, older than every retained line, before them. Refused (and counted as
+    /// evicted) when they do not fit in the bound or older lines were evicted already: then no
+    /// older history of the source is wanted either, and `false` says so.
+    pub fn prepend(&mut self, source: SourceId, lines: FileLines) -> bool {
+        self.count(source);
+        let n = lines.len() as u64;
+        let chunk = Chunk::in_file(self.first_seq() - n, source, lines);
+        if self.evicted_total() > 0 || self.memory + chunk.memory() > self.max_memory {
+            self.counts[source.index()].refused += n;
+            return false;
+        }
+        self.memory += chunk.memory();
+        self.counts[source.index()].prepended += n;
+        self.chunks.push_front(chunk);
+        true
+    }
+
+    /// Counts `n` lines of `source`'s history as not taken in (they were not even indexed).
+    pub fn refuse(&mut self, source: SourceId, n: u64) {
+        self.count(source);
+        self.counts[source.index()].refused += n;
+    }
+
+    fn count(&mut self, source: SourceId) {
+        if self.counts.len() <= source.index() {
+            self.counts.resize(source.index() + 1, Counts::default());
+        }
     }
 
     fn push(&mut self, source: SourceId, line: &[u8]) {
@@ -155,7 +120,7 @@ impl Store {
                 full.seal();
                 self.memory += full.memory();
             }
-            let fresh = Chunk::new(self.next_seq, CHUNK_TEXT.max(line.len()));
+            let fresh = Chunk::in_memory(self.next_seq, CHUNK_TEXT.max(line.len()));
             self.memory += fresh.memory();
             self.chunks.push_back(fresh);
         }
@@ -177,8 +142,8 @@ impl Store {
                 break;
             };
             self.memory -= old.memory();
-            for (source, locals) in &old.by_source {
-                self.counts[usize::from(*source)].evicted += locals.len() as u64;
+            for (source, n) in old.counts() {
+                self.counts[source.index()].evicted += n;
             }
         }
     }
@@ -208,39 +173,78 @@ impl Store {
         let c = self.chunk_of(seq)?;
         let chunk = &self.chunks[c];
         let i = usize::try_from(seq - chunk.first_seq).ok()?;
+        let text = match chunk.text(i) {
+            Text::Memory(text) => Cow::Borrowed(text),
+            Text::File { file, range, chunk } => {
+                let mut fallback = Reader::default();
+                let mut cached = self.cached_reader();
+                let reader = cached.as_deref_mut().unwrap_or(&mut fallback);
+                Cow::Owned(reader.read(file, range, chunk).unwrap_or(GONE).to_vec())
+            }
+        };
         Some(LineRef {
             seq,
-            source: SourceId(chunk.sources[i]),
-            text: chunk.line(i),
+            source: chunk.source(i),
+            text,
         })
+    }
+
+    /// Calls `f` with every retained line numbered in `range`, oldest first; lines kept in files
+    /// are read a block at a time and lent, not copied.
+    pub fn visit(&self, range: Range<u64>, mut f: impl FnMut(LineRef<'_>)) {
+        let range = range.start.max(self.first_seq())..range.end.min(self.next_seq);
+        if range.is_empty() {
+            return;
+        }
+        let mut fallback = Reader::default();
+        let mut cached = self.cached_reader();
+        let reader = cached.as_deref_mut().unwrap_or(&mut fallback);
+        let begin = self.chunks.partition_point(|c| c.first_seq <= range.start) - 1;
+        for chunk in self.chunks.range(begin..) {
+            if chunk.first_seq >= range.end {
+                break;
+            }
+            let from = usize::try_from(range.start.saturating_sub(chunk.first_seq)).unwrap_or(0);
+            let to = usize::try_from(range.end - chunk.first_seq)
+                .map_or(chunk.len(), |to| to.min(chunk.len()));
+            for i in from..to {
+                let text = match chunk.text(i) {
+                    Text::Memory(text) => text,
+                    Text::File { file, range, chunk } => {
+                        reader.read(file, range, chunk).unwrap_or(GONE)
+                    }
+                };
+                f(LineRef {
+                    seq: chunk.first_seq + i as u64,
+                    source: chunk.source(i),
+                    text: Cow::Borrowed(text),
+                });
+            }
+        }
     }
 
     /// Retained lines of `source`.
     pub fn source_len(&self, source: SourceId) -> u64 {
         self.counts
             .get(source.index())
-            .map_or(0, |c| c.appended - c.evicted)
+            .map_or(0, |c| c.appended + c.prepended - c.evicted)
     }
 
-    /// Lines of `source` evicted so far.
+    /// Lines of `source` evicted (or, from its history, not taken in) so far.
     pub fn evicted(&self, source: SourceId) -> u64 {
-        self.counts.get(source.index()).map_or(0, |c| c.evicted)
+        self.counts
+            .get(source.index())
+            .map_or(0, |c| c.evicted + c.refused)
     }
 
     /// Lines evicted so far, all sources.
     pub fn evicted_total(&self) -> u64 {
-        self.counts.iter().map(|c| c.evicted).sum()
+        self.counts.iter().map(|c| c.evicted + c.refused).sum()
     }
 
     /// Sequence numbers of `source`'s retained lines, newest first.
     pub fn source_seqs_rev(&self, source: SourceId) -> impl Iterator<Item = u64> + '_ {
-        self.chunks.iter().rev().flat_map(move |chunk| {
-            chunk
-                .of_source(source)
-                .iter()
-                .rev()
-                .map(move |&local| chunk.first_seq + u64::from(local))
-        })
+        self.source_seqs_rev_from(source, u64::MAX)
     }
 
     /// Sequence numbers of `source`'s retained lines at or before `bound`, newest first.
@@ -253,13 +257,10 @@ impl Store {
         // search finds where to start.
         let end = self.chunks.partition_point(|c| c.first_seq <= bound);
         self.chunks.range(..end).rev().flat_map(move |chunk| {
-            let locals = chunk.of_source(source);
-            let limit = bound.saturating_sub(chunk.first_seq);
-            let n = locals.partition_point(|&l| u64::from(l) <= limit);
-            locals[..n]
-                .iter()
-                .rev()
-                .map(move |&local| chunk.first_seq + u64::from(local))
+            let locals = chunk.locals(source);
+            let limit = bound.saturating_sub(chunk.first_seq).saturating_add(1);
+            let n = locals.count_below(limit);
+            (0..n).rev().map(move |k| chunk.first_seq + locals.get(k))
         })
     }
 
@@ -270,12 +271,9 @@ impl Store {
             .partition_point(|c| c.first_seq <= start)
             .saturating_sub(1);
         self.chunks.range(begin..).flat_map(move |chunk| {
-            let locals = chunk.of_source(source);
-            let from = start.saturating_sub(chunk.first_seq);
-            let n = locals.partition_point(|&l| u64::from(l) < from);
-            locals[n..]
-                .iter()
-                .map(move |&local| chunk.first_seq + u64::from(local))
+            let locals = chunk.locals(source);
+            let n = locals.count_below(start.saturating_sub(chunk.first_seq));
+            (n..locals.len()).map(move |k| chunk.first_seq + locals.get(k))
         })
     }
 
@@ -288,9 +286,9 @@ impl Store {
         self.chunks
             .range(start..)
             .map(|chunk| {
-                let locals = chunk.of_source(source);
+                let locals: Locals<'_> = chunk.locals(source);
                 let from = (seq + 1).saturating_sub(chunk.first_seq);
-                (locals.len() - locals.partition_point(|&l| u64::from(l) < from)) as u64
+                (locals.len() - locals.count_below(from)) as u64
             })
             .sum()
     }
@@ -305,6 +303,16 @@ impl Store {
         self.memory
     }
 
+    /// The shared reader, unless busy: only while `visit` runs its callback, which may ask for a
+    /// line itself (then it is read without the cache).
+    fn cached_reader(&self) -> Option<std::sync::MutexGuard<'_, Reader>> {
+        match self.reader.try_lock() {
+            Ok(guard) => Some(guard),
+            Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
+        }
+    }
+
     fn chunk_of(&self, seq: u64) -> Option<usize> {
         if seq < self.first_seq() || seq >= self.next_seq {
             return None;
@@ -315,6 +323,10 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
+    use std::fs::File;
+    use std::io::Write as _;
+    use std::sync::Arc;
+
     use proptest::prelude::*;
 
     use super::*;
@@ -330,14 +342,17 @@ mod tests {
         store.append(SourceId(1), &LineBatch::from_lines(["b0"]), 0..1);
         store.append(SourceId(0), &LineBatch::from_lines(["a2"]), 0..1);
         assert_eq!(store.len(), 4);
-        assert_eq!(text(&store, 2), b"b0");
-        assert_eq!(store.line(2).map(|l| l.source), Some(SourceId(1)));
+        assert_eq!(text(&store, FIRST_SEQ + 2), b"b0");
+        assert_eq!(
+            store.line(FIRST_SEQ + 2).map(|l| l.source),
+            Some(SourceId(1))
+        );
         assert_eq!(
             store.source_seqs_rev(SourceId(0)).collect::<Vec<_>>(),
-            [3, 1, 0]
+            [FIRST_SEQ + 3, FIRST_SEQ + 1, FIRST_SEQ]
         );
         assert_eq!(store.source_len(SourceId(1)), 1);
-        assert!(store.line(4).is_none());
+        assert!(store.line(FIRST_SEQ + 4).is_none());
     }
 
     /// 1,000,000 lines of 100 bytes: at most 16 bytes each beyond their own bytes.
@@ -352,6 +367,100 @@ mod tests {
         assert_eq!(store.len(), 1_000_000);
         let overhead = (store.memory() - 100 * 1_000_000) / 1_000_000;
         assert!(overhead <= 16, "{overhead} bytes of overhead per line");
+    }
+
+    /// `FileLines` for lines `range` of `content` (every line ends with `\n`).
+    fn file_lines(file: &Arc<File>, content: &[u8], range: Range<usize>) -> FileLines {
+        let newlines: Vec<usize> = memchr::memchr_iter(b'\n', content).collect();
+        let base = if range.start == 0 {
+            0
+        } else {
+            newlines[range.start - 1] + 1
+        };
+        FileLines {
+            file: Arc::clone(file),
+            base: base as u64,
+            ends: newlines[range]
+                .iter()
+                .map(|&n| u32::try_from(n - base).expect("small"))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn history_prepended_from_a_file_is_read_back_in_place() {
+        let content: Vec<u8> = (0..10)
+            .flat_map(|i| format!("f{i}{}\n", if i == 3 { "\r" } else { "" }).into_bytes())
+            .collect();
+        let mut tmp = tempfile::tempfile().expect("temp file");
+        tmp.write_all(&content).expect("write");
+        let file = Arc::new(tmp);
+        let mut store = Store::new(usize::MAX);
+        store.append(SourceId(1), &LineBatch::from_lines(["a0"]), 0..1);
+        store.append(SourceId(0), &LineBatch::from_lines(["f10"]), 0..1);
+        // Newest first, as the indexer sends them.
+        assert!(store.prepend(SourceId(0), file_lines(&file, &content, 5..10)));
+        assert!(store.prepend(SourceId(0), file_lines(&file, &content, 0..5)));
+        let first = FIRST_SEQ - 10;
+        assert_eq!(store.first_seq(), first);
+        assert_eq!(store.len(), 12);
+        assert_eq!(text(&store, first), b"f0");
+        assert_eq!(
+            text(&store, first + 3),
+            b"f3",
+            "the \\r of a CRLF line is dropped"
+        );
+        assert_eq!(text(&store, FIRST_SEQ), b"a0");
+        let mut seen = Vec::new();
+        store.visit(0..u64::MAX, |l| {
+            seen.push((l.source.0, String::from_utf8_lossy(&l.text).into_owned()));
+        });
+        let want: Vec<(u16, String)> = (0..=10).map(|i| (0, format!("f{i}"))).collect();
+        assert_eq!(seen.len(), 12);
+        assert_eq!(seen[..10], want[..10]);
+        assert_eq!(seen[10], (1, "a0".to_owned()));
+        assert_eq!(seen[11], want[10]);
+        let ours: Vec<u64> = store.source_seqs_rev(SourceId(0)).collect();
+        let mut expect: Vec<u64> = (first..FIRST_SEQ).chain([FIRST_SEQ + 1]).collect();
+        expect.reverse();
+        assert_eq!(ours, expect);
+        assert_eq!(
+            store
+                .source_seqs_from(SourceId(0), first + 8)
+                .collect::<Vec<_>>(),
+            [first + 8, first + 9, FIRST_SEQ + 1]
+        );
+        assert_eq!(store.source_count_after(SourceId(0), first + 4), 6);
+        assert_eq!(store.source_len(SourceId(0)), 11);
+        assert_eq!(
+            store.source_appended(SourceId(0)),
+            1,
+            "history is not counted as arrivals"
+        );
+        // A truncated file no longer has the bytes: the line says so instead of showing garbage.
+        file.set_len(12).expect("truncate");
+        *store.reader.lock().expect("reader") = Reader::default();
+        assert_eq!(text(&store, first + 9), GONE);
+    }
+
+    #[test]
+    fn history_that_does_not_fit_is_counted_not_taken() {
+        let content = b"x\ny\n".to_vec();
+        let mut tmp = tempfile::tempfile().expect("temp file");
+        tmp.write_all(&content).expect("write");
+        let file = Arc::new(tmp);
+        let mut store = Store::new(1 << 20);
+        let big = vec![b'z'; 600 << 10];
+        store.append(
+            SourceId(1),
+            &LineBatch::from_lines([&big[..], &big[..]]),
+            0..2,
+        );
+        assert_eq!(store.evicted_total(), 1);
+        assert!(!store.prepend(SourceId(0), file_lines(&file, &content, 0..2)));
+        assert_eq!(store.evicted(SourceId(0)), 2);
+        assert_eq!(store.source_len(SourceId(0)), 0);
+        assert_eq!(store.len(), 1);
     }
 
     proptest! {
@@ -377,17 +486,17 @@ mod tests {
                 prop_assert!(store.memory() <= max_memory + (2 << 20));
             }
             let first = store.first_seq();
-            prop_assert_eq!(store.next_seq(), model.len() as u64);
+            prop_assert_eq!(store.next_seq() - FIRST_SEQ, model.len() as u64);
             for seq in first..store.next_seq() {
-                let (source, line) = &model[usize::try_from(seq).expect("fits")];
+                let (source, line) = &model[usize::try_from(seq - FIRST_SEQ).expect("fits")];
                 let got = store.line(seq).expect("retained");
                 prop_assert_eq!(got.source, SourceId(*source));
-                prop_assert_eq!(got.text, line.as_slice());
+                prop_assert_eq!(&*got.text, line.as_slice());
             }
             let probe = first + (store.next_seq() - first) / 2;
             for s in 0..4u16 {
                 let want: Vec<u64> = (first..store.next_seq()).rev()
-                    .filter(|&q| model[usize::try_from(q).expect("fits")].0 == s).collect();
+                    .filter(|&q| model[usize::try_from(q - FIRST_SEQ).expect("fits")].0 == s).collect();
                 let from: Vec<u64> = want.iter().copied().filter(|&q| q <= probe).collect();
                 prop_assert_eq!(store.source_seqs_rev_from(SourceId(s), probe).collect::<Vec<_>>(), from);
                 let mut after: Vec<u64> = want.iter().copied().filter(|&q| q >= probe).collect();
@@ -396,7 +505,7 @@ mod tests {
                 prop_assert_eq!(store.source_count_after(SourceId(s), probe), after.iter().filter(|&&q| q > probe).count() as u64);
                 prop_assert_eq!(store.source_seqs_rev(SourceId(s)).collect::<Vec<_>>(), want.clone());
                 prop_assert_eq!(store.source_len(SourceId(s)), want.len() as u64);
-                let evicted = (0..first).filter(|&q| model[usize::try_from(q).expect("fits")].0 == s).count();
+                let evicted = (FIRST_SEQ..first).filter(|&q| model[usize::try_from(q - FIRST_SEQ).expect("fits")].0 == s).count();
                 prop_assert_eq!(store.evicted(SourceId(s)), evicted as u64);
             }
         }

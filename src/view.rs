@@ -72,6 +72,8 @@ pub struct Title {
     pub evicted: u64,
     /// While a filter is being applied to the history: percent done.
     pub filtering: Option<u8>,
+    /// While a big file's history is being indexed: percent done.
+    pub indexing: Option<u8>,
 }
 
 /// What a pane is doing.

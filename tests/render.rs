@@ -67,7 +67,7 @@ fn names(n: usize) -> Arc<Vec<String>> {
 /// Draws what the TUI would show for `state` over `store`.
 fn screen(state: &mut AppState, store: &Store, width: u16, height: u16) -> Terminal<TestBackend> {
     state.size = Rect::new(0, 0, width, height);
-    while state.rebuilding() {
+    while state.rebuilding(store) {
         state.rebuild_slice(store);
     }
     let rates = Rates::default();

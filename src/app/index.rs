@@ -64,7 +64,7 @@ impl Predicate<'_> {
     }
 
     /// Whether `line` is shown.
-    pub fn matches(&self, line: LineRef<'_>) -> bool {
+    pub fn matches(&self, line: &LineRef<'_>) -> bool {
         match self.source {
             Some(source) if line.source != source => return false,
             Some(_) => {}
@@ -86,32 +86,34 @@ impl Predicate<'_> {
             }
         }
         if let Some(min) = self.shared.min_level
-            && level::detect(line.text).is_some_and(|l| l < min)
+            && level::detect(&line.text).is_some_and(|l| l < min)
         {
             return false;
         }
         self.filter
             .include
             .as_ref()
-            .is_none_or(|re| re.is_match(line.text))
+            .is_none_or(|re| re.is_match(&line.text))
             && !self
                 .filter
                 .exclude
                 .as_ref()
-                .is_some_and(|re| re.is_match(line.text))
+                .is_some_and(|re| re.is_match(&line.text))
     }
 }
 
 /// Sequence numbers of the lines matching a predicate; see the module docs.
+///
+/// Lines numbered in `low..upto` have been tested. History below `low` (after a predicate
+/// change, or prepended later: a big file's) is tested in slices; lines from `upto` on when a
+/// frame needs them.
 #[derive(Debug, Clone)]
 pub struct MatchIndex {
     seqs: VecDeque<u64>,
-    /// Lines from here on have not been tested yet (they arrived after the last catch-up).
+    low: u64,
     upto: u64,
-    /// While rebuilding: lines before this have not been tested yet.
-    back: Option<u64>,
-    /// Where the rebuild started, for its progress.
-    started: u64,
+    /// Lines untested when the rebuild started (or grew), for its progress.
+    total: u64,
 }
 
 impl MatchIndex {
@@ -120,53 +122,59 @@ impl MatchIndex {
         let now = store.next_seq();
         Self {
             seqs: VecDeque::new(),
+            low: now,
             upto: now,
-            back: Some(now),
-            started: now,
+            total: store.len(),
         }
     }
 
     /// Tests the lines that arrived since the last call, and forgets evicted ones.
     pub fn catch_up(&mut self, store: &Store, predicate: &Predicate<'_>) {
         let first = store.first_seq();
-        for seq in self.upto.max(first)..store.next_seq() {
-            if store.line(seq).is_some_and(|line| predicate.matches(line)) {
-                self.seqs.push_back(seq);
+        let seqs = &mut self.seqs;
+        store.visit(self.upto..store.next_seq(), |line| {
+            if predicate.matches(&line) {
+                seqs.push_back(line.seq);
             }
-        }
+        });
         self.upto = store.next_seq();
         while self.seqs.front().is_some_and(|&s| s < first) {
             self.seqs.pop_front();
         }
-        if self.back.is_some_and(|b| b <= first) {
-            self.back = None;
-        }
+        self.low = self.low.max(first);
     }
 
     /// True while part of the history has not been tested.
-    pub fn rebuilding(&self) -> bool {
-        self.back.is_some()
+    pub fn rebuilding(&self, store: &Store) -> bool {
+        self.low > store.first_seq()
     }
 
     /// Tests up to `budget` more lines of history, newest first.
     pub fn rebuild_slice(&mut self, store: &Store, predicate: &Predicate<'_>, budget: u64) {
-        let Some(back) = self.back else { return };
         let first = store.first_seq();
-        let stop = back.saturating_sub(budget).max(first);
-        for seq in (stop..back).rev() {
-            if store.line(seq).is_some_and(|line| predicate.matches(line)) {
-                self.seqs.push_front(seq);
-            }
+        if self.low <= first {
+            return;
         }
-        self.back = (stop > first).then_some(stop);
+        // History prepended meanwhile makes the task larger.
+        self.total = self.total.max(self.low - first);
+        let stop = self.low.saturating_sub(budget).max(first);
+        let mut found = Vec::new();
+        store.visit(stop..self.low, |line| {
+            if predicate.matches(&line) {
+                found.push(line.seq);
+            }
+        });
+        for seq in found.into_iter().rev() {
+            self.seqs.push_front(seq);
+        }
+        self.low = stop;
     }
 
     /// Percent of the history tested, while rebuilding.
     pub fn progress(&self, store: &Store) -> Option<u8> {
-        let back = self.back?;
-        let total = self.started.saturating_sub(store.first_seq()).max(1);
-        let done = self.started.saturating_sub(back);
-        u8::try_from(done * 100 / total).ok()
+        let left = self.low.checked_sub(store.first_seq()).filter(|&l| l > 0)?;
+        let total = self.total.max(left);
+        u8::try_from((total - left) * 100 / total).ok()
     }
 }
 
@@ -240,6 +248,7 @@ impl PaneLines<'_> {
 mod tests {
     use super::*;
     use crate::batch::LineBatch;
+    use crate::store::FIRST_SEQ as B;
 
     fn store_with(lines: &[(u16, &str)]) -> Store {
         let mut store = Store::new(usize::MAX);
@@ -280,28 +289,28 @@ mod tests {
         };
         let mut index = MatchIndex::new(&store);
         index.rebuild_slice(&store, &pred, 40);
-        assert!(index.rebuilding());
+        assert!(index.rebuilding(&store));
         for (s, t) in &refs[150..] {
             store.append(SourceId(*s), &LineBatch::from_lines([t]), 0..1);
         }
         index.catch_up(&store, &pred);
-        while index.rebuilding() {
+        while index.rebuilding(&store) {
             index.rebuild_slice(&store, &pred, 40);
         }
-        let want: Vec<u64> = (0..200).filter(|i| i % 7 == 0).collect();
+        let want: Vec<u64> = (0..200).filter(|i| i % 7 == 0).map(|i| B + i).collect();
         assert_eq!(index.seqs.iter().copied().collect::<Vec<_>>(), want);
         let lines = PaneLines::Index(&index);
         assert_eq!(
-            lines.rev_from(&store, 50).take(2).collect::<Vec<_>>(),
-            [49, 42]
+            lines.rev_from(&store, B + 50).take(2).collect::<Vec<_>>(),
+            [B + 49, B + 42]
         );
         assert_eq!(
-            lines.fwd_from(&store, 50).take(2).collect::<Vec<_>>(),
-            [56, 63]
+            lines.fwd_from(&store, B + 50).take(2).collect::<Vec<_>>(),
+            [B + 56, B + 63]
         );
         assert_eq!(
-            lines.count_between(&store, 49, u64::MAX),
-            want.iter().filter(|&&s| s > 49).count() as u64
+            lines.count_between(&store, B + 49, u64::MAX),
+            want.iter().filter(|&&s| s > B + 49).count() as u64
         );
     }
 
@@ -309,7 +318,7 @@ mod tests {
     fn merged_predicate_holds_back_paused_and_hidden_sources() {
         let store = store_with(&[(0, "a0"), (1, "b0"), (0, "a1"), (1, "b1"), (2, "c0")]);
         let filter = PaneFilter::default();
-        let paused = [Some(3), None, None];
+        let paused = [Some(B + 3), None, None];
         let hidden = [false, false, true];
         let pred = Predicate {
             source: None,
@@ -318,17 +327,17 @@ mod tests {
         };
         assert!(!pred.is_trivial());
         let shown: Vec<bool> = (0..5)
-            .map(|s| pred.matches(store.line(s).expect("line")))
+            .map(|s| pred.matches(&store.line(B + s).expect("line")))
             .collect();
         assert_eq!(shown, [true, true, true, true, false]);
-        let paused_late = [Some(2), None, None];
+        let paused_late = [Some(B + 2), None, None];
         let pred = Predicate {
             source: None,
             filter: &filter,
             shared: shared(&[false; 3], &paused_late),
         };
         assert!(
-            !pred.matches(store.line(2).expect("line")),
+            !pred.matches(&store.line(B + 2).expect("line")),
             "a1 came after the pause"
         );
     }
@@ -340,19 +349,19 @@ mod tests {
             PaneLines::Source(SourceId(1))
                 .rev_from(&store, u64::MAX)
                 .collect::<Vec<_>>(),
-            [3, 1]
+            [B + 3, B + 1]
         );
         assert_eq!(
-            PaneLines::All.rev_from(&store, 2).collect::<Vec<_>>(),
-            [2, 1, 0]
+            PaneLines::All.rev_from(&store, B + 2).collect::<Vec<_>>(),
+            [B + 2, B + 1, B]
         );
-        assert_eq!(PaneLines::All.count_between(&store, 1, u64::MAX), 2);
+        assert_eq!(PaneLines::All.count_between(&store, B + 1, u64::MAX), 2);
         assert_eq!(
-            PaneLines::Source(SourceId(0)).count_between(&store, 0, u64::MAX),
+            PaneLines::Source(SourceId(0)).count_between(&store, B, u64::MAX),
             1
         );
         assert_eq!(
-            PaneLines::Source(SourceId(0)).count_between(&store, 0, 1),
+            PaneLines::Source(SourceId(0)).count_between(&store, B, B + 1),
             0
         );
     }

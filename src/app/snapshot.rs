@@ -151,6 +151,7 @@ fn title(state: &AppState, slot: usize, store: &Store, ctx: &Context<'_>) -> Tit
                 rate: (0..ctx.names.len()).map(|s| ctx.rates.rate(s)).sum(),
                 evicted: store.evicted_total(),
                 filtering,
+                indexing: state.statuses.iter().filter_map(|s| s.indexing).min(),
             }
         }
         PaneId::Source(s) => {
@@ -169,6 +170,7 @@ fn title(state: &AppState, slot: usize, store: &Store, ctx: &Context<'_>) -> Tit
                 rate: ctx.rates.rate(s.index()),
                 evicted: store.evicted(s),
                 filtering,
+                indexing: state.statuses.get(s.index()).and_then(|s| s.indexing),
             }
         }
     }
@@ -196,7 +198,7 @@ fn scrolled(state: &AppState, slot: usize, store: &Store) -> Option<PaneState> {
 }
 
 fn source_state(state: &AppState, s: SourceId, now: Instant) -> PaneState {
-    let Some(SourceState { status, flash }) = state.statuses.get(s.index()) else {
+    let Some(SourceState { status, flash, .. }) = state.statuses.get(s.index()) else {
         return PaneState::Following;
     };
     if let Some((what, at)) = flash

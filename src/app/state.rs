@@ -67,6 +67,8 @@ pub struct SourceState {
     pub status: Option<SourceStatus>,
     /// The last transient one ("rotated", "truncated") and when it came.
     pub flash: Option<(&'static str, Instant)>,
+    /// While its history (a big file's) is being indexed: percent done.
+    pub indexing: Option<u8>,
 }
 
 /// A prompt being typed.
@@ -169,6 +171,13 @@ impl AppState {
             SourceStatus::Rotated => entry.flash = Some(("rotated", Instant::now())),
             SourceStatus::Truncated => entry.flash = Some(("truncated", Instant::now())),
             other => entry.status = Some(other),
+        }
+    }
+
+    /// Records how far the indexing of a source's history is.
+    pub fn on_history(&mut self, id: SourceId, done: u64, total: u64, last: bool) {
+        if let Some(entry) = self.statuses.get_mut(id.index()) {
+            entry.indexing = (!last).then(|| u8::try_from(done * 100 / total.max(1)).unwrap_or(99));
         }
     }
 
@@ -278,10 +287,10 @@ impl AppState {
     }
 
     /// True while some index is being rebuilt.
-    pub fn rebuilding(&self) -> bool {
+    pub fn rebuilding(&self, store: &Store) -> bool {
         self.panes
             .iter()
-            .any(|p| p.index.as_ref().is_some_and(MatchIndex::rebuilding))
+            .any(|p| p.index.as_ref().is_some_and(|i| i.rebuilding(store)))
     }
 
     /// One slice of rebuilding, for every index that needs it.
@@ -645,7 +654,7 @@ impl AppState {
 }
 
 fn matches(store: &Store, seq: u64, re: &Regex) -> bool {
-    store.line(seq).is_some_and(|l| re.is_match(l.text))
+    store.line(seq).is_some_and(|l| re.is_match(&l.text))
 }
 
 /// The first line of a (multi-line) regex error.

@@ -22,9 +22,10 @@ use nix::fcntl::OFlag;
 
 use tokio_util::sync::CancellationToken;
 
+use super::big_file;
 use super::split::LineSplitter;
 use super::watch::{Waker, WatchHub, Watched};
-use super::{Emitter, SourceStatus, StartAt};
+use super::{Emitter, SourceEvent, SourceStatus, StartAt};
 
 /// Bytes read per call; large enough to amortise syscalls, small enough to stream.
 const CHUNK: usize = 64 << 10;
@@ -99,6 +100,17 @@ pub enum Flow {
     Stop,
 }
 
+/// How a path is followed.
+#[derive(Debug, Clone, Copy)]
+pub struct TailOptions {
+    /// Where to start in the file found at the first look; later files are read from 0.
+    pub start: StartAt,
+    /// `false`: read what exists and stop.
+    pub follow: bool,
+    /// A history larger than this is indexed in the background ([`big_file`]), not read.
+    pub big_file: Option<u64>,
+}
+
 /// The follow state of one path; see the module docs.
 pub struct Tail {
     path: PathBuf,
@@ -117,30 +129,33 @@ pub struct Tail {
     /// Every file followed lately, so that one handed over again by the watcher after it was let
     /// go (or rewritten by `cp log log.1`) is not read a second time.
     known: VecDeque<FileId>,
+    big_file: Option<u64>,
+    /// The indexer of a big file's history, while it runs.
+    history: Option<tokio::task::JoinHandle<()>>,
     cancel: CancellationToken,
 }
 
 impl Tail {
-    /// A tail of `path`. `start` applies to the file present at the first look; `follow: false`
-    /// reads what exists and stops.
+    /// A tail of `path`, followed as `options` say.
     pub fn new(
         path: PathBuf,
         emit: Emitter,
-        start: StartAt,
-        follow: bool,
+        options: TailOptions,
         cancel: CancellationToken,
     ) -> Self {
         Self {
             path,
             emit,
-            follow,
-            start: Some(start),
+            follow: options.follow,
+            start: Some(options.start),
             current: None,
             retired: Vec::new(),
             notice: None,
             link_target: None,
             pending: Vec::new(),
             known: VecDeque::new(),
+            big_file: options.big_file,
+            history: None,
             cancel,
         }
     }
@@ -253,7 +268,10 @@ impl Tail {
         // A FIFO or a device has no offsets: it is read as a stream, from wherever it is.
         let stream = !meta.is_file();
         let offset = match self.start {
-            Some(start) if !stream => start_offset(&file, meta.len(), start)?,
+            Some(start) if !stream => match self.index_history(&file, meta.len(), start)? {
+                Some(end) => end,
+                None => start_offset(&file, meta.len(), start)?,
+            },
             _ => 0,
         };
         self.emit.status(SourceStatus::Following);
@@ -278,6 +296,49 @@ impl Tail {
             recent,
             stream,
         })
+    }
+
+    /// When the history to show is a big file's, starts indexing it in the background and
+    /// returns where following starts: after its last complete line.
+    fn index_history(&mut self, file: &File, len: u64, start: StartAt) -> io::Result<Option<u64>> {
+        let Some(threshold) = self.big_file.filter(|&t| len > t) else {
+            return Ok(None);
+        };
+        let limit = match start {
+            StartAt::End => return Ok(None),
+            StartAt::Beginning => None,
+            StartAt::LastLines(n) => match last_lines_offset(file, len, n, threshold)? {
+                // The lines asked for are near the end: read as usual.
+                Some(_) => return Ok(None),
+                None => Some(n),
+            },
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return Ok(None);
+        };
+        let end = after_last_newline(file, len)?;
+        let sampled = end.min(4096);
+        let mut sample = vec![0u8; usize::try_from(sampled).unwrap_or(4096)];
+        file.read_exact_at(&mut sample, end - sampled)?;
+        if end == 0 || looks_binary(&sample) {
+            return Ok(None);
+        }
+        let file = Arc::new(file.try_clone()?);
+        let (id, tx) = self.emit.sender();
+        let cancel = self.cancel.clone();
+        let path = self.path.clone();
+        self.history = Some(runtime.spawn_blocking(move || {
+            let send = |part| tx.blocking_send(SourceEvent::History { id, part }).is_ok();
+            if let Err(e) = big_file::index(&file, 0..end, limit, &cancel, send) {
+                let text = format!(
+                    "{}: reading its history failed: {}",
+                    path.display(),
+                    plain_io(&e)
+                );
+                drop(tx.blocking_send(SourceEvent::Notice(text)));
+            }
+        }));
+        Ok(Some(end))
     }
 
     /// Reads `open` from its offset to the end, emitting complete lines chunk by chunk.
@@ -472,14 +533,15 @@ fn start_offset(file: &File, len: u64, start: StartAt) -> io::Result<u64> {
     match start {
         StartAt::Beginning => Ok(0),
         StartAt::End => Ok(len),
-        StartAt::LastLines(n) => last_lines_offset(file, len, n),
+        StartAt::LastLines(n) => Ok(last_lines_offset(file, len, n, u64::MAX)?.unwrap_or(0)),
     }
 }
 
-/// The offset of the start of the last `n` lines (a final line without `\n` counts as one).
-fn last_lines_offset(file: &File, len: u64, n: u64) -> io::Result<u64> {
+/// The offset of the start of the last `n` lines (a final line without `\n` counts as one), or
+/// `None` when they take more than the last `within` bytes.
+fn last_lines_offset(file: &File, len: u64, n: u64, within: u64) -> io::Result<Option<u64>> {
     if n == 0 {
-        return Ok(len);
+        return Ok(Some(len));
     }
     let mut block = vec![0u8; 64 << 10];
     let mut end = len;
@@ -500,8 +562,28 @@ fn last_lines_offset(file: &File, len: u64, n: u64) -> io::Result<u64> {
         for pos in memchr::memrchr_iter(b'\n', hay) {
             seen += 1;
             if seen == n {
-                return Ok(start + pos as u64 + 1);
+                let at = start + pos as u64 + 1;
+                return Ok((len - at <= within).then_some(at));
             }
+        }
+        end = start;
+        if len - end > within {
+            return Ok(None);
+        }
+    }
+    Ok(Some(0))
+}
+
+/// The offset just after the file's last `\n` (0 without one).
+fn after_last_newline(file: &File, len: u64) -> io::Result<u64> {
+    let mut block = vec![0u8; 64 << 10];
+    let mut end = len;
+    while end > 0 {
+        let start = end.saturating_sub(block.len() as u64);
+        let buf = &mut block[..usize::try_from(end - start).unwrap_or(0)];
+        file.read_exact_at(buf, start)?;
+        if let Some(pos) = memchr::memrchr(b'\n', buf) {
+            return Ok(start + pos as u64 + 1);
         }
         end = start;
     }
@@ -532,8 +614,19 @@ pub(crate) fn plain_io(e: &io::Error) -> String {
     }
 }
 
-/// The task following one path: checks on every wake-up until stopped.
-pub async fn run(mut tail: Tail, hub: Arc<WatchHub>, cancel: CancellationToken) {
+/// The task following one path: checks on every wake-up until stopped. The source is done when
+/// its history, if it is a big file's, is indexed too.
+pub async fn run(tail: Tail, hub: Arc<WatchHub>, cancel: CancellationToken) {
+    if let Some(mut tail) = follow(tail, &hub, &cancel).await
+        && let Some(history) = tail.history.take()
+    {
+        // An error means the indexer panicked; the panic hook has reported it.
+        drop(history.await);
+    }
+}
+
+/// Checks on every wake-up until stopped; `None` if a check panicked.
+async fn follow(mut tail: Tail, hub: &WatchHub, cancel: &CancellationToken) -> Option<Tail> {
     let waker: Arc<Waker> = hub.add_file(&tail.path);
     let dir = super::parent_dir(&tail.path);
     let mut watched = Watched::DirMissing;
@@ -553,11 +646,11 @@ pub async fn run(mut tail: Tail, hub: Arc<WatchHub>, cancel: CancellationToken) 
         });
         // An error means the check panicked; the panic hook has reported it.
         let Ok((back, flow)) = checked.await else {
-            return;
+            return None;
         };
         tail = back;
         if flow == Flow::Stop {
-            return;
+            return Some(tail);
         }
         waker.set_any_in_dir(tail.draining());
         if tail.link_target.is_some() && tail.link_target != routed_target {
@@ -576,7 +669,7 @@ pub async fn run(mut tail: Tail, hub: Arc<WatchHub>, cancel: CancellationToken) 
         tokio::select! {
             () = waker.woken() => {}
             () = tokio::time::sleep(period) => {}
-            () = cancel.cancelled() => return,
+            () = cancel.cancelled() => return Some(tail),
         }
     }
 }
@@ -597,13 +690,31 @@ mod tests {
     #[test]
     fn last_lines() {
         let (_keep, file, len) = file_with(b"a\nb\nc\n");
-        assert_eq!(last_lines_offset(&file, len, 0).ok(), Some(6));
-        assert_eq!(last_lines_offset(&file, len, 1).ok(), Some(4));
-        assert_eq!(last_lines_offset(&file, len, 2).ok(), Some(2));
-        assert_eq!(last_lines_offset(&file, len, 3).ok(), Some(0));
-        assert_eq!(last_lines_offset(&file, len, 9).ok(), Some(0));
+        assert_eq!(
+            last_lines_offset(&file, len, 0, u64::MAX).ok().flatten(),
+            Some(6)
+        );
+        assert_eq!(
+            last_lines_offset(&file, len, 1, u64::MAX).ok().flatten(),
+            Some(4)
+        );
+        assert_eq!(
+            last_lines_offset(&file, len, 2, u64::MAX).ok().flatten(),
+            Some(2)
+        );
+        assert_eq!(
+            last_lines_offset(&file, len, 3, u64::MAX).ok().flatten(),
+            Some(0)
+        );
+        assert_eq!(
+            last_lines_offset(&file, len, 9, u64::MAX).ok().flatten(),
+            Some(0)
+        );
         let (_keep, file, len) = file_with(b"a\nb\npartial");
-        assert_eq!(last_lines_offset(&file, len, 1).ok(), Some(4));
+        assert_eq!(
+            last_lines_offset(&file, len, 1, u64::MAX).ok().flatten(),
+            Some(4)
+        );
     }
 
     #[test]
@@ -612,7 +723,10 @@ mod tests {
             .flat_map(|i| format!("line {i}\n").into_bytes())
             .collect();
         let (_keep, file, len) = file_with(&content);
-        let off = last_lines_offset(&file, len, 3).expect("offset");
+        let off = last_lines_offset(&file, len, 3, u64::MAX)
+            .ok()
+            .flatten()
+            .expect("offset");
         assert_eq!(
             &content[usize::try_from(off).expect("fits")..],
             b"line 99997\nline 99998\nline 99999\n"

@@ -217,6 +217,9 @@ fn title(pane: &PaneView, colors: bool) -> Line<'static> {
         ),
         PaneState::Source(status) => part(status.clone(), fg(Color::LightRed, colors)),
     }
+    if let Some(done) = t.indexing {
+        part(format!("indexing {done}%"), fg(Color::LightYellow, colors));
+    }
     if let Some(done) = t.filtering {
         part(format!("filtering {done}%"), fg(Color::LightYellow, colors));
     }

@@ -118,7 +118,7 @@ fn refilter_1m_lines(bencher: Bencher) {
         .counter(divan::counter::ItemsCount::new(1_000_000usize))
         .bench(|| {
             let mut index = MatchIndex::new(&store);
-            while index.rebuilding() {
+            while index.rebuilding(&store) {
                 index.rebuild_slice(&store, &predicate, 32_768);
             }
             black_box(index)

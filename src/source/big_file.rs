@@ -1,0 +1,286 @@
+//! A big file's history, indexed in the background, newest lines first.
+//!
+//! Reading a 1 GiB file into memory before showing it takes seconds and a gigabyte. Instead the
+//! follower starts at the file's end at once, and this indexer walks the file backwards in
+//! [`READ`]-sized `pread`s, finding newlines with `memrchr`, and hands over the line offsets
+//! ([`FileLines`], 4 bytes a line) in parts: the last screen arrives after one read, the rest
+//! as fast as the disk gives it. The store prepends each part and reads text back on demand.
+
+use std::fs::File;
+use std::io;
+use std::ops::Range;
+use std::os::unix::fs::FileExt as _;
+use std::sync::Arc;
+
+use memchr::memrchr_iter;
+use tokio_util::sync::CancellationToken;
+
+use crate::batch::FileLines;
+
+/// Bytes per read.
+pub const READ: usize = 1 << 20;
+/// Lines per part at most (after the first part, which is sent after the first read).
+const PART_LINES: usize = 1 << 16;
+
+/// A part of the history: lines older than all sent before.
+#[derive(Debug)]
+pub struct History {
+    /// The lines.
+    pub lines: FileLines,
+    /// Lines only counted, not indexed, after the consumer asked to stop.
+    pub skipped: u64,
+    /// Bytes of the history done, of `total`.
+    pub done: u64,
+    /// Bytes of the history in all.
+    pub total: u64,
+    /// True for the last part.
+    pub last: bool,
+    /// Cancelled by the consumer when it takes no more lines (the rest is then only counted).
+    pub stop: CancellationToken,
+}
+
+/// Indexes `region` of `file` (it ends with a `\n`), newest lines first, at most `limit` lines,
+/// handing each part to `send` until it returns `false` or `cancel` fires.
+pub fn index(
+    file: &Arc<File>,
+    region: Range<u64>,
+    limit: Option<u64>,
+    cancel: &CancellationToken,
+    mut send: impl FnMut(History) -> bool,
+) -> io::Result<()> {
+    let stop = CancellationToken::new();
+    let total = region.end - region.start;
+    let mut part = Part {
+        file,
+        newlines: Vec::with_capacity(PART_LINES + 1),
+        left: limit.unwrap_or(u64::MAX),
+    };
+    if region.is_empty() {
+        return Ok(());
+    }
+    part.newlines.push(region.end - 1);
+    let mut buf = vec![0u8; READ];
+    let mut pos = region.end - 1;
+    let mut first = true;
+    let mut skipped = 0u64;
+    while pos > region.start && part.left > 0 && !cancel.is_cancelled() {
+        let from = pos.saturating_sub(READ as u64).max(region.start);
+        let block = &mut buf[..usize::try_from(pos - from).unwrap_or(READ)];
+        file.read_exact_at(block, from)?;
+        if stop.is_cancelled() {
+            // Nobody takes lines any more: only count them, so the UI can say how many.
+            skipped += memchr::memchr_iter(b'\n', block).count() as u64;
+            pos = from;
+            continue;
+        }
+        for at in memrchr_iter(b'\n', block) {
+            let newline = from + at as u64;
+            if part.is_full(newline) {
+                let lines = part.take(None);
+                if !send(progress(lines, 0, region.end - newline, total, &stop)) {
+                    return Ok(());
+                }
+            }
+            part.newlines.push(newline);
+            if part.left <= part.complete() {
+                break;
+            }
+        }
+        pos = from;
+        if first && part.complete() > 0 && !stop.is_cancelled() {
+            first = false;
+            let lines = part.take(None);
+            if !send(progress(lines, 0, region.end - pos, total, &stop)) {
+                return Ok(());
+            }
+        }
+    }
+    if cancel.is_cancelled() {
+        return Ok(());
+    }
+    let lines = if stop.is_cancelled() {
+        skipped += part.newlines.len() as u64;
+        FileLines {
+            file: Arc::clone(file),
+            base: region.start,
+            ends: Vec::new(),
+        }
+    } else if part.left <= part.complete() {
+        part.take(None)
+    } else {
+        // The oldest line starts where the region does.
+        part.take(Some(region.start))
+    };
+    send(History {
+        last: true,
+        ..progress(lines, skipped, total, total, &stop)
+    });
+    Ok(())
+}
+
+fn progress(
+    lines: FileLines,
+    skipped: u64,
+    done: u64,
+    total: u64,
+    stop: &CancellationToken,
+) -> History {
+    History {
+        lines,
+        skipped,
+        done: done.min(total),
+        total,
+        last: false,
+        stop: stop.clone(),
+    }
+}
+
+/// Newlines found but not handed over yet, newest first.
+struct Part<'a> {
+    file: &'a Arc<File>,
+    /// `newlines[0]` ends the newest line not sent; `newlines[i + 1]` is just before line `i`.
+    newlines: Vec<u64>,
+    /// Lines still wanted.
+    left: u64,
+}
+
+impl Part<'_> {
+    /// Lines whose start is known (the oldest newline only ends the next part's newest line).
+    fn complete(&self) -> u64 {
+        self.newlines.len().saturating_sub(1) as u64
+    }
+
+    /// Whether the part must be sent before `newline` is added: it holds enough lines, or
+    /// the span would no longer fit the 32-bit offsets.
+    fn is_full(&self, newline: u64) -> bool {
+        let span = self.newlines[0] - newline;
+        self.complete() > 0 && (self.newlines.len() > PART_LINES || span >= u64::from(u32::MAX))
+    }
+
+    /// Hands over the complete lines (all lines, the oldest starting at `start`, when given),
+    /// at most the lines still wanted; keeps the oldest newline for the next part.
+    fn take(&mut self, start: Option<u64>) -> FileLines {
+        let mut n = match start {
+            Some(_) => self.newlines.len(),
+            None => self.newlines.len() - 1,
+        };
+        n = n.min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let base = match start {
+            Some(start) if n == self.newlines.len() => start,
+            _ => self.newlines[n] + 1,
+        };
+        // A single line longer than 4 GiB is shown by its last 4 GiB.
+        let base = base.max(self.newlines[0].saturating_sub(u64::from(u32::MAX)));
+        let ends = self.newlines[..n]
+            .iter()
+            .rev()
+            .map(|&nl| u32::try_from(nl - base).unwrap_or(u32::MAX))
+            .collect();
+        self.left -= n as u64;
+        self.newlines.drain(..n);
+        FileLines {
+            file: Arc::clone(self.file),
+            base,
+            ends,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use super::*;
+
+    /// Runs the indexer over `content` and puts the parts back together, oldest first.
+    fn lines_of(content: &[u8], start: u64, limit: Option<u64>) -> (Vec<String>, Vec<History>) {
+        let mut tmp = tempfile::tempfile().expect("temp file");
+        tmp.write_all(content).expect("write");
+        let file = Arc::new(tmp);
+        let mut parts = Vec::new();
+        index(
+            &file,
+            start..content.len() as u64,
+            limit,
+            &CancellationToken::new(),
+            |h| {
+                parts.push(h);
+                true
+            },
+        )
+        .expect("index");
+        let mut lines = Vec::new();
+        for part in parts.iter().rev() {
+            let mut from = part.lines.base;
+            for &end in &part.lines.ends {
+                let to = part.lines.base + u64::from(end);
+                lines.push(
+                    String::from_utf8_lossy(
+                        &content[usize::try_from(from).expect("small")
+                            ..usize::try_from(to).expect("small")],
+                    )
+                    .into(),
+                );
+                from = to + 1;
+            }
+        }
+        (lines, parts)
+    }
+
+    #[test]
+    fn every_line_once_in_order_across_reads_and_parts() {
+        // Long enough for several reads and parts; one line spans a read boundary for sure.
+        let want: Vec<String> = (0..200_000)
+            .map(|i| format!("line {i} {}", "x".repeat(i % 40)))
+            .collect();
+        let mut content = String::new();
+        for l in &want {
+            content.push_str(l);
+            content.push('\n');
+        }
+        let (got, parts) = lines_of(content.as_bytes(), 0, None);
+        assert!(parts.len() > 3, "{} parts", parts.len());
+        assert!(got == want, "lines differ");
+        assert!(parts.last().is_some_and(|p| p.last));
+        assert_eq!(parts.iter().filter(|p| p.last).count(), 1);
+        assert!(parts.windows(2).all(|w| w[0].done <= w[1].done));
+    }
+
+    #[test]
+    fn empty_lines_a_region_start_and_a_limit() {
+        let content = b"\n\nskip\na\n\nb\n";
+        let (got, _) = lines_of(content, 0, None);
+        assert_eq!(got, ["", "", "skip", "a", "", "b"]);
+        let (got, _) = lines_of(content, 7, None);
+        assert_eq!(got, ["a", "", "b"]);
+        let (got, _) = lines_of(content, 0, Some(2));
+        assert_eq!(got, ["", "b"]);
+    }
+
+    #[test]
+    fn when_the_consumer_stops_the_rest_is_counted() {
+        let content: String = (0..300_000).map(|i| i.to_string() + "\n").collect();
+        let mut tmp = tempfile::tempfile().expect("temp file");
+        tmp.write_all(content.as_bytes()).expect("write");
+        let file = Arc::new(tmp);
+        let mut taken = 0;
+        let mut skipped = 0;
+        index(
+            &file,
+            0..content.len() as u64,
+            None,
+            &CancellationToken::new(),
+            |h| {
+                if taken == 0 {
+                    taken += h.lines.len() as u64;
+                } else {
+                    skipped += h.lines.len() as u64 + h.skipped;
+                    h.stop.cancel();
+                }
+                true
+            },
+        )
+        .expect("index");
+        assert_eq!(taken + skipped, 300_000);
+    }
+}
