@@ -29,6 +29,7 @@ const ROWS: u16 = 40;
 const COLS: u16 = 140;
 
 struct Sizes {
+    big_file: u64,
     latency_samples: usize,
     flood_secs: f64,
     idle_secs: u64,
@@ -39,6 +40,7 @@ fn main() {
     let smoke = std::env::args().any(|a| a == "--smoke");
     let sizes = if smoke {
         Sizes {
+            big_file: 80 << 20,
             latency_samples: 20,
             flood_secs: 1.0,
             idle_secs: 1,
@@ -46,6 +48,7 @@ fn main() {
         }
     } else {
         Sizes {
+            big_file: 1 << 30,
             latency_samples: 300,
             flood_secs: 5.0,
             idle_secs: 10,
@@ -58,11 +61,28 @@ fn main() {
         if smoke { " (smoke)" } else { "" },
         dir.path().display()
     );
-    latency(dir.path(), &sizes);
-    flood(dir.path(), &sizes);
-    idle(dir.path(), &sizes);
-    for &lines in &sizes.memory_lines {
-        memory(dir.path(), lines);
+    // Sections named on the command line run alone (`-- big-file`); none named: all.
+    let named: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let run = |section: &str| named.is_empty() || named.iter().any(|n| n == section);
+    if run("latency") {
+        latency(dir.path(), &sizes);
+    }
+    if run("flood") {
+        flood(dir.path(), &sizes);
+    }
+    if run("idle") {
+        idle(dir.path(), &sizes);
+    }
+    if run("memory") {
+        for &lines in &sizes.memory_lines {
+            memory(dir.path(), lines);
+        }
+    }
+    if run("big-file") {
+        big_file(dir.path(), sizes.big_file);
     }
 }
 
@@ -87,6 +107,15 @@ impl Screen {
     /// Runs `run` (a shell command) in the pseudo-terminal and waits until the screen shows
     /// `ready`.
     fn launch(run: &str, dir: &Path, ready: &str) -> Self {
+        let screen = Self::spawn(run, dir);
+        screen
+            .wait_for(|s| s.contains(ready), Duration::from_secs(20))
+            .expect("the first frame");
+        screen
+    }
+
+    /// Runs `run` (a shell command) in the pseudo-terminal.
+    fn spawn(run: &str, dir: &Path) -> Self {
         let command = format!("stty rows {ROWS} cols {COLS}; {run}");
         let mut script = Command::new("script")
             .args(["-qfec", &command, "/dev/null"])
@@ -118,16 +147,12 @@ impl Screen {
                 u.1.notify_all();
             }
         });
-        let screen = Self {
+        Self {
             script,
             keys,
             parser,
             updates,
-        };
-        screen
-            .wait_for(|s| s.contains(ready), Duration::from_secs(20))
-            .expect("the first frame");
-        screen
+        }
     }
 
     fn contents(&self) -> String {
@@ -501,4 +526,200 @@ fn memory(dir: &Path, lines: usize) {
     }
     drop(screen);
     let _ = fs::remove_file(path);
+}
+
+/// A log of `size` bytes: the time to its first screen (warm: just written; cold: its pages
+/// dropped from the cache first), then for logbraid the background index (throughput, from the
+/// progress in the title), a filter and a search over the whole file, and resident memory.
+fn big_file(dir: &Path, size: u64) {
+    #[allow(clippy::cast_precision_loss)]
+    let mib = size as f64 / f64::from(1 << 20);
+    println!("\n== big file: {mib:.0} MiB of log lines, opened with all its history");
+    let path = dir.join("big.log");
+    let lines = write_big_log(&path, size);
+    let file = path.display().to_string();
+    let last = format!("req={:08}", lines - 1);
+    let mut tools = vec![("logbraid", format!("exec {BIN} -n all {file}"))];
+    for (name, run) in [
+        ("lnav", format!("exec lnav {file}")),
+        ("tl", format!("exec tl {file}")),
+    ] {
+        if have(name) {
+            tools.push((name, run));
+        } else {
+            println!("{name:<28} not installed: skipped");
+        }
+    }
+    for (name, run) in tools {
+        for cold in [false, true] {
+            if cold && !drop_from_cache(&path) {
+                println!("{name:<28} cold: could not drop the file from the page cache, skipped");
+                continue;
+            }
+            let temperature = if cold { "cold" } else { "warm" };
+            let start = Instant::now();
+            let mut screen = Screen::spawn(&run, dir);
+            // Any of the file's lines on screen: lnav and toolong open at the top, logbraid at
+            // the bottom (its last line is checked too).
+            let Some(first) = screen.wait_for(|s| s.contains(" req="), Duration::from_secs(120))
+            else {
+                println!("{name:<28} {temperature}: nothing on screen within 120 s");
+                continue;
+            };
+            let first_ms = first.saturating_duration_since(start).as_secs_f64() * 1e3;
+            let pid = newest_pid(name);
+            let at_first = pid.and_then(rss_mb).unwrap_or(0.0);
+            println!(
+                "{:<28} first screen {first_ms:.0} ms, resident {at_first:.0} MB then",
+                format!("{name}, {temperature}:")
+            );
+            if name != "logbraid" {
+                // Whatever it still loads after its first screen.
+                std::thread::sleep(Duration::from_secs(5));
+                if let Some(peak) = pid.and_then(peak_rss_mb) {
+                    println!(
+                        "{:<28} peak resident {peak:.0} MB ({:.1}% of the file) after 5 s more",
+                        format!("{name}, {temperature}:"),
+                        peak / mib * 100.0
+                    );
+                }
+                continue;
+            }
+            logbraid_on_big_file(&mut screen, start, cold, size, &last);
+        }
+    }
+    let _ = fs::remove_file(path);
+}
+
+/// After logbraid's first screen of the big file: its index, then a filter and a search.
+fn logbraid_on_big_file(screen: &mut Screen, start: Instant, cold: bool, size: u64, last: &str) {
+    let temperature = if cold { "cold" } else { "warm" };
+    let pid = newest_pid("logbraid");
+    #[allow(clippy::cast_precision_loss)]
+    let mib = size as f64 / f64::from(1 << 20);
+    if !screen.contents().contains(last) {
+        println!(
+            "{:<28} the file's last line was not on the first screen",
+            "logbraid:"
+        );
+    }
+    // Done when the top of the history is the file's first line (`g`: to the top, again
+    // and again: a view stays where it is while older lines are added above it).
+    let mut indexed = None;
+    while indexed.is_none() && start.elapsed() < Duration::from_secs(300) {
+        screen.key(b"g");
+        indexed = screen.wait_for(
+            |s| s.contains(FIRST_LINE) && !s.contains("indexing"),
+            Duration::from_millis(20),
+        );
+    }
+    let Some(indexed) = indexed else {
+        println!("{:<28} still indexing after 300 s", "logbraid:");
+        return;
+    };
+    let secs = indexed.saturating_duration_since(start).as_secs_f64();
+    let peak = pid.and_then(peak_rss_mb).unwrap_or(0.0);
+    let now = pid.and_then(rss_mb).unwrap_or(0.0);
+    println!(
+        "{:<28} indexed in {secs:.2} s = {:.2} GB/s; resident {now:.0} MB ({:.1}% of the file), peak {peak:.0} MB",
+        format!("logbraid, {temperature}:"),
+        mib * f64::from(1 << 20) / secs / 1e9,
+        now / mib * 100.0
+    );
+    if cold {
+        return;
+    }
+    screen.key(b"G");
+    screen.wait_for(
+        |s| !s.contains("below") && !s.contains(SECOND_LINE),
+        Duration::from_secs(60),
+    );
+    // A filter over the whole history: one line matches, the oldest but one (found by
+    // its timestamp: the prompt shows the pattern typed).
+    let t = Instant::now();
+    screen.key(b"freq=00000001$\r");
+    let filtered = screen.wait_for(
+        |s| s.contains(SECOND_LINE) && !s.contains("filtering"),
+        Duration::from_secs(120),
+    );
+    report_once(
+        "logbraid: filter, whole file",
+        filtered.map(|f| f.saturating_duration_since(t)),
+    );
+    screen.key(b"f\x15\r");
+    screen.wait_for(
+        |s| s.contains(last) && !s.contains(SECOND_LINE),
+        Duration::from_secs(60),
+    );
+    // A search from the bottom for the file's second line.
+    let t = Instant::now();
+    screen.key(b"/req=00000001$\r");
+    let found = screen.wait_for(|s| s.contains(SECOND_LINE), Duration::from_secs(120));
+    report_once(
+        "logbraid: search, whole file",
+        found.map(|f| f.saturating_duration_since(t)),
+    );
+}
+
+/// Timestamps of the big log's first two lines (unique in it).
+const FIRST_LINE: &str = "T00:00:00.000Z";
+const SECOND_LINE: &str = "T00:00:00.001Z";
+
+fn report_once(name: &str, took: Option<Duration>) {
+    match took {
+        Some(d) => println!("{name:<28} {:.0} ms", d.as_secs_f64() * 1e3),
+        None => println!("{name:<28} did not finish in time"),
+    }
+}
+
+/// Writes about `size` bytes of realistic lines (ISO timestamps, levels, some JSON); each
+/// carries ` req=NNNNNNNN`. Returns the number of lines.
+fn write_big_log(path: &Path, size: u64) -> u64 {
+    const LEVELS: [&str; 4] = ["INFO", "DEBUG", "WARN", "ERROR"];
+    let mut out =
+        std::io::BufWriter::with_capacity(1 << 20, fs::File::create(path).expect("create"));
+    let mut written = 0u64;
+    let mut n = 0u64;
+    let mut line = String::with_capacity(256);
+    while written < size {
+        line.clear();
+        let (h, m, s, ms) = (n / 3_600_000 % 24, n / 60_000 % 60, n / 1000 % 60, n % 1000);
+        if n % 10 == 7 {
+            let _ = writeln!(
+                line,
+                r#"{{"ts":"2026-11-24T{h:02}:{m:02}:{s:02}.{ms:03}Z","level":"info","msg":"cache refresh","keys":{},"shard":{}, "x": " req={n:08}"}}"#,
+                n % 4093,
+                n % 17
+            );
+        } else {
+            let _ = writeln!(
+                line,
+                "2026-11-24T{h:02}:{m:02}:{s:02}.{ms:03}Z {:5} [worker-{}] GET /api/v1/items/{} took {}ms status=200 req={n:08}",
+                LEVELS[(n % 4) as usize],
+                n % 16,
+                n % 977,
+                n % 313
+            );
+        }
+        out.write_all(line.as_bytes()).expect("write");
+        written += line.len() as u64;
+        n += 1;
+    }
+    out.flush().expect("flush");
+    n
+}
+
+/// Writes the file's pages back and drops them from the page cache (`posix_fadvise`).
+fn drop_from_cache(path: &Path) -> bool {
+    let Ok(file) = fs::File::open(path) else {
+        return false;
+    };
+    file.sync_all().is_ok()
+        && nix::fcntl::posix_fadvise(
+            &file,
+            0,
+            0,
+            nix::fcntl::PosixFadviseAdvice::POSIX_FADV_DONTNEED,
+        )
+        .is_ok()
 }
