@@ -4,12 +4,16 @@
 //! `cargo bench --bench tui` (`-- --smoke` for a quick run). Reports:
 //! - latency: a line appended to a followed file until it is on screen, p50/p95/max;
 //!
-//! (latency also for multitail, lnav, toolong (`tl`) and tailspin (`tspin`), flood and idle also
-//! for multitail and lnav, where installed; nothing is installed.)
+//! (latency and idle also for multitail, lnav, toolong (`tl`) and tailspin (`tspin`), flood also
+//! for multitail and lnav, big file for lnav and toolong, where installed; nothing is installed.)
 //! - flood: 200,000 lines/s over 4 files for 5 s: key-to-screen times during the flood, time
 //!   until every file's last line is on screen after the writers stop, CPU used, peak memory;
 //! - idle: CPU over 10 s with 8 followed files;
-//! - memory: resident memory with 1,000,000 and 5,000,000 lines of 100 bytes from a pipe.
+//! - memory: resident memory with 1,000,000 and 5,000,000 lines of 100 bytes from a pipe;
+//! - big file: a 1 GiB log opened with all its history: time to the first (last) screen, warm and
+//!   cold, background index throughput, resident memory, a filter and a search over all of it.
+//!
+//! Sections named after `--` run alone: `cargo bench --bench tui -- big-file idle`.
 //!
 //! The pseudo-terminal comes from `script` (util-linux), which relays the terminal's output to
 //! us; the command sets its size with `stty` first.
@@ -464,23 +468,46 @@ fn idle(dir: &Path, sizes: &Sizes) {
         .map(|f| f.display().to_string())
         .collect::<Vec<_>>()
         .join(" ");
-    for (name, run) in tools_following(&paths) {
+    let mut tools = tools_following(&paths);
+    // toolong follows the 8 files in tabs; tailspin follows one file, through `less`.
+    let first = files[0].display().to_string();
+    for (name, run) in [
+        ("tl", format!("exec tl {paths}")),
+        ("tspin", format!("exec tspin --follow {first}")),
+    ] {
+        if have(name) {
+            tools.push((name, run));
+        } else {
+            println!("{name:<28} not installed: skipped");
+        }
+    }
+    for (name, run) in tools {
         // Kept alive (and quit when dropped) while its CPU is read.
         let _screen = Screen::launch(&run, dir, "started");
         std::thread::sleep(Duration::from_secs(3));
-        let Some(pid) = newest_pid(name) else {
-            continue;
+        // Helper processes count: lnav's, and tailspin's pager.
+        let names: &[&str] = if name == "tspin" {
+            &["tspin", "less"]
+        } else {
+            &[name]
         };
-        let before = common::cpu_seconds(pid);
+        let cpu = || {
+            names
+                .iter()
+                .filter_map(|n| cpu_of_all(n))
+                .reduce(|a, b| a + b)
+        };
+        let before = cpu();
         std::thread::sleep(Duration::from_secs(sizes.idle_secs));
-        let after = common::cpu_seconds(pid);
+        let after = cpu();
         if let (Some(a), Some(b)) = (before, after) {
             #[allow(clippy::cast_precision_loss)]
             let share = (b - a) / sizes.idle_secs as f64 * 100.0;
             println!(
-                "{:<28} {:.3} s of CPU = {share:.3}% of one core",
+                "{:<28} {:.3} s of CPU = {share:.3}% of one core{}",
                 format!("{name}, idle"),
-                b - a
+                b - a,
+                if name == "tspin" { " (1 file)" } else { "" }
             );
         }
     }
@@ -567,28 +594,58 @@ fn big_file(dir: &Path, size: u64) {
                 continue;
             };
             let first_ms = first.saturating_duration_since(start).as_secs_f64() * 1e3;
-            let pid = newest_pid(name);
-            let at_first = pid.and_then(rss_mb).unwrap_or(0.0);
+            let at_first: f64 = pids(name).into_iter().filter_map(rss_mb).sum();
             println!(
                 "{:<28} first screen {first_ms:.0} ms, resident {at_first:.0} MB then",
                 format!("{name}, {temperature}:")
             );
             if name != "logbraid" {
-                // Whatever it still loads after its first screen.
-                std::thread::sleep(Duration::from_secs(5));
-                if let Some(peak) = pid.and_then(peak_rss_mb) {
-                    println!(
-                        "{:<28} peak resident {peak:.0} MB ({:.1}% of the file) after 5 s more",
-                        format!("{name}, {temperature}:"),
-                        peak / mib * 100.0
-                    );
-                }
+                other_on_big_file(&mut screen, name, start, &last, mib, temperature);
                 continue;
             }
             logbraid_on_big_file(&mut screen, start, cold, size, &last);
         }
     }
     let _ = fs::remove_file(path);
+}
+
+/// After another tool's first screen of the big file: its last screen (toolong opens at the top:
+/// it is sent End first), and its peak memory (the largest of its processes: lnav forks helpers).
+fn other_on_big_file(
+    screen: &mut Screen,
+    name: &str,
+    start: Instant,
+    last: &str,
+    mib: f64,
+    temperature: &str,
+) {
+    if name == "tl" {
+        screen.key(b"\x1b[F");
+    }
+    let label = format!("{name}, {temperature}:");
+    match screen.wait_for(|s| s.contains(last), Duration::from_secs(120)) {
+        Some(t) => println!(
+            "{label:<28} last line on screen {:.0} ms{}",
+            t.saturating_duration_since(start).as_secs_f64() * 1e3,
+            if name == "tl" {
+                " (End pressed at its first screen)"
+            } else {
+                ""
+            }
+        ),
+        None => println!("{label:<28} last line not on screen within 120 s"),
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    if let Some(peak) = pids(name)
+        .into_iter()
+        .filter_map(peak_rss_mb)
+        .reduce(f64::max)
+    {
+        println!(
+            "{label:<28} peak resident {peak:.0} MB ({:.1}% of the file)",
+            peak / mib * 100.0
+        );
+    }
 }
 
 /// After logbraid's first screen of the big file: its index, then a filter and a search.
