@@ -411,3 +411,61 @@ fn closing_the_terminal_ends_logbraid() {
         thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// A file over the big-file threshold (64 MiB): its last lines show at once, following starts
+/// at its end (completing the partial last line), and the whole history is indexed behind,
+/// every line once: scrolled to the top, the count below it is exact, and a filter finds the
+/// file's first lines.
+#[test]
+fn a_big_file_shows_its_end_at_once_and_all_its_history_after() {
+    let dir = Dir::new();
+    let lines = 700_000;
+    let mut content = Vec::with_capacity(lines * 100 + 16);
+    for i in 0..lines {
+        content.extend_from_slice(format!("line {i:08} {}\n", "x".repeat(86)).as_bytes());
+    }
+    content.extend_from_slice(b"partial");
+    assert!(content.len() > 64 << 20, "above the threshold");
+    dir.write("big.log", &content);
+    let Some(tmux) = Tmux::start(&dir) else {
+        return;
+    };
+    tmux.logbraid("-n all big.log");
+    // A line is shown once complete: the partial one waits for its newline.
+    tmux.wait("the file's last complete line", |s| {
+        s.contains(&format!("line {:08}", lines - 1))
+    });
+    dir.append("big.log", " done\nafter start\n");
+    tmux.wait("the completed line and a new one", |s| {
+        s.matches("partial done").count() == 2 && s.matches("after start").count() == 2
+    });
+    tmux.wait("the end of indexing", |s| !s.contains("indexing"));
+    tmux.keys(&["0", "g"]);
+    let screen = tmux.wait("the top of the history", |s| s.contains("line 00000000"));
+    let rows = pane_rows(&screen, "merged");
+    let shown = rows.iter().filter(|r| !r.is_empty()).count();
+    let below: usize = screen
+        .split("↓ ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .expect("a count of the lines below");
+    assert_eq!(
+        below + shown,
+        lines + 2,
+        "every line once (the partial one completed):\n{screen}"
+    );
+    assert!(rows[1].contains("line 00000001"), "{screen}");
+    tmux.keys(&["f"]);
+    tmux.keys(&["-l", "line 0000000[12] "]);
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait("the filtered history", |s| {
+        s.contains("line 00000002") && !s.contains("filtering") && !s.contains("line 00000000")
+    });
+    let shown: Vec<String> = pane_rows(&screen, "merged")
+        .into_iter()
+        .filter(|r| !r.is_empty())
+        .collect();
+    assert_eq!(shown.len(), 2, "{screen}");
+    tmux.keys(&["q"]);
+}
