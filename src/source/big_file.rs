@@ -10,7 +10,7 @@ use std::fs::File;
 use std::io;
 use std::ops::Range;
 use std::os::unix::fs::FileExt as _;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use memchr::memrchr_iter;
 use tokio_util::sync::CancellationToken;
@@ -39,8 +39,13 @@ pub struct History {
     pub stop: CancellationToken,
 }
 
+/// Held while a history is indexed: one at a time, because the parts of two files prepended in
+/// turns would interleave in the merged pane; this way each file's history stays in one piece.
+static TURN: Mutex<()> = Mutex::new(());
+
 /// Indexes `region` of `file` (it ends with a `\n`), newest lines first, at most `limit` lines,
-/// handing each part to `send` until it returns `false` or `cancel` fires.
+/// handing each part to `send` until it returns `false` or `cancel` fires. After an error (the
+/// file shrank under us) a last, empty part still ends the progress.
 pub fn index(
     file: &Arc<File>,
     region: Range<u64>,
@@ -48,7 +53,35 @@ pub fn index(
     cancel: &CancellationToken,
     mut send: impl FnMut(History) -> bool,
 ) -> io::Result<()> {
+    let _turn = TURN.lock().unwrap_or_else(PoisonError::into_inner);
     let stop = CancellationToken::new();
+    let result = walk(file, region.clone(), limit, cancel, &stop, &mut send);
+    if result.is_err() {
+        let total = region.end - region.start;
+        let empty = FileLines {
+            file: Arc::clone(file),
+            base: region.start,
+            ends: Vec::new(),
+        };
+        send(History {
+            last: true,
+            ..progress(empty, 0, total, total, &stop)
+        });
+    }
+    result.map_err(|e| match e.kind() {
+        io::ErrorKind::UnexpectedEof => io::Error::other("the file shrank while it was read"),
+        _ => e,
+    })
+}
+
+fn walk(
+    file: &Arc<File>,
+    region: Range<u64>,
+    limit: Option<u64>,
+    cancel: &CancellationToken,
+    stop: &CancellationToken,
+    send: &mut impl FnMut(History) -> bool,
+) -> io::Result<()> {
     let total = region.end - region.start;
     let mut part = Part {
         file,
@@ -77,7 +110,7 @@ pub fn index(
             let newline = from + at as u64;
             if part.is_full(newline) {
                 let lines = part.take(None);
-                if !send(progress(lines, 0, region.end - newline, total, &stop)) {
+                if !send(progress(lines, 0, region.end - newline, total, stop)) {
                     return Ok(());
                 }
             }
@@ -90,7 +123,7 @@ pub fn index(
         if first && part.complete() > 0 && !stop.is_cancelled() {
             first = false;
             let lines = part.take(None);
-            if !send(progress(lines, 0, region.end - pos, total, &stop)) {
+            if !send(progress(lines, 0, region.end - pos, total, stop)) {
                 return Ok(());
             }
         }
@@ -113,7 +146,7 @@ pub fn index(
     };
     send(History {
         last: true,
-        ..progress(lines, skipped, total, total, &stop)
+        ..progress(lines, skipped, total, total, stop)
     });
     Ok(())
 }
@@ -255,6 +288,50 @@ mod tests {
         assert_eq!(got, ["a", "", "b"]);
         let (got, _) = lines_of(content, 0, Some(2));
         assert_eq!(got, ["", "b"]);
+    }
+
+    #[test]
+    fn two_histories_are_sent_one_after_the_other() {
+        let content: String = (0..400_000).map(|i| i.to_string() + "\n").collect();
+        let order = Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for who in 0..2 {
+                let (content, order) = (&content, &order);
+                scope.spawn(move || {
+                    let mut tmp = tempfile::tempfile().expect("temp file");
+                    tmp.write_all(content.as_bytes()).expect("write");
+                    let file = Arc::new(tmp);
+                    let region = 0..content.len() as u64;
+                    index(&file, region, None, &CancellationToken::new(), |_| {
+                        order.lock().expect("order").push(who);
+                        // Gives the other indexer every chance to cut in.
+                        std::thread::sleep(std::time::Duration::from_millis(1));
+                        true
+                    })
+                    .expect("index");
+                });
+            }
+        });
+        let mut order = order.into_inner().expect("order");
+        let parts = order.len();
+        order.dedup();
+        assert_eq!(order.len(), 2, "{parts} parts, not in two runs");
+    }
+
+    #[test]
+    fn a_file_that_shrank_ends_the_progress_and_says_why() {
+        let mut tmp = tempfile::tempfile().expect("temp file");
+        tmp.write_all(b"a\nb\n").expect("write");
+        let file = Arc::new(tmp);
+        let mut parts = Vec::new();
+        // The region reaches past the end: the bytes are gone, as after a truncation.
+        let result = index(&file, 0..100, None, &CancellationToken::new(), |h| {
+            parts.push(h);
+            true
+        });
+        let error = result.expect_err("the read fails");
+        assert!(error.to_string().contains("shrank"), "{error}");
+        assert!(parts.last().is_some_and(|p| p.last && p.lines.is_empty()));
     }
 
     #[test]
