@@ -1,7 +1,8 @@
 //! TUI benchmarks: the real binary in a pseudo-terminal, its output fed to a terminal emulator
 //! (`vt100`), so "on screen" means: the bytes that draw it have reached the terminal.
 //!
-//! `cargo bench --bench tui` (`-- --smoke` for a quick run). Reports:
+//! `cargo bench --bench tui` (`-- --smoke` for a quick run; `cargo test` runs it as a smoke run
+//! of logbraid alone). Reports:
 //! - latency: a line appended to a followed file until it is on screen, p50/p95/max;
 //!
 //! (latency and idle also for multitail, lnav, toolong (`tl`) and tailspin (`tspin`), flood also
@@ -41,7 +42,7 @@ struct Sizes {
 }
 
 fn main() {
-    let smoke = std::env::args().any(|a| a == "--smoke");
+    let smoke = std::env::args().any(|a| a == "--smoke") || !benching();
     let sizes = if smoke {
         Sizes {
             big_file: 80 << 20,
@@ -268,7 +269,7 @@ fn latency(dir: &Path, sizes: &Sizes) {
     ];
     for (name, run, samples) in tools {
         if name != "logbraid" && !have(name) {
-            println!("{name:<28} not installed: skipped");
+            skipped(name);
             continue;
         }
         for f in &files {
@@ -303,20 +304,36 @@ fn tools_following(paths: &str) -> Vec<(&'static str, String)> {
         if have(name) {
             tools.push((name, format!("exec {name} {paths}")));
         } else {
-            println!("{name:<28} not installed: skipped");
+            skipped(name);
         }
     }
     tools
 }
 
-/// Whether `tool` is on the PATH.
+/// True under `cargo bench` (it passes `--bench`). Without it — `cargo test` builds and runs the
+/// benchmarks too, to keep them from rotting — the run is a smoke run of logbraid alone.
+fn benching() -> bool {
+    std::env::args().any(|a| a == "--bench")
+}
+
+/// Says why `tool` is not measured.
+fn skipped(tool: &str) {
+    if benching() {
+        println!("{tool:<28} not installed: skipped");
+    } else {
+        println!("{tool:<28} skipped: smoke run under cargo test");
+    }
+}
+
+/// Whether `tool` is on the PATH (and this is a real benchmark run).
 fn have(tool: &str) -> bool {
-    Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {tool}"))
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    benching()
+        && Command::new("sh")
+            .arg("-c")
+            .arg(format!("command -v {tool}"))
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
 }
 
 fn flood(dir: &Path, sizes: &Sizes) {
@@ -478,7 +495,7 @@ fn idle(dir: &Path, sizes: &Sizes) {
         if have(name) {
             tools.push((name, run));
         } else {
-            println!("{name:<28} not installed: skipped");
+            skipped(name);
         }
     }
     for (name, run) in tools {
@@ -574,7 +591,7 @@ fn big_file(dir: &Path, size: u64) {
         if have(name) {
             tools.push((name, run));
         } else {
-            println!("{name:<28} not installed: skipped");
+            skipped(name);
         }
     }
     for (name, run) in tools {
