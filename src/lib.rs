@@ -16,3 +16,6 @@ pub mod source;
 pub mod store;
 pub mod timestamp;
 pub mod view;
+
+#[cfg(test)]
+mod test_support;

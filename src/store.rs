@@ -324,12 +324,12 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use std::fs::File;
-    use std::io::Write as _;
     use std::sync::Arc;
 
     use proptest::prelude::*;
 
     use super::*;
+    use crate::test_support::file_with;
 
     fn text(store: &Store, seq: u64) -> Vec<u8> {
         store.line(seq).map(|l| l.text.to_vec()).unwrap_or_default()
@@ -392,9 +392,7 @@ mod tests {
         let content: Vec<u8> = (0..10)
             .flat_map(|i| format!("f{i}{}\n", if i == 3 { "\r" } else { "" }).into_bytes())
             .collect();
-        let mut tmp = tempfile::tempfile().expect("temp file");
-        tmp.write_all(&content).expect("write");
-        let file = Arc::new(tmp);
+        let file = file_with(&content);
         let mut store = Store::new(usize::MAX);
         store.append(SourceId(1), &LineBatch::from_lines(["a0"]), 0..1);
         store.append(SourceId(0), &LineBatch::from_lines(["f10"]), 0..1);
@@ -446,9 +444,7 @@ mod tests {
     #[test]
     fn history_that_does_not_fit_is_counted_not_taken() {
         let content = b"x\ny\n".to_vec();
-        let mut tmp = tempfile::tempfile().expect("temp file");
-        tmp.write_all(&content).expect("write");
-        let file = Arc::new(tmp);
+        let file = file_with(&content);
         let mut store = Store::new(1 << 20);
         let big = vec![b'z'; 600 << 10];
         store.append(

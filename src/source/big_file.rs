@@ -221,15 +221,13 @@ impl Part<'_> {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write as _;
 
     use super::*;
+    use crate::test_support::file_with;
 
     /// Runs the indexer over `content` and puts the parts back together, oldest first.
     fn lines_of(content: &[u8], start: u64, limit: Option<u64>) -> (Vec<String>, Vec<History>) {
-        let mut tmp = tempfile::tempfile().expect("temp file");
-        tmp.write_all(content).expect("write");
-        let file = Arc::new(tmp);
+        let file = file_with(content);
         let mut parts = Vec::new();
         index(
             &file,
@@ -298,9 +296,7 @@ mod tests {
             for who in 0..2 {
                 let (content, order) = (&content, &order);
                 scope.spawn(move || {
-                    let mut tmp = tempfile::tempfile().expect("temp file");
-                    tmp.write_all(content.as_bytes()).expect("write");
-                    let file = Arc::new(tmp);
+                    let file = file_with(content.as_bytes());
                     let region = 0..content.len() as u64;
                     index(&file, region, None, &CancellationToken::new(), |_| {
                         order.lock().expect("order").push(who);
@@ -320,9 +316,7 @@ mod tests {
 
     #[test]
     fn a_file_that_shrank_ends_the_progress_and_says_why() {
-        let mut tmp = tempfile::tempfile().expect("temp file");
-        tmp.write_all(b"a\nb\n").expect("write");
-        let file = Arc::new(tmp);
+        let file = file_with(b"a\nb\n");
         let mut parts = Vec::new();
         // The region reaches past the end: the bytes are gone, as after a truncation.
         let result = index(&file, 0..100, None, &CancellationToken::new(), |h| {
@@ -337,9 +331,7 @@ mod tests {
     #[test]
     fn when_the_consumer_stops_the_rest_is_counted() {
         let content: String = (0..300_000).map(|i| i.to_string() + "\n").collect();
-        let mut tmp = tempfile::tempfile().expect("temp file");
-        tmp.write_all(content.as_bytes()).expect("write");
-        let file = Arc::new(tmp);
+        let file = file_with(content.as_bytes());
         let mut taken = 0;
         let mut skipped = 0;
         index(

@@ -690,31 +690,16 @@ mod tests {
     #[test]
     fn last_lines() {
         let (_keep, file, len) = file_with(b"a\nb\nc\n");
-        assert_eq!(
-            last_lines_offset(&file, len, 0, u64::MAX).ok().flatten(),
-            Some(6)
-        );
-        assert_eq!(
-            last_lines_offset(&file, len, 1, u64::MAX).ok().flatten(),
-            Some(4)
-        );
-        assert_eq!(
-            last_lines_offset(&file, len, 2, u64::MAX).ok().flatten(),
-            Some(2)
-        );
-        assert_eq!(
-            last_lines_offset(&file, len, 3, u64::MAX).ok().flatten(),
-            Some(0)
-        );
-        assert_eq!(
-            last_lines_offset(&file, len, 9, u64::MAX).ok().flatten(),
-            Some(0)
-        );
+        for (n, offset) in [(0, 6), (1, 4), (2, 2), (3, 0), (9, 0)] {
+            let got = last_lines_offset(&file, len, n, u64::MAX).ok().flatten();
+            assert_eq!(got, Some(offset), "last {n} lines");
+        }
         let (_keep, file, len) = file_with(b"a\nb\npartial");
-        assert_eq!(
-            last_lines_offset(&file, len, 1, u64::MAX).ok().flatten(),
-            Some(4)
-        );
+        let got = last_lines_offset(&file, len, 1, u64::MAX).ok().flatten();
+        assert_eq!(got, Some(4));
+        // Not within the last 3 bytes: the caller reads the file another way.
+        let got = last_lines_offset(&file, len, 2, 3).ok().flatten();
+        assert_eq!(got, None);
     }
 
     #[test]

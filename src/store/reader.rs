@@ -91,15 +91,13 @@ fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write as _;
 
     use super::*;
+    use crate::test_support::file_with;
 
     #[test]
     fn reads_lines_and_their_neighbours_once() {
-        let mut tmp = tempfile::tempfile().expect("temp file");
-        tmp.write_all(b"one\r\ntwo\nthree\n").expect("write");
-        let file = Arc::new(tmp);
+        let file = file_with(b"one\r\ntwo\nthree\n");
         let mut reader = Reader::default();
         assert_eq!(reader.read(&file, 5..8, 0..14), Some(&b"two"[..]));
         assert_eq!(reader.read(&file, 0..4, 0..14), Some(&b"one"[..]));

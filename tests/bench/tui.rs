@@ -300,14 +300,26 @@ fn latency(dir: &Path, sizes: &Sizes) {
 /// each with the command that follows `paths`. Missing ones are reported as skipped.
 fn tools_following(paths: &str) -> Vec<(&'static str, String)> {
     let mut tools = vec![("logbraid", format!("exec {BIN} {paths}"))];
-    for name in ["multitail", "lnav"] {
-        if have(name) {
-            tools.push((name, format!("exec {name} {paths}")));
-        } else {
-            skipped(name);
-        }
-    }
+    tools.extend(installed(
+        ["multitail", "lnav"].map(|name| (name, format!("exec {name} {paths}"))),
+    ));
     tools
+}
+
+/// The alternatives (name, command) that are installed; says which are skipped.
+fn installed<const N: usize>(
+    candidates: [(&'static str, String); N],
+) -> Vec<(&'static str, String)> {
+    candidates
+        .into_iter()
+        .filter(|(name, _)| {
+            let there = have(name);
+            if !there {
+                skipped(name);
+            }
+            there
+        })
+        .collect()
 }
 
 /// True under `cargo bench` (it passes `--bench`). Without it — `cargo test` builds and runs the
@@ -488,16 +500,10 @@ fn idle(dir: &Path, sizes: &Sizes) {
     let mut tools = tools_following(&paths);
     // toolong follows the 8 files in tabs; tailspin follows one file, through `less`.
     let first = files[0].display().to_string();
-    for (name, run) in [
+    tools.extend(installed([
         ("tl", format!("exec tl {paths}")),
         ("tspin", format!("exec tspin --follow {first}")),
-    ] {
-        if have(name) {
-            tools.push((name, run));
-        } else {
-            skipped(name);
-        }
-    }
+    ]));
     for (name, run) in tools {
         // Kept alive (and quit when dropped) while its CPU is read.
         let _screen = Screen::launch(&run, dir, "started");
@@ -584,16 +590,10 @@ fn big_file(dir: &Path, size: u64) {
     let file = path.display().to_string();
     let last = format!("req={:08}", lines - 1);
     let mut tools = vec![("logbraid", format!("exec {BIN} -n all {file}"))];
-    for (name, run) in [
+    tools.extend(installed([
         ("lnav", format!("exec lnav {file}")),
         ("tl", format!("exec tl {file}")),
-    ] {
-        if have(name) {
-            tools.push((name, run));
-        } else {
-            skipped(name);
-        }
-    }
+    ]));
     for (name, run) in tools {
         for cold in [false, true] {
             if cold && !drop_from_cache(&path) {

@@ -1,0 +1,12 @@
+//! Helpers shared by unit tests.
+
+use std::fs::File;
+use std::io::Write as _;
+use std::sync::Arc;
+
+/// An unnamed temporary file holding `content`, shared the way big files' histories hold theirs.
+pub fn file_with(content: &[u8]) -> Arc<File> {
+    let mut file = tempfile::tempfile().expect("temp file");
+    file.write_all(content).expect("write");
+    Arc::new(file)
+}
