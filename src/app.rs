@@ -2,10 +2,11 @@
 //! sends a snapshot of each frame to the render thread.
 //!
 //! One `select!`, in priority order: keys (applied and drawn at once), signals, the frame timer,
-//! slices of filter rebuilding, engine events. Line arrivals only mark the screen dirty; the
+//! slices of background work (filter rebuilding, a long search), engine events. Line arrivals only mark the screen dirty; the
 //! first change after a quiet spell is drawn at once, later ones are coalesced to at most 60
 //! frames a second. When nothing changes no timer is armed: an idle logbraid does not wake up.
 
+pub mod hunt;
 pub mod index;
 pub mod keys;
 pub mod rates;
@@ -81,7 +82,7 @@ impl Core {
         let mut sigterm = signal(SignalKind::terminate())?;
         let mut sighup = signal(SignalKind::hangup())?;
         let mut engine_open = true;
-        let mut rebuild_turn = false;
+        let mut work_turn = false;
         while !self.state.quit && !render.is_finished() {
             let now = Instant::now();
             let due = if self.dirty {
@@ -91,9 +92,9 @@ impl Core {
             } else {
                 None
             };
-            let rebuilding = self.state.rebuilding(&self.store);
-            // Rebuild slices take turns with engine events, so neither starves the other.
-            rebuild_turn = !rebuild_turn;
+            let busy = self.state.busy(&self.store);
+            // Work slices take turns with engine events, so neither starves the other.
+            work_turn = !work_turn;
             tokio::select! {
                 biased;
                 event = terminal_events.next() => match event {
@@ -104,12 +105,12 @@ impl Core {
                 _ = sigterm.recv() => break,
                 _ = sighup.recv() => break,
                 () = sleep_until(due), if due.is_some() => self.frame(render),
-                () = std::future::ready(()), if rebuilding && rebuild_turn => self.rebuild(),
+                () = std::future::ready(()), if busy && work_turn => self.work(),
                 event = engine.recv(), if engine_open => match event {
                     Some(event) => self.ingest(engine, event),
                     None => engine_open = false,
                 },
-                () = std::future::ready(()), if rebuilding => self.rebuild(),
+                () = std::future::ready(()), if busy => self.work(),
             }
         }
         Ok(())
@@ -170,8 +171,9 @@ impl Core {
         self.dirty = true;
     }
 
-    fn rebuild(&mut self) {
-        self.state.rebuild_slice(&self.store);
+    /// A slice of background work: filter rebuilding, a search under way.
+    fn work(&mut self) {
+        self.state.work_slice(&self.store);
         self.dirty = true;
     }
 

@@ -67,8 +67,8 @@ fn names(n: usize) -> Arc<Vec<String>> {
 /// Draws what the TUI would show for `state` over `store`.
 fn screen(state: &mut AppState, store: &Store, width: u16, height: u16) -> Terminal<TestBackend> {
     state.size = Rect::new(0, 0, width, height);
-    while state.rebuilding(store) {
-        state.rebuild_slice(store);
+    while state.busy(store) {
+        state.work_slice(store);
     }
     let rates = Rates::default();
     let ctx = Context {
@@ -357,6 +357,38 @@ fn search_highlights_and_jumps_between_matches() {
             .contains("request 210 failed"),
         "{text}"
     );
+}
+
+/// A match 100,000 lines up is not searched for within one key: the walk goes on in slices
+/// between events (the status says so), lands on it, and any other key abandons a walk.
+#[test]
+fn a_far_search_goes_on_in_slices_and_another_key_abandons_it() {
+    let store = store_with(100_000);
+    let mut state = AppState::new(3, Rect::new(0, 0, 100, 24));
+    state.apply(Action::Prompt(PromptKind::Search), &store);
+    type_text(&mut state, &store, "request 21 ");
+    state.apply(Action::Submit, &store);
+    assert!(state.busy(&store), "still walking after the key");
+    assert!(
+        state
+            .notice
+            .as_deref()
+            .is_some_and(|n| n.contains("searching")),
+        "{:?}",
+        state.notice
+    );
+    state.apply(Action::Up(1), &store);
+    assert!(!state.busy(&store), "a key abandons the walk");
+    state.apply(Action::OlderMatch, &store);
+    let mut slices = 0;
+    while state.busy(&store) {
+        state.work_slice(&store);
+        slices += 1;
+    }
+    assert!(slices >= 2, "{slices} slices");
+    let text = screen(&mut state, &store, 100, 24).backend().to_string();
+    let merged: String = text.lines().take(11).collect();
+    assert!(merged.contains("request 21 failed"), "{text}");
 }
 
 #[test]

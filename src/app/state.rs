@@ -6,6 +6,7 @@ use crossterm::event::{MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 use regex::bytes::Regex;
 
+use super::hunt::{HUNT_SLICE, Hunt, Step};
 use super::index::{MatchIndex, PaneFilter, PaneLines, Predicate, SLICE, Shared};
 use super::keys::{Action, PromptKind};
 use crate::level::Level;
@@ -107,6 +108,8 @@ pub struct AppState {
     pub search: Option<(String, Regex)>,
     /// The line the last search jump landed on.
     pub current: Option<u64>,
+    /// A search jump still walking towards its match.
+    pub hunt: Option<Hunt>,
     /// The prompt being typed.
     pub prompt: Option<PromptState>,
     /// The help overlay is open.
@@ -135,6 +138,7 @@ impl AppState {
             paused: Vec::new(),
             search: None,
             current: None,
+            hunt: None,
             prompt: None,
             help: false,
             notice: None,
@@ -286,15 +290,18 @@ impl AppState {
         }
     }
 
-    /// True while some index is being rebuilt.
-    pub fn rebuilding(&self, store: &Store) -> bool {
-        self.panes
-            .iter()
-            .any(|p| p.index.as_ref().is_some_and(|i| i.rebuilding(store)))
+    /// True while some index is being rebuilt or a search jump is under way.
+    pub fn busy(&self, store: &Store) -> bool {
+        self.hunt.is_some()
+            || self
+                .panes
+                .iter()
+                .any(|p| p.index.as_ref().is_some_and(|i| i.rebuilding(store)))
     }
 
-    /// One slice of rebuilding, for every index that needs it.
-    pub fn rebuild_slice(&mut self, store: &Store) {
+    /// One slice of that work: of rebuilding, for every index that needs it, and of the search.
+    pub fn work_slice(&mut self, store: &Store) {
+        self.hunt_slice(store);
         self.catch_up(store);
         for slot in 0..self.panes.len() {
             if let Some(mut index) = self.panes[slot].index.take() {
@@ -311,6 +318,11 @@ impl AppState {
             return;
         }
         let slot = Self::slot(self.focus);
+        if !matches!(action, Action::OlderMatch | Action::NewerMatch) && self.hunt.take().is_some()
+        {
+            // Any other key abandons a search still under way.
+            self.notice = None;
+        }
         match action {
             Action::Quit => self.quit = true,
             Action::FocusNext => self.cycle_focus(1),
@@ -601,7 +613,8 @@ impl AppState {
         Ok(())
     }
 
-    /// Moves to the next search match: older (upwards) or newer.
+    /// Starts the walk to the next search match: older (upwards) or newer. It ends at once when
+    /// the match is near; otherwise [`work_slice`](Self::work_slice) carries it on.
     fn jump(&mut self, slot: usize, store: &Store, older: bool) {
         let Some((text, re)) = self.search.clone() else {
             self.notice = Some("no search: press / first".into());
@@ -611,50 +624,53 @@ impl AppState {
             return;
         };
         let cap = self.cap(slot).unwrap_or(0);
-        let height = usize::try_from(self.height(slot)).unwrap_or(1);
-        let outcome = {
-            let lines = self.lines(slot);
-            let found = match (older, self.current) {
-                (true, Some(current)) => lines
-                    .rev_from(store, current.saturating_sub(1))
-                    .find(|&s| s < current && matches(store, s, &re)),
-                (true, None) => lines
-                    .rev_from(store, bottom)
-                    .find(|&s| matches(store, s, &re)),
-                (false, current) => lines
-                    .fwd_from(store, current.map_or(bottom, |c| c + 1))
-                    .take_while(|&s| s <= cap)
-                    .find(|&s| matches(store, s, &re)),
-            };
-            found.map(|found| {
-                let visible = lines
-                    .rev_from(store, bottom)
-                    .take(height)
-                    .any(|s| s == found);
-                // The view keeps a full screen: it cannot put a line above the first screenful
-                // at its bottom.
-                let lowest = lines.fwd_from(store, 0).nth(height - 1);
-                (found, visible, lowest)
-            })
+        let from = match (older, self.current) {
+            (true, Some(current)) => current.saturating_sub(1),
+            (true, None) => bottom,
+            (false, current) => current.map_or(bottom, |c| c + 1),
         };
-        let Some((found, visible, lowest)) = outcome else {
-            self.notice = Some(format!(
-                "/{text}/: no {} match",
-                if older { "older" } else { "newer" }
-            ));
+        self.hunt = Some(Hunt::new(slot, older, text, re, from, cap));
+        self.hunt_slice(store);
+    }
+
+    /// Carries the search walk on by one slice; lands on the match when found.
+    fn hunt_slice(&mut self, store: &Store) {
+        let Some(mut hunt) = self.hunt.take() else {
             return;
+        };
+        let slot = hunt.slot;
+        let found = match hunt.step(self.lines(slot), store, HUNT_SLICE) {
+            Step::Found(found) => found,
+            Step::Missing => {
+                let way = if hunt.older { "older" } else { "newer" };
+                self.notice = Some(format!("/{}/: no {way} match", hunt.text));
+                return;
+            }
+            Step::Going => {
+                self.notice = Some(format!("/{}/: searching…", hunt.text));
+                self.hunt = Some(hunt);
+                return;
+            }
         };
         self.current = Some(found);
         self.notice = None;
+        let Some(bottom) = self.bottom(slot, store) else {
+            return;
+        };
+        let height = usize::try_from(self.height(slot)).unwrap_or(1);
+        let lines = self.lines(slot);
+        let visible = lines
+            .rev_from(store, bottom)
+            .take(height)
+            .any(|s| s == found);
         if !visible {
+            // The view keeps a full screen: it cannot put a line above the first screenful at
+            // its bottom.
+            let lowest = lines.fwd_from(store, 0).nth(height - 1);
             let at = lowest.map_or(found, |l| found.max(l));
             self.panes[slot].scroll = Scroll::At(at);
         }
     }
-}
-
-fn matches(store: &Store, seq: u64, re: &Regex) -> bool {
-    store.line(seq).is_some_and(|l| re.is_match(&l.text))
 }
 
 /// The first line of a (multi-line) regex error.

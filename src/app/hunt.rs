@@ -1,0 +1,114 @@
+//! A search jump under way: the walk from the current line to the next match, in slices.
+//!
+//! Most jumps end in the first slice, within the key's own frame. One that has to cross a
+//! big history (a 1 GiB file is ten million lines) goes on between events, like a filter
+//! rebuild, so keys keep answering; any key but `n`/`N` abandons it.
+
+use regex::bytes::Regex;
+
+use super::index::PaneLines;
+use crate::store::Store;
+
+/// Lines tested per slice (a few milliseconds, from memory or from the page cache).
+pub const HUNT_SLICE: usize = 32_768;
+
+/// A walk towards the next match of `re` in one pane.
+#[derive(Debug, Clone)]
+pub struct Hunt {
+    /// The pane.
+    pub slot: usize,
+    /// Towards older lines (upwards) or newer ones.
+    pub older: bool,
+    /// The search as typed, for messages.
+    pub text: String,
+    re: Regex,
+    /// The next line to test is the pane's first at or before (older) / at or after (newer)
+    /// this one; `None`: nothing is left.
+    next: Option<u64>,
+    /// Newer lines are tested up to this one (the pane's last, when the hunt began).
+    cap: u64,
+}
+
+/// Where a slice left the hunt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The match.
+    Found(u64),
+    /// No line is left to test.
+    Missing,
+    /// More lines to test.
+    Going,
+}
+
+impl Hunt {
+    /// A hunt in pane `slot` from line `from` (tested first) towards `older` lines or newer
+    /// ones up to `cap`.
+    pub fn new(slot: usize, older: bool, text: String, re: Regex, from: u64, cap: u64) -> Self {
+        Self {
+            slot,
+            older,
+            text,
+            re,
+            next: Some(from),
+            cap,
+        }
+    }
+
+    /// Tests up to `budget` more of the pane's lines.
+    pub fn step(&mut self, lines: PaneLines<'_>, store: &Store, budget: usize) -> Step {
+        let Some(from) = self.next else {
+            return Step::Missing;
+        };
+        let walk: Box<dyn Iterator<Item = u64>> = if self.older {
+            lines.rev_from(store, from)
+        } else {
+            Box::new(lines.fwd_from(store, from).take_while(|&s| s <= self.cap))
+        };
+        for (tested, seq) in walk.enumerate() {
+            if tested == budget {
+                self.next = Some(seq);
+                return Step::Going;
+            }
+            if store.line(seq).is_some_and(|l| self.re.is_match(&l.text)) {
+                self.next = None;
+                return Step::Found(seq);
+            }
+        }
+        self.next = None;
+        Step::Missing
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::LineBatch;
+    use crate::source::SourceId;
+    use crate::store::FIRST_SEQ;
+
+    #[test]
+    fn walks_in_slices_both_ways_and_says_when_nothing_is_left() {
+        let mut store = Store::new(usize::MAX);
+        let lines: Vec<String> = (0..100).map(|i| format!("line {i}")).collect();
+        store.append(SourceId(0), &LineBatch::from_lines(&lines), 0..100);
+        let re = Regex::new("^line 1[05]$").expect("regex");
+        let top = FIRST_SEQ + 99;
+        let mut hunt = Hunt::new(0, true, "x".into(), re.clone(), top, top);
+        let steps: Vec<Step> = (0..10)
+            .map(|_| hunt.step(PaneLines::All, &store, 30))
+            .collect();
+        // 99..70, 69..40, then 39..15: 15 matches.
+        assert_eq!(
+            steps[..3],
+            [Step::Going, Step::Going, Step::Found(FIRST_SEQ + 15)]
+        );
+        assert_eq!(steps[3], Step::Missing);
+        let mut hunt = Hunt::new(0, false, "x".into(), re.clone(), FIRST_SEQ + 11, top);
+        assert_eq!(
+            hunt.step(PaneLines::All, &store, 1000),
+            Step::Found(FIRST_SEQ + 15)
+        );
+        let mut hunt = Hunt::new(0, false, "x".into(), re, FIRST_SEQ + 16, top);
+        assert_eq!(hunt.step(PaneLines::All, &store, 1000), Step::Missing);
+    }
+}
