@@ -59,6 +59,9 @@ impl Hunt {
         let Some(from) = self.next else {
             return Step::Missing;
         };
+        if let PaneLines::All = lines {
+            return self.step_all(store, from, budget as u64);
+        }
         let walk: Box<dyn Iterator<Item = u64>> = if self.older {
             lines.rev_from(store, from)
         } else {
@@ -76,6 +79,39 @@ impl Hunt {
         }
         self.next = None;
         Step::Missing
+    }
+
+    /// [`step`](Self::step) for a pane of every line: a run of numbers, read a block at a time
+    /// ([`Store::visit`]) instead of line by line.
+    fn step_all(&mut self, store: &Store, from: u64, budget: u64) -> Step {
+        let (first, end) = (store.first_seq(), store.next_seq());
+        let mut found = None;
+        let (range, rest) = if self.older {
+            if end == first || from < first {
+                self.next = None;
+                return Step::Missing;
+            }
+            let top = from.min(end - 1);
+            let low = top.saturating_sub(budget - 1).max(first);
+            (low..top + 1, (low > first).then(|| low - 1))
+        } else {
+            let end = end.min(self.cap.saturating_add(1));
+            let low = from.max(first);
+            let high = low.saturating_add(budget).min(end);
+            (low..high, (high < end).then_some(high))
+        };
+        store.visit(range, |line| {
+            // Older: the newest match of the run; newer: its oldest.
+            if (self.older || found.is_none()) && self.re.is_match(&line.text) {
+                found = Some(line.seq);
+            }
+        });
+        self.next = rest.filter(|_| found.is_none());
+        match (found, rest) {
+            (Some(seq), _) => Step::Found(seq),
+            (None, Some(_)) => Step::Going,
+            (None, None) => Step::Missing,
+        }
     }
 }
 
@@ -108,7 +144,14 @@ mod tests {
             hunt.step(PaneLines::All, &store, 1000),
             Step::Found(FIRST_SEQ + 15)
         );
-        let mut hunt = Hunt::new(0, false, "x".into(), re, FIRST_SEQ + 16, top);
+        let mut hunt = Hunt::new(0, false, "x".into(), re.clone(), FIRST_SEQ + 16, top);
         assert_eq!(hunt.step(PaneLines::All, &store, 1000), Step::Missing);
+        // A source's pane walks its own lines, one by one.
+        let source = PaneLines::Source(SourceId(0));
+        let mut hunt = Hunt::new(1, true, "x".into(), re.clone(), top, top);
+        assert_eq!(hunt.step(source, &store, 50), Step::Going);
+        assert_eq!(hunt.step(source, &store, 50), Step::Found(FIRST_SEQ + 15));
+        let mut hunt = Hunt::new(1, false, "x".into(), re, FIRST_SEQ + 16, top);
+        assert_eq!(hunt.step(source, &store, 1000), Step::Missing);
     }
 }
