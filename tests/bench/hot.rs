@@ -1,10 +1,12 @@
 //! Micro-benchmarks of the hot paths (`cargo bench --bench hot`), with divan: line splitting,
-//! timestamp detection and parsing, store appends, and re-filtering a million retained lines.
+//! timestamp detection and parsing, store appends, re-filtering a million retained lines, and
+//! indexing a big file's history (from the page cache).
 
 use divan::{Bencher, black_box};
 use logbraid::app::index::{MatchIndex, PaneFilter, Predicate, Shared};
 use logbraid::batch::LineBatch;
 use logbraid::source::SourceId;
+use logbraid::source::big_file;
 use logbraid::source::split::LineSplitter;
 use logbraid::store::Store;
 use logbraid::timestamp::{Clock, Stamp, Stamper};
@@ -122,5 +124,38 @@ fn refilter_1m_lines(bencher: Bencher) {
                 index.rebuild_slice(&store, &predicate, 32_768);
             }
             black_box(index)
+        });
+}
+
+/// Indexing 64 MiB of lines backwards, from the page cache (the file was just written): the
+/// rate a big file's history becomes scrollable at, without the TUI around it.
+#[divan::bench(sample_count = 10)]
+fn index_64mib_history(bencher: Bencher) {
+    use std::io::Write as _;
+    let mut file = tempfile::tempfile().expect("temp file");
+    let mut content = Vec::with_capacity(64 << 20);
+    let mut i = 0u64;
+    while content.len() < 64 << 20 {
+        let _ = writeln!(
+            content,
+            "2026-01-01 00:00:{:02}.{:03} INFO  [svc-{}] request {i} handled",
+            i % 60,
+            i % 1000,
+            i % 7
+        );
+        i += 1;
+    }
+    file.write_all(&content).expect("write");
+    let file = std::sync::Arc::new(file);
+    let len = content.len() as u64;
+    let cancel = tokio_util::sync::CancellationToken::new();
+    bencher
+        .counter(divan::counter::BytesCount::new(content.len()))
+        .bench(|| {
+            big_file::index(&file, 0..len, None, &cancel, |part| {
+                black_box(part);
+                true
+            })
+            .expect("index");
         });
 }
