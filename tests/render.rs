@@ -9,7 +9,7 @@ use logbraid::app::rates::Rates;
 use logbraid::app::snapshot::{self, Context};
 use logbraid::app::state::AppState;
 use logbraid::batch::LineBatch;
-use logbraid::source::SourceId;
+use logbraid::source::{SourceId, big_file};
 use logbraid::store::Store;
 use logbraid::view::draw;
 use logbraid::view::layout::{LayoutMode, PaneId};
@@ -17,6 +17,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 use ratatui::style::Color;
+use tokio_util::sync::CancellationToken;
 
 const NAMES: [&str; 3] = ["api.log", "worker.log", "db-proxy.log"];
 
@@ -389,6 +390,46 @@ fn a_far_search_goes_on_in_slices_and_another_key_abandons_it() {
     let text = screen(&mut state, &store, 100, 24).backend().to_string();
     let merged: String = text.lines().take(11).collect();
     assert!(merged.contains("request 21 failed"), "{text}");
+}
+
+/// A big file's history arrives after its last lines, newest first, read back from the file:
+/// titles say how far the indexing is, and once it is done the top is the file's first line.
+#[test]
+fn a_big_files_history_fills_in_above_with_its_progress() {
+    use std::io::Write as _;
+    let mut store = store_with(30);
+    let mut state = AppState::new(3, Rect::new(0, 0, 100, 24));
+    let mut file = tempfile::tempfile().expect("temp file");
+    for i in 0..40_000 {
+        writeln!(file, "2026-11-24 09:00:00,000 INFO  history line {i:05}").expect("write");
+    }
+    let len = file.metadata().expect("metadata").len();
+    let file = Arc::new(file);
+    let mut parts = Vec::new();
+    big_file::index(&file, 0..len, None, &CancellationToken::new(), |part| {
+        parts.push(part);
+        true
+    })
+    .expect("index");
+    let mut parts = parts.into_iter();
+    let first = parts.next().expect("a first part");
+    assert!(!first.last);
+    assert!(store.prepend(SourceId(1), first.lines));
+    state.on_history(SourceId(1), first.done, first.total, first.last);
+    let text = screen(&mut state, &store, 100, 24).backend().to_string();
+    let titles: Vec<&str> = text.lines().filter(|l| l.contains("indexing")).collect();
+    assert_eq!(titles.len(), 2, "the merged pane and worker.log's:\n{text}");
+    for part in parts {
+        assert!(part.lines.is_empty() || store.prepend(SourceId(1), part.lines));
+        state.on_history(SourceId(1), part.done, part.total, part.last);
+    }
+    state.apply(Action::Top, &store);
+    let text = screen(&mut state, &store, 100, 24).backend().to_string();
+    assert!(!text.contains("indexing"), "{text}");
+    let merged: Vec<&str> = text.lines().skip(1).take(2).collect();
+    assert!(merged[0].contains("history line 00000"), "{text}");
+    assert!(merged[1].contains("history line 00001"), "{text}");
+    assert_eq!(store.source_len(SourceId(1)), 40_000 + 10);
 }
 
 #[test]
