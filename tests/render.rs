@@ -381,6 +381,15 @@ fn a_far_search_goes_on_in_slices_and_another_key_abandons_it() {
     state.apply(Action::Up(1), &store);
     assert!(!state.busy(&store), "a key abandons the walk");
     state.apply(Action::OlderMatch, &store);
+    let wheel = crossterm::event::MouseEvent {
+        kind: crossterm::event::MouseEventKind::ScrollUp,
+        column: 5,
+        row: 5,
+        modifiers: crossterm::event::KeyModifiers::NONE,
+    };
+    state.on_mouse(wheel, &store);
+    assert!(!state.busy(&store), "so does the mouse wheel");
+    state.apply(Action::OlderMatch, &store);
     let mut slices = 0;
     while state.busy(&store) {
         state.work_slice(&store);

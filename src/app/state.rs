@@ -318,10 +318,8 @@ impl AppState {
             return;
         }
         let slot = Self::slot(self.focus);
-        if !matches!(action, Action::OlderMatch | Action::NewerMatch) && self.hunt.take().is_some()
-        {
-            // Any other key abandons a search still under way.
-            self.notice = None;
+        if !matches!(action, Action::OlderMatch | Action::NewerMatch) {
+            self.abandon_hunt();
         }
         match action {
             Action::Quit => self.quit = true,
@@ -406,12 +404,21 @@ impl AppState {
         else {
             return;
         };
+        self.abandon_hunt();
         self.focus = id;
         let slot = Self::slot(id);
         if up {
             self.scroll_up(slot, 3, store);
         } else {
             self.scroll_down(slot, 3, store);
+        }
+    }
+
+    /// Any key but `n`/`N`, or scrolling with the mouse, abandons a search still under way: the
+    /// user has moved on, and the view must not jump later.
+    fn abandon_hunt(&mut self) {
+        if self.hunt.take().is_some() {
+            self.notice = None;
         }
     }
 
