@@ -92,7 +92,7 @@ impl Hunt {
                 return Step::Missing;
             }
             let top = from.min(end - 1);
-            let low = top.saturating_sub(budget - 1).max(first);
+            let low = top.saturating_sub(budget.max(1) - 1).max(first);
             (low..top + 1, (low > first).then(|| low - 1))
         } else {
             let end = end.min(self.cap.saturating_add(1));
