@@ -1,6 +1,7 @@
 //! The real binary in a real terminal: tmux runs an interactive shell, the test types into it
 //! (`send-keys`) and reads the screen (`capture-pane`). Each test has its own tmux server.
-//! Skipped, with a message, where tmux is not installed (`.ci/run` installs it).
+//! Skipped, with a message, where tmux is not installed; with `LOGBRAID_REQUIRE_TMUX` set (as
+//! `.ci/run` sets it, after installing tmux) a missing tmux fails the test instead.
 
 mod common;
 
@@ -18,6 +19,10 @@ struct Tmux {
 impl Tmux {
     fn start(dir: &Dir) -> Option<Self> {
         if Command::new("tmux").arg("-V").output().is_err() {
+            assert!(
+                std::env::var_os("LOGBRAID_REQUIRE_TMUX").is_none(),
+                "tmux is not installed, and LOGBRAID_REQUIRE_TMUX says these tests must run"
+            );
             eprintln!("skipped: tmux is not installed");
             return None;
         }
