@@ -102,6 +102,15 @@ impl LineBatch {
     }
 }
 
+/// Lines of one source with the instant of each (see [`crate::timestamp::Stamper`]).
+#[derive(Debug, Clone, Default)]
+pub struct StampedBatch {
+    /// The lines.
+    pub lines: LineBatch,
+    /// `instants[i]` is the instant of line `i`.
+    pub instants: Vec<i64>,
+}
+
 /// Lines that stay in their file: the store reads them back on demand. A big file's history is
 /// handed over this way, so that memory holds 4 bytes per line instead of the line.
 #[derive(Debug, Clone)]

@@ -21,9 +21,9 @@ use crate::source::big_file::History;
 use crate::source::glob::GlobWatch;
 use crate::source::watch::WatchHub;
 use crate::source::{
-    Emitter, SourceEvent, SourceId, SourceSpec, SourceStatus, StartAt, command, file, glob, name,
-    stdin,
+    Emitter, SourceEvent, SourceSpec, SourceStatus, StartAt, command, file, glob, name, stdin,
 };
+use crate::source_id::SourceId;
 use crate::timestamp::Clock;
 
 /// Capacity of the channel from sources to the engine, in batches (of up to 256 KiB): enough to
@@ -284,7 +284,7 @@ impl Engine {
     fn finish_backlog(&mut self) {
         if let Some(merger) = self.merger.as_mut() {
             for index in 0..self.sources.len() {
-                merger.finish(SourceId(u16::try_from(index).unwrap_or(u16::MAX)));
+                merger.finish(SourceId::from_index(index));
             }
         }
     }

@@ -13,6 +13,7 @@ pub mod merge;
 pub mod print;
 pub mod sanitize;
 pub mod source;
+pub mod source_id;
 pub mod store;
 pub mod timestamp;
 pub mod view;

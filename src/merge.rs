@@ -12,17 +12,8 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::ops::Range;
 
-use crate::batch::LineBatch;
-use crate::source::SourceId;
-
-/// Lines of one source with the instant of each (see [`crate::timestamp::Stamper`]).
-#[derive(Debug, Clone, Default)]
-pub struct StampedBatch {
-    /// The lines.
-    pub lines: LineBatch,
-    /// `instants[i]` is the instant of line `i`.
-    pub instants: Vec<i64>,
-}
+use crate::batch::{LineBatch, StampedBatch};
+use crate::source_id::SourceId;
 
 /// One source's pending lines.
 #[derive(Debug, Default)]
@@ -126,7 +117,7 @@ impl Merger {
                     end += 1;
                 }
                 if end > start {
-                    let id = SourceId(u16::try_from(s).expect("source ids are u16"));
+                    let id = SourceId::from_index(s);
                     emit(id, &batch.lines, start..end);
                 }
                 if end < batch.lines.len() {
@@ -169,7 +160,7 @@ mod tests {
     {
         let mut merger = Merger::new(backlogs.len());
         for (s, batches) in backlogs.into_iter().enumerate() {
-            let id = SourceId(u16::try_from(s).expect("source ids are u16"));
+            let id = SourceId::from_index(s);
             for batch in batches {
                 merger.push(id, batch);
             }

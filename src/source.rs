@@ -19,20 +19,9 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use crate::batch::{BufferPool, LineBatch};
-use crate::merge::StampedBatch;
+use crate::batch::{BufferPool, LineBatch, StampedBatch};
+use crate::source_id::SourceId;
 use crate::timestamp::{Clock, Stamper};
-
-/// Index of a source, in the order sources were given (discovered ones come after).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SourceId(pub u16);
-
-impl SourceId {
-    /// The index as a `usize`, for tables indexed by source.
-    pub fn index(self) -> usize {
-        usize::from(self.0)
-    }
-}
 
 /// What a source reads, as given on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -23,7 +23,7 @@ use std::sync::{Mutex, TryLockError};
 use self::chunk::{CHUNK_TEXT, Chunk, Locals, Text};
 use self::reader::{GONE, Reader};
 use crate::batch::{FileLines, LineBatch};
-use crate::source::SourceId;
+use crate::source_id::SourceId;
 
 /// Sequence number of the first line appended: room below it for history prepended later.
 pub const FIRST_SEQ: u64 = 1 << 40;

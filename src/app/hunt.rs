@@ -119,7 +119,7 @@ impl Hunt {
 mod tests {
     use super::*;
     use crate::batch::LineBatch;
-    use crate::source::SourceId;
+    use crate::source_id::SourceId;
     use crate::store::FIRST_SEQ;
 
     #[test]

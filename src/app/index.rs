@@ -13,7 +13,7 @@ use std::collections::VecDeque;
 use regex::bytes::Regex;
 
 use crate::level::{self, Level};
-use crate::source::SourceId;
+use crate::source_id::SourceId;
 use crate::store::{LineRef, Store};
 
 /// Lines tested per rebuild slice: a few milliseconds of regex work.

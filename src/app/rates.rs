@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use crate::source::SourceId;
+use crate::source_id::SourceId;
 use crate::store::Store;
 
 /// The window rates are averaged over.
@@ -28,7 +28,7 @@ impl Rates {
             return;
         }
         let counts = (0..sources)
-            .map(|s| store.source_appended(SourceId(u16::try_from(s).unwrap_or(u16::MAX))))
+            .map(|s| store.source_appended(SourceId::from_index(s)))
             .collect();
         self.samples.push_back((now, counts));
         while self.samples.len() > 2

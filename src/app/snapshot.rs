@@ -9,7 +9,8 @@ use regex::bytes::Regex;
 use super::rates::Rates;
 use super::state::{AppState, FLASH, Scroll, SourceState};
 use crate::level;
-use crate::source::{SourceId, SourceStatus};
+use crate::source::SourceStatus;
+use crate::source_id::SourceId;
 use crate::store::Store;
 use crate::view::layout::PaneId;
 use crate::view::{
@@ -178,7 +179,7 @@ fn title(state: &AppState, slot: usize, store: &Store, ctx: &Context<'_>) -> Tit
 
 /// Lines of source `s` that arrived since it was paused.
 fn held_back(state: &AppState, store: &Store, s: usize) -> u64 {
-    let source = SourceId(u16::try_from(s).unwrap_or(u16::MAX));
+    let source = SourceId::from_index(s);
     match state.paused.get(s).copied().flatten() {
         Some(0) => store.source_len(source),
         Some(mark) => store.source_count_after(source, mark - 1),

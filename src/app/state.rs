@@ -10,7 +10,8 @@ use super::hunt::{HUNT_SLICE, Hunt, Step};
 use super::index::{MatchIndex, PaneFilter, PaneLines, Predicate, SLICE, Shared};
 use super::keys::{Action, PromptKind};
 use crate::level::Level;
-use crate::source::{SourceId, SourceStatus};
+use crate::source::SourceStatus;
+use crate::source_id::SourceId;
 use crate::store::Store;
 use crate::view::layout::{self, LayoutMode, PaneId, Placement};
 

@@ -5,7 +5,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use crate::batch::FileLines;
-use crate::source::SourceId;
+use crate::source_id::SourceId;
 
 /// Text bytes per in-memory chunk before a new one starts.
 pub const CHUNK_TEXT: usize = 1 << 20;

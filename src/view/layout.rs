@@ -3,7 +3,7 @@
 
 use ratatui::layout::Rect;
 
-use crate::source::SourceId;
+use crate::source_id::SourceId;
 
 /// Narrowest and lowest a tiled source pane may be before the sources turn into tabs.
 const MIN_TILE_WIDTH: u16 = 36;

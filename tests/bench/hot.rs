@@ -5,9 +5,9 @@
 use divan::{Bencher, black_box};
 use logbraid::app::index::{MatchIndex, PaneFilter, Predicate, Shared};
 use logbraid::batch::LineBatch;
-use logbraid::source::SourceId;
 use logbraid::source::big_file;
 use logbraid::source::split::LineSplitter;
+use logbraid::source_id::SourceId;
 use logbraid::store::Store;
 use logbraid::timestamp::{Clock, Stamp, Stamper};
 use regex::bytes::Regex;
