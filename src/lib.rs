@@ -10,6 +10,7 @@ pub mod engine;
 pub mod filter;
 pub mod level;
 pub mod merge;
+pub mod orderer;
 pub mod print;
 pub mod sanitize;
 pub mod source;

@@ -11,6 +11,7 @@ pub mod glob;
 pub mod name;
 pub mod split;
 pub mod stdin;
+pub mod supervisor;
 pub mod watch;
 
 use std::fmt;

@@ -273,7 +273,7 @@ mod tests {
         Some(Stamp { format, token })
     }
 
-    /// First lines of the real-world samples in `shared/realworld-logs` (Loghub).
+    /// First lines of the real-world samples in `../shared/realworld-logs`, beside the repository (Loghub).
     #[test]
     fn detects_real_world_layouts() {
         let cases: &[(&str, Option<Stamp>)] = &[

@@ -1,0 +1,285 @@
+//! The supervisor: expands globs, names sources, spawns one task per source and owns them.
+//!
+//! It decides nothing about order: what the tasks send goes to the engine's [`Orderer`]
+//! (`crate::orderer`). It keeps the table of sources ([`SourceInfo`], indexed by [`SourceId`])
+//! that both consumers read names from.
+//!
+//! [`Orderer`]: crate::orderer::Orderer
+
+use std::path::Path;
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::glob::GlobWatch;
+use super::watch::WatchHub;
+use super::{Emitter, SourceEvent, SourceSpec, StartAt, command, file, glob, name, stdin};
+use crate::batch::{BufferPool, LineBatch};
+use crate::source_id::SourceId;
+use crate::timestamp::Clock;
+
+/// Capacity of the channel from sources to the engine, in batches (of up to 256 KiB): enough to
+/// absorb bursts, small enough that a slow consumer slows the readers instead of growing memory.
+const EVENTS_CAPACITY: usize = 64;
+
+/// A source as the user gave it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceDef {
+    /// What to read.
+    pub spec: SourceSpec,
+    /// The display name the user chose (`-N NAME`).
+    pub name: Option<String>,
+}
+
+/// How sources are read.
+#[derive(Debug, Clone, Copy)]
+pub struct EngineOptions {
+    /// Keep following after the existing content (`false`: `--no-follow`).
+    pub follow: bool,
+    /// Where to start in files that exist at start.
+    pub start: StartAt,
+    /// Files whose history is larger than this many bytes have it indexed in the background
+    /// instead of read (`SourceEvent::History`); `None`: always read (`--print` needs the
+    /// lines themselves, in order).
+    pub big_file: Option<u64>,
+}
+
+/// The default size above which a file's history is indexed, not read (the TUI's).
+pub const BIG_FILE: u64 = 64 << 20;
+
+/// A source as the supervisor knows it.
+#[derive(Debug, Clone)]
+pub struct SourceInfo {
+    /// Its display name (unique).
+    pub name: String,
+    /// What it reads.
+    pub spec: SourceSpec,
+}
+
+/// What starting the sources given at launch produced.
+pub struct Started {
+    /// The supervisor, owning the tasks.
+    pub supervisor: Supervisor,
+    /// What the tasks send.
+    pub events: mpsc::Receiver<SourceEvent>,
+    /// For each source started, whether it sends a backlog first.
+    pub backlogs: Vec<bool>,
+    /// Notices about the start (a glob matching nothing, too many sources).
+    pub notices: Vec<String>,
+}
+
+/// The running sources; see the module docs.
+pub struct Supervisor {
+    tx: mpsc::Sender<SourceEvent>,
+    hub: Arc<WatchHub>,
+    pool: Arc<BufferPool>,
+    cancel: CancellationToken,
+    tasks: JoinSet<()>,
+    sources: Vec<SourceInfo>,
+    options: EngineOptions,
+    clock: Clock,
+}
+
+impl Supervisor {
+    /// Starts every source. Must be called within a tokio runtime. Glob patterns that do not
+    /// parse are returned as errors (bad usage).
+    pub fn start(
+        defs: Vec<SourceDef>,
+        options: EngineOptions,
+        cancel: CancellationToken,
+    ) -> Result<Started, globset::Error> {
+        let (tx, events) = mpsc::channel(EVENTS_CAPACITY);
+        let mut supervisor = Self {
+            tx,
+            hub: WatchHub::new(),
+            pool: Arc::default(),
+            cancel,
+            tasks: JoinSet::new(),
+            sources: Vec::new(),
+            options,
+            clock: Clock::now(),
+        };
+        let mut notices = Vec::new();
+        // Globs are expanded first so that every file's name is chosen knowing all the others.
+        let mut expanded = Vec::new();
+        for def in defs {
+            match def.spec {
+                SourceSpec::Glob(ref pattern) => {
+                    let mut glob = GlobWatch::new(pattern, def.name.clone())?;
+                    let found = glob.scan();
+                    if found.is_empty() {
+                        notices.push(format!("no file matches '{pattern}' yet"));
+                    }
+                    let hint = def.name.clone().map_or(NameHint::Derived, NameHint::Prefix);
+                    expanded.extend(
+                        found
+                            .into_iter()
+                            .map(|p| (SourceSpec::File(p), hint.clone())),
+                    );
+                    if options.follow {
+                        let (tx, hub, cancel) = supervisor.handles();
+                        supervisor.tasks.spawn(glob::run(glob, tx, hub, cancel));
+                    }
+                }
+                spec => expanded.push((spec, def.name.map_or(NameHint::Derived, NameHint::Given))),
+            }
+        }
+        // Source ids are 16 bits: beyond that, sources are not started (and must not be waited for).
+        let most = usize::from(u16::MAX);
+        if expanded.len() > most {
+            notices.push(format!(
+                "{} sources: following the first {most}",
+                expanded.len()
+            ));
+            expanded.truncate(most);
+        }
+        let mut backlogs = Vec::with_capacity(expanded.len());
+        for ((spec, _), name) in expanded.iter().zip(display_names(&expanded)) {
+            let backlog = supervisor.has_backlog(spec, true);
+            if supervisor.spawn(spec.clone(), name, true).is_some() {
+                backlogs.push(backlog);
+            }
+        }
+        Ok(Started {
+            supervisor,
+            events,
+            backlogs,
+            notices,
+        })
+    }
+
+    /// The sources, indexed by [`SourceId`].
+    pub fn sources(&self) -> &[SourceInfo] {
+        &self.sources
+    }
+
+    /// Hands a consumed batch back, so that its buffer is reused by the next read.
+    pub fn recycle(&self, batch: LineBatch) {
+        self.pool.give(batch);
+    }
+
+    /// Stops every source.
+    pub fn shutdown(&self) {
+        self.cancel.cancel();
+    }
+
+    /// True once every task has ended (what they sent is then all in the channel).
+    pub fn finished(&self) -> bool {
+        self.tasks.is_empty()
+    }
+
+    /// Waits for the next task to end.
+    pub async fn join_next(&mut self) {
+        self.tasks.join_next().await;
+    }
+
+    /// Starts following a file a glob found; its display name is derived from its path (after
+    /// the glob's `prefix`) and made unique. The error is a notice for the user: no more sources
+    /// can be started.
+    pub fn discovered(&mut self, path: &Path, prefix: Option<String>) -> Result<SourceId, String> {
+        let taken: Vec<String> = self.sources.iter().map(|s| s.name.clone()).collect();
+        let base = name::unique_file_name(path, &taken);
+        let display = match prefix {
+            Some(prefix) => name::unique(format!("{prefix}:{base}"), &taken),
+            None => base,
+        };
+        // Everything in a file that appears later is new: read it from its start, live.
+        let spec = SourceSpec::File(path.to_path_buf());
+        self.spawn(spec, display.clone(), false)
+            .ok_or_else(|| format!("too many sources; not following {display}"))
+    }
+
+    /// Files given at start have a backlog (what they hold); streams have one only in
+    /// `--no-follow`; files found later have none (all they hold is new).
+    fn has_backlog(&self, spec: &SourceSpec, initial: bool) -> bool {
+        match spec {
+            SourceSpec::File(_) => initial,
+            _ => !self.options.follow,
+        }
+    }
+
+    fn handles(&self) -> (mpsc::Sender<SourceEvent>, Arc<WatchHub>, CancellationToken) {
+        (self.tx.clone(), Arc::clone(&self.hub), self.cancel.clone())
+    }
+
+    /// Starts a source's task. `initial`: it was given at start (so it may have a backlog).
+    fn spawn(&mut self, spec: SourceSpec, name: String, initial: bool) -> Option<SourceId> {
+        let raw = u16::try_from(self.sources.len()).ok()?;
+        let id = SourceId(raw);
+        let follow = self.options.follow;
+        let (tx, hub, cancel) = self.handles();
+        let emit = Emitter::new(
+            id,
+            tx,
+            self.has_backlog(&spec, initial),
+            self.clock,
+            Arc::clone(&self.pool),
+        );
+        match &spec {
+            SourceSpec::File(path) => {
+                let start = if initial {
+                    self.options.start
+                } else {
+                    StartAt::Beginning
+                };
+                let options = file::TailOptions {
+                    start,
+                    follow,
+                    big_file: self.options.big_file,
+                };
+                let tail = file::Tail::new(path.clone(), emit, options, cancel.clone());
+                self.tasks.spawn(file::run(tail, hub, cancel));
+            }
+            SourceSpec::Stdin => {
+                self.tasks.spawn(stdin::run(emit, cancel));
+            }
+            SourceSpec::Command(cmd) => {
+                self.tasks.spawn(command::run(cmd.clone(), emit, cancel));
+            }
+            SourceSpec::Glob(_) => unreachable!("globs are expanded before spawning"),
+        }
+        self.sources.push(SourceInfo { name, spec });
+        Some(id)
+    }
+}
+
+/// How a source started at launch gets its display name.
+#[derive(Debug, Clone)]
+enum NameHint {
+    /// From its path or command.
+    Derived,
+    /// The user's name for it.
+    Given(String),
+    /// The user's name for the glob it came from, put before the file's own name.
+    Prefix(String),
+}
+
+/// Display names for the sources given at start: the user's, or derived and made unique.
+fn display_names(planned: &[(SourceSpec, NameHint)]) -> Vec<String> {
+    let files: Vec<&Path> = planned
+        .iter()
+        .filter_map(|(spec, _)| match spec {
+            SourceSpec::File(p) => Some(p.as_path()),
+            _ => None,
+        })
+        .collect();
+    let mut file_names = name::file_names(&files).into_iter();
+    let mut names: Vec<String> = Vec::with_capacity(planned.len());
+    for (spec, hint) in planned {
+        let derived = match spec {
+            SourceSpec::File(_) => file_names.next().unwrap_or_default(),
+            SourceSpec::Stdin => "stdin".to_owned(),
+            SourceSpec::Command(cmd) => name::command_name(cmd),
+            SourceSpec::Glob(pattern) => pattern.clone(),
+        };
+        let chosen = match hint {
+            NameHint::Derived => derived,
+            NameHint::Given(given) => given.clone(),
+            NameHint::Prefix(prefix) => format!("{prefix}:{derived}"),
+        };
+        names.push(name::unique(chosen, &names));
+    }
+    names
+}
