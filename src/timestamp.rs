@@ -1,15 +1,17 @@
 //! Timestamps carried by log lines: which format a source uses, and each line's instant.
 //!
-//! A source's format is detected once, from its first lines ([`Stamp::detect`]); after that each
-//! line is parsed with that one format at that one place ([`Stamper`]), never by trying them all.
-//! Lines without a timestamp (stack traces, continuations) take the instant of the line before
-//! them in the same source, so the merge keeps them attached to it.
+//! Every line is stamped on its own ([`Stamper`]). The fast path is the layout detected from a
+//! source's first lines ([`Stamp::detect`]), tried at its one place; when it fails on a line, the
+//! layout that last stood in for it is tried, then the other layouts at the start of the line
+//! (and JSON or logfmt time fields): a file whose own logger writes JSON while a library writes
+//! text gets both right. Only lines that carry no timestamp at all (stack traces,
+//! continuations) take the instant of the line before them in the same source, so the merge
+//! keeps them attached to it.
 
 mod parse;
 
-use memchr::memmem;
-
 use crate::batch::LineBatch;
+use crate::record::{self, Value};
 
 /// Instants are nanoseconds since the Unix epoch. Lines before a source's first timestamp get
 /// this value, which sorts them first.
@@ -61,16 +63,24 @@ pub enum Format {
     Compact,
     /// `HealthApp`: `20171223-22:15:29:606`.
     CompactDash,
+    /// klog (Kubernetes, glog): `I0501 10:00:00.123456`, a severity letter and no year.
+    Klog,
     /// Epoch seconds (10 digits), milliseconds (13), microseconds (16) or nanoseconds (19).
     Epoch,
-    /// A JSON object line with a `ts`, `time`, `timestamp` or `@timestamp` field.
-    Json,
+    /// A JSON object or logfmt line's time field ([`TIME_KEYS`], the first one present): RFC 3339
+    /// (or another text layout) as a string, or epoch seconds, milliseconds, microseconds or
+    /// nanoseconds as a number or a string of digits.
+    Record,
 }
+
+/// The keys of a record's time field, as the common loggers name it (see
+/// `../shared/structured-logs.md`).
+pub const TIME_KEYS: [&[u8]; 5] = [b"ts", b"time", b"timestamp", b"@timestamp", b"t"];
 
 impl Format {
     /// Formats tried at a token, most specific first (a `Compact` date must not be mistaken for
     /// part of something longer).
-    const AT_TOKEN: [Format; 10] = [
+    const AT_TOKEN: [Format; 11] = [
         Format::Iso,
         Format::Ctime,
         Format::Syslog,
@@ -79,8 +89,24 @@ impl Format {
         Format::Logcat,
         Format::DottedMonthDay,
         Format::CompactDash,
+        Format::Klog,
         Format::Compact,
         Format::Epoch,
+    ];
+
+    /// Formats a line is tried with when its source's own layout fails on it. Bare numbers
+    /// (`Epoch`, `Compact`) are left out: a continuation line starting with digits is far more
+    /// common than a second layout made of digits alone.
+    const FALLBACK: [Format; 9] = [
+        Format::Iso,
+        Format::Ctime,
+        Format::Syslog,
+        Format::Clf,
+        Format::ShortYmd,
+        Format::Logcat,
+        Format::DottedMonthDay,
+        Format::CompactDash,
+        Format::Klog,
     ];
 
     fn parse_at(self, s: &[u8], clock: &Clock) -> Option<i64> {
@@ -94,8 +120,9 @@ impl Format {
             Format::DottedMonthDay => parse::dotted_month_day(s, clock),
             Format::Compact => parse::compact(s, clock),
             Format::CompactDash => parse::compact_dash(s, clock),
+            Format::Klog => parse::klog(s, clock),
             Format::Epoch => parse::epoch(s, clock),
-            Format::Json => json(s, clock),
+            Format::Record => record_time(s, clock),
         }
     }
 }
@@ -106,7 +133,7 @@ impl Format {
 pub struct Stamp {
     /// The layout.
     pub format: Format,
-    /// Index of the field it starts at (unused for JSON).
+    /// Index of the field it starts at (unused for records).
     pub token: u8,
 }
 
@@ -131,11 +158,8 @@ impl Stamp {
 
     /// The first layout that parses in `line`, scanning fields left to right.
     fn first_in(line: &[u8], clock: &Clock) -> Option<Stamp> {
-        if json(line, clock).is_some() {
-            return Some(Stamp {
-                format: Format::Json,
-                token: 0,
-            });
+        if record_time(line, clock).is_some() {
+            return Some(Stamp::RECORD);
         }
         (0..MAX_TOKEN).find_map(|token| {
             let at = field(line, token)?;
@@ -146,12 +170,36 @@ impl Stamp {
         })
     }
 
+    /// A record's time field.
+    const RECORD: Stamp = Stamp {
+        format: Format::Record,
+        token: 0,
+    };
+
     /// This layout's instant for `line`, if the line carries one.
     pub fn parse(&self, line: &[u8], clock: &Clock) -> Option<i64> {
-        if self.format == Format::Json {
-            return json(line, clock);
+        if self.format == Format::Record {
+            return record_time(line, clock);
         }
         self.format.parse_at(field(line, self.token)?, clock)
+    }
+
+    /// The layout of a line its source's layout (at `token`) failed on, and its instant: a
+    /// record's time field, or a [fallback](Format::FALLBACK) layout at the start of the line
+    /// or at `token`. Fields further in are not tried: a continuation line quoting a time
+    /// (`Caused by: … at 2024-05-01 10:00:00`) must stay a continuation.
+    fn fallback(line: &[u8], token: u8, clock: &Clock) -> Option<(Stamp, i64)> {
+        if let Some(t) = record_time(line, clock) {
+            return Some((Stamp::RECORD, t));
+        }
+        let tokens: &[u8] = if token == 0 { &[0] } else { &[0, token] };
+        tokens.iter().find_map(|&token| {
+            let at = field(line, token)?;
+            Format::FALLBACK.iter().find_map(|&format| {
+                let t = format.parse_at(at, clock)?;
+                Some((Stamp { format, token }, t))
+            })
+        })
     }
 }
 
@@ -167,38 +215,23 @@ fn field(line: &[u8], token: u8) -> Option<&[u8]> {
     Some(rest.strip_prefix(b"[").unwrap_or(rest))
 }
 
-/// The instant in a JSON line's `ts`/`time`/`timestamp`/`@timestamp` field: a string in one of the
-/// text layouts or a number of epoch seconds or milliseconds.
-fn json(line: &[u8], clock: &Clock) -> Option<i64> {
-    let start = line.iter().position(|b| !b.is_ascii_whitespace())?;
-    if line[start] != b'{' {
+/// The instant in a JSON or logfmt line's time field (the first of [`TIME_KEYS`] present).
+fn record_time(line: &[u8], clock: &Clock) -> Option<i64> {
+    let first = *line.iter().find(|b| !b.is_ascii_whitespace())?;
+    // The cheap test first: most lines of a text log start with a digit or a bracket.
+    if first != b'{' && !first.is_ascii_alphabetic() && first != b'@' {
         return None;
     }
-    for key in [
-        &b"\"ts\""[..],
-        b"\"time\"",
-        b"\"timestamp\"",
-        b"\"@timestamp\"",
-    ] {
-        let Some(pos) = memmem::find(line, key) else {
-            continue;
-        };
-        let mut v = &line[pos + key.len()..];
-        v = v.trim_ascii_start().strip_prefix(b":")?.trim_ascii_start();
-        if let Some(text) = v.strip_prefix(b"\"") {
-            return [
-                Format::Iso,
-                Format::Epoch,
-                Format::Ctime,
-                Format::Syslog,
-                Format::Clf,
-            ]
-            .iter()
-            .find_map(|f| f.parse_at(text, clock));
-        }
-        return parse::json_number(v);
+    let (_, value) = record::fields(line)?.find(|(key, _)| TIME_KEYS.contains(key))?;
+    let (Value::Str(text) | Value::Bare(text)) = value;
+    if text.first().is_some_and(u8::is_ascii_digit)
+        && text.iter().all(|b| b.is_ascii_digit() || *b == b'.')
+    {
+        return parse::epoch_number(text);
     }
-    None
+    [Format::Iso, Format::Ctime, Format::Syslog, Format::Clf]
+        .iter()
+        .find_map(|f| f.parse_at(text, clock))
 }
 
 /// Lines a source's layout is detected from.
@@ -207,7 +240,11 @@ const DETECT_LINES: usize = 32;
 /// Gives every line of a source an instant: its own, or the one of the line before it.
 #[derive(Debug, Clone)]
 pub struct Stamper {
+    /// The source's layout, detected from its first lines: tried first on every line.
     stamp: Option<Stamp>,
+    /// The layout of the last line that `stamp` failed on and that had one: tried second, so
+    /// that a source mixing two layouts stays on fast paths.
+    alt: Option<Stamp>,
     detected: bool,
     clock: Clock,
     last: i64,
@@ -218,6 +255,7 @@ impl Stamper {
     pub fn new(stamp: Option<Stamp>, clock: Clock) -> Self {
         Self {
             stamp,
+            alt: None,
             detected: true,
             clock,
             last: UNKNOWN,
@@ -228,6 +266,7 @@ impl Stamper {
     pub fn detecting(clock: Clock) -> Self {
         Self {
             stamp: None,
+            alt: None,
             detected: false,
             clock,
             last: UNKNOWN,
@@ -245,10 +284,25 @@ impl Stamper {
 
     /// The instant of the next line of the source.
     pub fn next(&mut self, line: &[u8]) -> i64 {
-        if let Some(t) = self.stamp.as_ref().and_then(|s| s.parse(line, &self.clock)) {
+        if let Some(t) = self.own(line) {
             self.last = t;
         }
         self.last
+    }
+
+    /// The line's own instant, if it carries one.
+    fn own(&mut self, line: &[u8]) -> Option<i64> {
+        let clock = &self.clock;
+        if let Some(t) = self.stamp.as_ref().and_then(|s| s.parse(line, clock)) {
+            return Some(t);
+        }
+        if let Some(t) = self.alt.as_ref().and_then(|s| s.parse(line, clock)) {
+            return Some(t);
+        }
+        let token = self.stamp.map_or(0, |s| s.token);
+        let (stamp, t) = Stamp::fallback(line, token, clock)?;
+        self.alt = Some(stamp);
+        Some(t)
     }
 }
 
@@ -327,7 +381,33 @@ mod tests {
             ),
             (
                 r#"{"level":"info","ts":1700000000.5,"msg":"hi"}"#,
-                stamp(Format::Json, 0),
+                stamp(Format::Record, 0),
+            ),
+            (
+                "level=info ts=2024-05-01T10:00:00.5+02:00 msg=hi",
+                stamp(Format::Record, 0),
+            ),
+            // Go's log package, and nginx's error log.
+            (
+                "2024/05/01 10:00:00.123456 main.go:12: listening",
+                stamp(Format::Iso, 0),
+            ),
+            (
+                "2024/05/01 10:00:00 [error] 31#31: *1 open() failed",
+                stamp(Format::Iso, 0),
+            ),
+            // Rust's env_logger, klog, Python's logging with its default time format.
+            (
+                "[2024-05-01T10:00:00Z INFO  my_app] started",
+                stamp(Format::Iso, 0),
+            ),
+            (
+                "I0501 10:00:00.123456   12345 main.go:42] started",
+                stamp(Format::Klog, 0),
+            ),
+            (
+                "2024-05-01 10:00:00,123 - app.db - WARNING - slow query",
+                stamp(Format::Iso, 0),
             ),
             ("no timestamp here at all", None),
         ];
@@ -347,18 +427,67 @@ mod tests {
     }
 
     #[test]
-    fn json_fields() {
+    fn record_time_fields() {
         let c = clock();
+        let t = 1_704_164_645_000_000_000;
+        let cases: &[(&str, Option<i64>)] = &[
+            (r#"{"time":"2024-01-02T03:04:05Z","msg":"x"}"#, Some(t)),
+            // Any key order, the time key last, nested objects before it.
+            (
+                r#"{"msg":"x","ctx":{"ts":"no"},"@timestamp":"2024-01-02T03:04:05.000Z"}"#,
+                Some(t),
+            ),
+            (r#"{"timestamp": 1704164645000}"#, Some(t)),
+            (r#"{"t":"1704164645"}"#, Some(t)),
+            (r#"{"ts":1704164645000000}"#, Some(t)),
+            (r#"{"ts":1704164645000000000}"#, Some(t)),
+            (r#"{"ts":"2024-01-02T05:04:05+02:00"}"#, Some(t)),
+            // A time key's name inside a string value is not the key.
+            (r#"{"msg":"\"ts\":1","level":"info"}"#, None),
+            ("ts=2024-01-02T03:04:05Z level=info", Some(t)),
+            (
+                r#"level=info time="2024-01-02T03:04:05.000000Z" msg="a b""#,
+                Some(t),
+            ),
+            ("t=1704164645 msg=x", Some(t)),
+            (r#"{"msg":"no time"}"#, None),
+            ("not json", None),
+        ];
+        for (line, want) in cases {
+            assert_eq!(record_time(line.as_bytes(), &c), *want, "{line}");
+        }
+    }
+
+    /// A file whose own logger writes text while another writes JSON or logfmt: every line is
+    /// stamped with its own time, whatever layout the source was detected with.
+    #[test]
+    fn mixed_layouts_are_stamped_line_by_line() {
+        let lines = [
+            "2024-01-02 03:04:05,000 INFO text one",
+            r#"{"ts":"2024-01-02T05:04:06+02:00","msg":"json, zone +02:00"}"#,
+            "java.lang.IllegalStateException: boom",
+            "\tat com.example.Foo.bar(Foo.java:42)",
+            "level=info ts=2024-01-02T03:04:07Z msg=logfmt",
+            "2024-01-02 03:04:08,000 INFO text two",
+            "2024/01/02 03:04:09.000000 main.go:1: go log",
+            "1234567890 bytes copied (a continuation, not an epoch)",
+        ];
+        let mut s = Stamper::detecting(clock());
+        let got = s.stamp_batch(&LineBatch::from_lines(lines));
+        let second = |n: i64| 1_704_164_640_000_000_000 + n * 1_000_000_000;
         assert_eq!(
-            json(br#"{"time":"2024-01-02T03:04:05Z","msg":"x"}"#, &c),
-            Some(1_704_164_645_000_000_000)
+            got,
+            [
+                second(5),
+                second(6),
+                second(6),
+                second(6),
+                second(7),
+                second(8),
+                second(9),
+                second(9)
+            ]
         );
-        assert_eq!(
-            json(br#"{"timestamp": 1704164645000}"#, &c),
-            Some(1_704_164_645_000_000_000)
-        );
-        assert_eq!(json(br#"{"msg":"no time"}"#, &c), None);
-        assert_eq!(json(b"not json", &c), None);
     }
 
     #[test]

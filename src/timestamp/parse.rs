@@ -411,19 +411,45 @@ pub fn epoch(s: &[u8], _clock: &Clock) -> Option<i64> {
     }
 }
 
-/// Epoch seconds given as a JSON number, possibly fractional (`1700000000.25`), or milliseconds.
-pub fn json_number(s: &[u8]) -> Option<i64> {
-    let len = s
-        .iter()
-        .take_while(|b| b.is_ascii_digit() || **b == b'.')
-        .count();
-    let text = std::str::from_utf8(&s[..len]).ok()?;
-    let value: f64 = text.parse().ok()?;
-    // Heuristic shared by most log tools: values past ~2286 in seconds are milliseconds.
-    let secs = if value > 1e10 { value / 1000.0 } else { value };
-    #[allow(clippy::cast_possible_truncation)]
-    let nanos = (secs * 1e9) as i64;
-    (secs > 0.0).then_some(nanos)
+/// Epoch time as a record field's number (`1700000000.25`) or string of digits. The unit
+/// follows from the integer part's digits, as log tools agree: up to 10 seconds, up to 13
+/// milliseconds, up to 16 microseconds, up to 19 nanoseconds. Non-positive values are not
+/// times.
+pub fn epoch_number(s: &[u8]) -> Option<i64> {
+    let int_len = s.iter().take_while(|b| b.is_ascii_digit()).count();
+    let int: i64 = std::str::from_utf8(&s[..int_len]).ok()?.parse().ok()?;
+    let (unit, scale) = match int_len {
+        1..=10 => (NANOS, 1),
+        11..=13 => (1_000_000, 1_000),
+        14..=16 => (1_000, 1_000_000),
+        17..=19 => (1, NANOS),
+        _ => return None,
+    };
+    // The fraction, as nanoseconds of a second before scaling to the unit.
+    let (frac, _) = fraction(s, int_len, b".");
+    let value = int.checked_mul(unit)? + i64::from(frac) / scale;
+    (value > 0).then_some(value)
+}
+
+/// klog / glog: `I0501 10:00:00.123456` (severity letter, month and day, time; no year).
+pub fn klog(s: &[u8], clock: &Clock) -> Option<i64> {
+    if !byte_is(s, 0, b"IWEF") || s.get(5) != Some(&b' ') {
+        return None;
+    }
+    let (hour, min, sec) = hms(s, 6)?;
+    let (nanos, _) = fraction(s, 14, b".");
+    finish_yearless(
+        Civil {
+            year: 0,
+            month: num(s, 1, 2)?,
+            day: num(s, 3, 2)?,
+            hour,
+            min,
+            sec,
+            nanos,
+        },
+        clock,
+    )
 }
 
 #[cfg(test)]
@@ -547,14 +573,40 @@ mod tests {
         );
         assert_eq!(epoch(b"134681 node", &c), None);
         assert_eq!(epoch(b"1117838570abc", &c), None);
+    }
+
+    #[test]
+    fn epoch_numbers_in_every_unit() {
+        let cases: &[(&str, Option<i64>)] = &[
+            ("1700000000", Some(1_700_000_000_000_000_000)),
+            ("1700000000.5", Some(1_700_000_000_500_000_000)),
+            ("1700000000.123456789", Some(1_700_000_000_123_456_789)),
+            ("1700000000500", Some(1_700_000_000_500_000_000)),
+            ("1700000000500.25", Some(1_700_000_000_500_250_000)),
+            ("1700000000500123", Some(1_700_000_000_500_123_000)),
+            ("1700000000500123456", Some(1_700_000_000_500_123_456)),
+            ("0", None),
+            ("17000000005001234567", None),
+            ("", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(epoch_number(text.as_bytes()), *want, "{text}");
+        }
+    }
+
+    #[test]
+    fn klog_lines() {
+        let c = utc();
         assert_eq!(
-            json_number(b"1700000000.5,"),
-            Some(1_700_000_000_500_000_000)
+            klog(b"I0501 10:00:00.123456   12345 main.go:42] started", &c),
+            Some(at("2026-05-01T10:00:00.123456Z"))
         );
         assert_eq!(
-            json_number(b"1700000000500}"),
-            Some(1_700_000_000_500_000_000)
+            klog(b"E1030 23:59:59.000001 1 x.go:1] boom", &c),
+            Some(at("2026-10-30T23:59:59.000001Z"))
         );
+        assert_eq!(klog(b"X0501 10:00:00.1 x", &c), None);
+        assert_eq!(klog(b"I05011 10:00:00", &c), None);
     }
 
     #[test]

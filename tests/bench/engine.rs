@@ -2,9 +2,11 @@
 //!
 //! `cargo bench --bench engine` (add `-- --smoke` for a quick run with tiny sizes, `-- --keep` to
 //! keep the generated data for profiling; `cargo test` runs it as a smoke run). Reports:
-//! - merge: `--print --no-follow -n all` of four files of 250,000 realistic lines (timestamps,
-//!   levels, JSON lines, stack traces), against `cat` (the floor), `LC_ALL=C sort -m` and, where
-//!   installed, lnav's headless mode (`lnav -n`);
+//! - merge: `--print --no-follow -n all` of four files of 250,000 realistic lines, twice: one
+//!   layout only (log4j-style text, stack traces), and mixed (one line in ten JSON, as when a
+//!   service's own logger writes JSON beside a library's text), against `cat` (the floor),
+//!   `LC_ALL=C sort -m` and, where installed, lnav's headless mode (`lnav -n`); for the mixed
+//!   case also the share of lines logbraid puts out of time order (the target is 0 %);
 //! - latency: a line appended to a followed file until it is on `--print`'s stdout, against
 //!   `tail -F`, p50/p95/max;
 //! - idle: CPU used over 10 s while following 8 files that do not change.
@@ -70,8 +72,10 @@ const LEVELS: [&str; 10] = [
     "INFO", "INFO", "INFO", "INFO", "INFO", "INFO", "DEBUG", "DEBUG", "WARN", "ERROR",
 ];
 
-/// Four services' logs: log4j-style lines, some JSON lines, and a stack trace after some errors.
-fn generate(dir: &Path, lines: usize) -> Vec<PathBuf> {
+/// Four services' logs: log4j-style lines, one in `json_every` a JSON line (`0`: none), and a
+/// stack trace after some errors. Every stamped line ends with its millisecond (`ms=` or
+/// `"ms":`), so that the output's order can be checked.
+fn generate(dir: &Path, lines: usize, json_every: u64, name: &str) -> Vec<PathBuf> {
     (0..4u64)
         .map(|f| {
             let mut rng = fastrand::Rng::with_seed(0x9E37_79B9_7F4A_7C15 ^ (f + 1));
@@ -83,17 +87,17 @@ fn generate(dir: &Path, lines: usize) -> Vec<PathBuf> {
                 let level = LEVELS[usize::try_from(rng.u64(..10)).unwrap_or(0)];
                 let words: Vec<&str> = (0..6 + rng.u64(..7)).map(|_| WORDS[usize::try_from(rng.u64(..16)).unwrap_or(0)]).collect();
                 let ts = jiff::Timestamp::from_millisecond(i64::try_from(ms).unwrap_or(0)).expect("valid time");
-                if rng.u64(..10) == 0 {
+                if json_every > 0 && rng.u64(..json_every) == 0 {
                     let _ = writeln!(
                         out,
-                        "{{\"ts\":\"{ts}\",\"level\":\"{}\",\"svc\":\"svc-{f}\",\"msg\":\"{}\",\"id\":{}}}",
+                        "{{\"ts\":\"{ts}\",\"level\":\"{}\",\"svc\":\"svc-{f}\",\"msg\":\"{}\",\"id\":{},\"ms\":{ms}}}",
                         level.to_lowercase(),
                         words.join(" "),
                         rng.u64(..1_000_000)
                     );
                 } else {
                     let local = ts.strftime("%Y-%m-%d %H:%M:%S%.3f");
-                    let _ = writeln!(out, "{local} {level:5} [svc-{f}] {} id={}", words.join(" "), rng.u64(..1_000_000));
+                    let _ = writeln!(out, "{local} {level:5} [svc-{f}] {} id={} ms={ms}", words.join(" "), rng.u64(..1_000_000));
                 }
                 n += 1;
                 if level == "ERROR" && rng.u64(..4) == 0 {
@@ -103,7 +107,7 @@ fn generate(dir: &Path, lines: usize) -> Vec<PathBuf> {
                     }
                 }
             }
-            let path = dir.join(format!("svc-{f}.log"));
+            let path = dir.join(format!("{name}-{f}.log"));
             fs::write(&path, out).expect("write data");
             path
         })
@@ -152,8 +156,40 @@ fn time_runs(runs: usize, mut cmd: impl FnMut() -> Command) -> f64 {
     median(times)
 }
 
+/// Share of the stamped lines of `out` (with their `ms` markers) that come before a line
+/// stamped later than them: lines out of time order.
+fn out_of_order(out: &[u8]) -> f64 {
+    let (mut newest, mut stamped, mut late) = (0u64, 0u64, 0u64);
+    for line in out.split(|b| *b == b'\n') {
+        let Some(at) = line.windows(3).rposition(|w| w == b"ms=" || w == b"ms\":") else {
+            continue;
+        };
+        let ms: u64 = line[at + 3..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .fold(0, |n, d| n * 10 + u64::from(d - b'0'));
+        stamped += 1;
+        if ms < newest {
+            late += 1;
+        }
+        newest = newest.max(ms);
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let share = late as f64 / stamped.max(1) as f64;
+    share * 100.0
+}
+
 fn merge(dir: &Path, sizes: &Sizes) {
-    let files = generate(dir, sizes.lines_per_file);
+    for (name, json_every, what) in [
+        ("text", 0, "one layout (text)"),
+        ("mixed", 10, "mixed layouts (text, 1 line in 10 JSON)"),
+    ] {
+        let files = generate(dir, sizes.lines_per_file, json_every, name);
+        merge_files(&files, what, sizes);
+    }
+}
+
+fn merge_files(files: &[PathBuf], what: &str, sizes: &Sizes) {
     let bytes: u64 = files
         .iter()
         .map(|f| fs::metadata(f).map_or(0, |m| m.len()))
@@ -161,12 +197,22 @@ fn merge(dir: &Path, sizes: &Sizes) {
     #[allow(clippy::cast_precision_loss)]
     let mb = bytes as f64 / 1e6;
     println!(
-        "\n== merge: --print --no-follow -n all, 4 files, {} lines each, {mb:.1} MB",
+        "\n== merge: --print --no-follow -n all, 4 files, {} lines each, {mb:.1} MB, {what}",
         sizes.lines_per_file
+    );
+    let output = Command::new(BIN)
+        .args(["--print", "--no-follow", "-n", "all"])
+        .args(files)
+        .output()
+        .expect("run logbraid");
+    println!(
+        "{:<14} {:.3} % of the lines out of time order",
+        "logbraid",
+        out_of_order(&output.stdout)
     );
     let ours = time_runs(sizes.runs, || {
         let mut c = Command::new(BIN);
-        c.args(["--print", "--no-follow", "-n", "all"]).args(&files);
+        c.args(["--print", "--no-follow", "-n", "all"]).args(files);
         c
     });
     println!(
@@ -177,7 +223,7 @@ fn merge(dir: &Path, sizes: &Sizes) {
     );
     let cat = time_runs(sizes.runs, || {
         let mut c = Command::new("cat");
-        c.args(&files);
+        c.args(files);
         c
     });
     println!(
@@ -189,7 +235,7 @@ fn merge(dir: &Path, sizes: &Sizes) {
     );
     let sort = time_runs(sizes.runs, || {
         let mut c = Command::new("sort");
-        c.env("LC_ALL", "C").arg("-m").args(&files);
+        c.env("LC_ALL", "C").arg("-m").args(files);
         c
     });
     println!(
@@ -203,7 +249,7 @@ fn merge(dir: &Path, sizes: &Sizes) {
     if benching() && have("lnav") {
         let lnav = time_runs(sizes.runs.min(3), || {
             let mut c = Command::new("lnav");
-            c.arg("-n").args(&files);
+            c.arg("-n").args(files);
             c
         });
         println!(

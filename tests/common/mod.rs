@@ -76,9 +76,12 @@ impl Dir {
     }
 }
 
-/// The binary under test.
+/// The binary under test, in UTC: tests that mix zone-less and zoned timestamps must not
+/// depend on the machine's zone.
 pub fn logbraid() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_logbraid"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_logbraid"));
+    cmd.env("TZ", "UTC");
+    cmd
 }
 
 /// Runs `logbraid` with `args` to completion and returns (status, stdout, stderr).
