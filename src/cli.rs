@@ -41,7 +41,7 @@ pub struct Args {
     pub names: Vec<String>,
 
     /// Existing lines to show from each file at start: a number, 0 (start at the end) or all
-    /// [default: 1000 in the TUI, 10 with --print]
+    /// [default: 1000 in the TUI, 10 with --print, all with --no-follow]
     #[arg(short = 'n', long = "lines", value_name = "N|all")]
     pub lines: Option<Lines>,
 
@@ -222,8 +222,13 @@ impl Config {
         } else {
             Mode::Tui
         };
-        let default_lines = if mode == Mode::Tui { 1000 } else { 10 };
-        let start = match args.lines.unwrap_or(Lines::Last(default_lines)) {
+        // `--no-follow` reads what exists: all of it, as `cat` would, unless `-n` says otherwise.
+        let default_lines = match mode {
+            _ if args.no_follow => Lines::All,
+            Mode::Tui => Lines::Last(1000),
+            Mode::Print => Lines::Last(10),
+        };
+        let start = match args.lines.unwrap_or(default_lines) {
             Lines::All => StartAt::Beginning,
             Lines::Last(0) => StartAt::End,
             Lines::Last(n) => StartAt::LastLines(n),
@@ -361,6 +366,18 @@ mod tests {
         assert_eq!(
             parse(&["a"]).expect("valid").engine.start,
             StartAt::LastLines(10)
+        );
+        // `--no-follow` reads whole files unless `-n` says otherwise.
+        assert_eq!(
+            parse(&["--no-follow", "a"]).expect("valid").engine.start,
+            StartAt::Beginning
+        );
+        assert_eq!(
+            parse(&["--no-follow", "-n", "5", "a"])
+                .expect("valid")
+                .engine
+                .start,
+            StartAt::LastLines(5)
         );
     }
 

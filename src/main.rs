@@ -70,7 +70,7 @@ fn run(config: Config) -> anyhow::Result<ExitCode> {
             None => Box::new(std::io::stdout()),
         };
         let printer = Printer::new(out, config.prefix, colour, config.filter, config.escapes);
-        print::run(engine, printer)
+        print::run(engine, printer, config.output.is_none())
             .await
             .context("cannot write the output")
     });

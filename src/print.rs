@@ -6,8 +6,12 @@
 
 use std::io::{self, Write};
 use std::ops::Range;
+use std::os::fd::AsFd;
 
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::stat::{SFlag, fstat};
 use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::oneshot;
 
 use crate::batch::LineBatch;
 use crate::engine::{Engine, EngineEvent};
@@ -129,12 +133,68 @@ pub enum Outcome {
     NothingOpened,
 }
 
+/// When standard output is a pipe or a socket: a receiver that completes once its reader has gone
+/// away. The kernel reports an error condition on the write end once nobody reads it; a thread
+/// of its own waits for it in `poll` (no events asked for: errors and hang-ups are always
+/// reported), as GNU `tail -F` does. The thread blocks for good otherwise, which costs nothing,
+/// and ends with the process.
+fn reader_watch() -> Option<oneshot::Receiver<()>> {
+    let kind = SFlag::from_bits_truncate(fstat(io::stdout().as_fd()).ok()?.st_mode) & SFlag::S_IFMT;
+    if kind != SFlag::S_IFIFO && kind != SFlag::S_IFSOCK {
+        return None;
+    }
+    let (tx, rx) = oneshot::channel();
+    std::thread::Builder::new()
+        .name("logbraid-stdout".into())
+        .spawn(move || {
+            let stdout = io::stdout();
+            loop {
+                let mut fds = [PollFd::new(stdout.as_fd(), PollFlags::empty())];
+                match poll(&mut fds, PollTimeout::NONE) {
+                    Ok(_) => {
+                        let seen = fds[0].revents().unwrap_or(PollFlags::empty());
+                        if seen.intersects(PollFlags::POLLERR | PollFlags::POLLHUP) {
+                            let _ = tx.send(());
+                            return;
+                        }
+                    }
+                    Err(nix::errno::Errno::EINTR) => {}
+                    // Cannot watch: then the run ends at the next write, as before.
+                    Err(_) => return,
+                }
+            }
+        })
+        .ok()?;
+    Some(rx)
+}
+
+/// Resolves once standard output's reader has gone away (never without a watch).
+async fn reader_gone(watch: &mut Option<oneshot::Receiver<()>>) {
+    match watch {
+        Some(rx) => {
+            if rx.await.is_err() {
+                // The watch could not go on: never say the reader left.
+                *watch = None;
+                std::future::pending::<()>().await;
+            }
+        }
+        None => std::future::pending().await,
+    }
+}
+
 /// Runs the engine to completion, printing the merged stream. SIGINT, SIGTERM and SIGHUP stop
-/// the sources; every complete line read by then is still written.
-pub async fn run<W: Write>(mut engine: Engine, mut printer: Printer<W>) -> io::Result<Outcome> {
+/// the sources; every complete line read by then is still written. With `to_stdout`, a reader
+/// of standard output that goes away ends the run at once, even while every source is quiet
+/// (`logbraid --print app.log | head -1`), as GNU `tail -F` does.
+pub async fn run<W: Write>(
+    mut engine: Engine,
+    mut printer: Printer<W>,
+    to_stdout: bool,
+) -> io::Result<Outcome> {
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
+    let mut watch = if to_stdout { reader_watch() } else { None };
     printer.set_names(engine.sources().iter().map(|s| s.name.as_str()));
     let mut statuses: Vec<Option<SourceStatus>> = Vec::new();
     loop {
@@ -143,6 +203,11 @@ pub async fn run<W: Write>(mut engine: Engine, mut printer: Printer<W>) -> io::R
             _ = sigint.recv() => { engine.shutdown(); continue; }
             _ = sigterm.recv() => { engine.shutdown(); continue; }
             _ = sighup.recv() => { engine.shutdown(); continue; }
+            () = reader_gone(&mut watch) => {
+                // Nobody reads what we would write: that is how a pipeline ends, not an error.
+                engine.shutdown();
+                return Ok(Outcome::Done);
+            }
         };
         let Some(event) = event else { break };
         let written = match event {

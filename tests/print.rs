@@ -216,7 +216,10 @@ fn lines_flag_selects_how_much_history() {
         run(&["--no-follow", "-n", "all", "a.log"], &dir).1,
         b"1\n2\n3\n4\n"
     );
-    assert_eq!(run(&["--no-follow", "a.log"], &dir).1, b"1\n2\n3\n4\n");
+    // Without -n, --no-follow reads whole files (not the last 10 lines, as --print alone).
+    let many: String = (1..=25).map(|i| format!("{i}\n")).collect();
+    dir.write("b.log", &many);
+    assert_eq!(text(&run(&["--no-follow", "b.log"], &dir).1), many);
 }
 
 #[test]
@@ -249,6 +252,41 @@ fn sigterm_flushes_every_complete_line() {
             .all(|(i, l)| **l == format!("burst {i}")),
         "lines out of order or split"
     );
+}
+
+/// `logbraid --print app.log | head -1` ends as soon as `head` has its line, although app.log
+/// stays quiet (nothing more is written that would fail), as GNU `tail -F` does.
+#[test]
+fn a_reader_going_away_ends_a_quiet_follow_at_once() {
+    let dir = Dir::new();
+    dir.write("app.log", "one\ntwo\nthree\n");
+    let started = std::time::Instant::now();
+    let mut child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "'{}' --print app.log | head -1",
+            env!("CARGO_BIN_EXE_logbraid")
+        ))
+        .current_dir(dir.root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the pipeline");
+    let deadline = started + common::patience();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("logbraid kept running after its reader went away");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let out = child.wait_with_output().expect("output");
+    assert!(status.success());
+    assert_eq!(text(&out.stdout), "one\n");
+    assert_eq!(text(&out.stderr), "");
 }
 
 #[test]
