@@ -239,6 +239,7 @@ impl Config {
                 follow: !args.no_follow,
                 start,
                 big_file: (mode == Mode::Tui).then_some(BIG_FILE),
+                output: None,
             },
             mode,
             filter,

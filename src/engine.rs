@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 use crate::batch::LineBatch;
 use crate::orderer::Orderer;
 use crate::source::big_file::History;
-use crate::source::supervisor::{Started, Supervisor};
+use crate::source::supervisor::{Discovery, Started, Supervisor};
 use crate::source::{SourceEvent, SourceStatus};
 use crate::source_id::SourceId;
 
@@ -91,9 +91,18 @@ impl Engine {
         self.orderer.opened_any()
     }
 
-    /// True when [`recv`](Self::recv) would return without waiting.
-    pub fn has_pending(&self) -> bool {
-        self.orderer.has_pending() || !self.rx.is_empty()
+    /// True when [`recv`](Self::recv) would return without waiting. Takes in what the sources
+    /// sent already first: some of it (a file a glob found again under another name) gives
+    /// nothing to hand out, and a consumer that flushes when nothing is pending must not wait
+    /// for it.
+    pub fn has_pending(&mut self) -> bool {
+        while !self.orderer.has_pending() {
+            match self.rx.try_recv() {
+                Ok(event) => self.absorb(event),
+                Err(_) => return false,
+            }
+        }
+        true
     }
 
     /// Hands out the backlog lines that can be merged now, in merged order (after
@@ -159,7 +168,8 @@ impl Engine {
             SourceEvent::Discovered { path, prefix } => {
                 match self.supervisor.discovered(&path, prefix) {
                     Ok(id) => self.orderer.added(id),
-                    Err(notice) => self.orderer.notice(notice),
+                    Err(Discovery::Refused(notice)) => self.orderer.notice(notice),
+                    Err(Discovery::Known(_)) => {}
                 }
             }
         }

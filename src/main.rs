@@ -1,7 +1,9 @@
 //! The `logbraid` binary: parse the command line, run, map the outcome to an exit status.
 
+use std::fs::File;
 use std::fs::OpenOptions;
 use std::io::{IsTerminal, Write};
+use std::os::fd::AsFd;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -12,6 +14,7 @@ use logbraid::engine::Engine;
 use logbraid::engine::SourceDef;
 use logbraid::print::{self, Outcome, Printer};
 use logbraid::source::SourceSpec;
+use logbraid::source::claims::FileId;
 use tokio_util::sync::CancellationToken;
 
 fn main() -> ExitCode {
@@ -48,9 +51,9 @@ fn run(config: Config) -> anyhow::Result<ExitCode> {
         }));
     }
     let outcome = runtime.block_on(async {
-        let engine = Engine::start(sources, config.engine, CancellationToken::new())
-            .context("invalid glob")?;
         if config.mode == Mode::Tui {
+            let engine = Engine::start(sources, config.engine, CancellationToken::new())
+                .context("invalid glob")?;
             app::run(engine, config.max_memory)
                 .await
                 .context("terminal error")?;
@@ -59,16 +62,22 @@ fn run(config: Config) -> anyhow::Result<ExitCode> {
         let colour = config.output.is_none()
             && std::io::stdout().is_terminal()
             && std::env::var_os("NO_COLOR").is_none();
-        let out: Box<dyn Write + Send> = match &config.output {
-            Some(path) => Box::new(
-                OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(path)
-                    .with_context(|| format!("cannot open {} for writing", path.display()))?,
-            ),
-            None => Box::new(std::io::stdout()),
+        // The output is opened first: the sources must know it, never to read it back.
+        let mut options = config.engine;
+        let out: Box<dyn Write + Send> = if let Some(path) = &config.output {
+            let file = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| format!("cannot open {} for writing", path.display()))?;
+            options.output = file.metadata().ok().map(|m| FileId::of(&m));
+            Box::new(file)
+        } else {
+            options.output = stdout_file();
+            Box::new(std::io::stdout())
         };
+        let engine =
+            Engine::start(sources, options, CancellationToken::new()).context("invalid glob")?;
         let printer = Printer::new(out, config.prefix, colour, config.filter, config.escapes);
         print::run(engine, printer, config.output.is_none())
             .await
@@ -83,4 +92,11 @@ fn run(config: Config) -> anyhow::Result<ExitCode> {
             ExitCode::FAILURE
         }
     })
+}
+
+/// The identity of the regular file standard output is redirected to (`> all.log`), if it is one.
+fn stdout_file() -> Option<FileId> {
+    let fd = std::io::stdout().as_fd().try_clone_to_owned().ok()?;
+    let meta = File::from(fd).metadata().ok()?;
+    meta.is_file().then(|| FileId::of(&meta))
 }

@@ -5,6 +5,7 @@
 //! never touches shared state.
 
 pub mod big_file;
+pub mod claims;
 pub mod command;
 pub mod file;
 pub mod glob;
@@ -224,6 +225,11 @@ impl Emitter {
         if self.backlog.take().is_some() {
             self.send(SourceEvent::BacklogDone { id: self.id }).await;
         }
+    }
+
+    /// The source's id.
+    pub fn id(&self) -> SourceId {
+        self.id
     }
 
     /// The source's id and a sender, for a helper that reports for it from another thread.

@@ -23,6 +23,7 @@ use nix::fcntl::OFlag;
 use tokio_util::sync::CancellationToken;
 
 use super::big_file;
+use super::claims::{Claims, FileId, Owner};
 use super::split::LineSplitter;
 use super::watch::{Waker, WatchHub, Watched};
 use super::{Emitter, SourceEvent, SourceStatus, StartAt};
@@ -42,35 +43,14 @@ const POLL_WATCHED: Duration = Duration::from_secs(2);
 /// Re-check interval for paths that cannot be watched.
 const POLL_UNWATCHED: Duration = Duration::from_millis(250);
 
-/// A file's identity: replaced files get a new one. Inode numbers are reused at once (ext4),
-/// so the birth time is part of it where the file system records one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct FileId {
-    dev: u64,
-    ino: u64,
-    born: Option<std::time::SystemTime>,
-}
-
-impl FileId {
-    fn of(meta: &Metadata) -> Self {
-        Self {
-            dev: meta.dev(),
-            ino: meta.ino(),
-            born: meta.created().ok(),
-        }
-    }
-}
-
 /// An open file and how far into it we have read.
 struct OpenFile {
     file: File,
     id: FileId,
     offset: u64,
     splitter: LineSplitter,
-    /// Set when its content looked binary: it is not shown, but still watched for replacement.
-    binary: bool,
-    /// Whether the first chunk was checked for binary content.
-    sniffed: bool,
+    /// What its content is, as far as we know.
+    content: Content,
     /// Last time new bytes came (for retired handles).
     last_data: Instant,
     /// The last bytes read (up to [`RECENT`]), ending at `offset`; empty for a stream.
@@ -89,6 +69,20 @@ impl OpenFile {
         }
         self.recent.extend_from_slice(new);
     }
+}
+
+/// What an open file holds, for reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Content {
+    /// Not looked at yet: the first chunk read decides.
+    Unsniffed,
+    /// Text: read and shown.
+    Text,
+    /// Its first chunk looked binary: not shown, but still watched for replacement.
+    Binary,
+    /// Another source reads this file (it reached it under another name), or it is our own
+    /// output: not read here, but still watched for replacement.
+    Foreign,
 }
 
 /// Whether the task goes on.
@@ -132,6 +126,8 @@ pub struct Tail {
     big_file: Option<u64>,
     /// The indexer of a big file's history, while it runs.
     history: Option<tokio::task::JoinHandle<()>>,
+    /// Which source reads which file, shared by every source.
+    claims: Arc<Claims>,
     cancel: CancellationToken,
 }
 
@@ -141,6 +137,7 @@ impl Tail {
         path: PathBuf,
         emit: Emitter,
         options: TailOptions,
+        claims: Arc<Claims>,
         cancel: CancellationToken,
     ) -> Self {
         Self {
@@ -156,6 +153,7 @@ impl Tail {
             known: VecDeque::new(),
             big_file: options.big_file,
             history: None,
+            claims,
             cancel,
         }
     }
@@ -267,6 +265,10 @@ impl Tail {
         }
         // A FIFO or a device has no offsets: it is read as a stream, from wherever it is.
         let stream = !meta.is_file();
+        let id = FileId::of(&meta);
+        if let Err(owner) = self.claims.claim(id, Owner::Source(self.emit.id())) {
+            return Ok(self.foreign(file, id, owner));
+        }
         let offset = match self.start {
             Some(start) if !stream => match self.index_history(&file, meta.len(), start)? {
                 Some(end) => end,
@@ -278,24 +280,49 @@ impl Tail {
         let held = offset.min(RECENT as u64);
         let mut recent = vec![0u8; usize::try_from(held).unwrap_or(0)];
         file.read_exact_at(&mut recent, offset - held)?;
-        let id = FileId::of(&meta);
+        self.remember_known(id);
+        Ok(OpenFile {
+            file,
+            id,
+            offset,
+            splitter: LineSplitter::default(),
+            content: Content::Unsniffed,
+            last_data: Instant::now(),
+            recent,
+            stream,
+        })
+    }
+
+    fn remember_known(&mut self, id: FileId) {
         if !self.known.contains(&id) {
             if self.known.len() >= KNOWN {
                 self.known.pop_front();
             }
             self.known.push_back(id);
         }
-        Ok(OpenFile {
+    }
+
+    /// A file at our path that another source reads, or our own output: held (to notice when
+    /// the path moves on to another file) but never read. Said once, when it is the output.
+    fn foreign(&mut self, file: File, id: FileId, owner: Owner) -> OpenFile {
+        if owner == Owner::Output && !self.known.contains(&id) {
+            self.emit.warn(format!(
+                "not reading {}: it is logbraid's own output",
+                self.path.display()
+            ));
+        }
+        self.remember_known(id);
+        self.emit.status(SourceStatus::Following);
+        OpenFile {
             file,
-            id: FileId::of(&meta),
-            offset,
+            id,
+            offset: 0,
             splitter: LineSplitter::default(),
-            binary: false,
-            sniffed: false,
+            content: Content::Foreign,
             last_data: Instant::now(),
-            recent,
-            stream,
-        })
+            recent: Vec::new(),
+            stream: false,
+        }
     }
 
     /// When the history to show is a big file's, starts indexing it in the background and
@@ -367,7 +394,7 @@ impl Tail {
 
     /// Reads from the offset to the end; false when the bytes before the offset changed.
     fn read_on(&mut self, open: &mut OpenFile) -> bool {
-        if open.binary {
+        if matches!(open.content, Content::Binary | Content::Foreign) {
             return true;
         }
         let mut verify = if open.stream { 0 } else { open.recent.len() };
@@ -396,10 +423,10 @@ impl Tail {
                 verify = 0;
             }
             let n = buf.len() - held;
-            if !open.sniffed && n > 0 {
-                open.sniffed = true;
+            if open.content == Content::Unsniffed && n > 0 {
+                open.content = Content::Text;
                 if looks_binary(&buf[held..]) {
-                    open.binary = true;
+                    open.content = Content::Binary;
                     self.emit
                         .status(SourceStatus::Failed("binary file, not shown".into()));
                     return true;

@@ -6,13 +6,14 @@
 //!
 //! [`Orderer`]: crate::orderer::Orderer
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use super::claims::{Claims, FileId, Owner};
 use super::glob::GlobWatch;
 use super::watch::WatchHub;
 use super::{Emitter, SourceEvent, SourceSpec, StartAt, command, file, glob, name, stdin};
@@ -44,6 +45,8 @@ pub struct EngineOptions {
     /// instead of read (`SourceEvent::History`); `None`: always read (`--print` needs the
     /// lines themselves, in order).
     pub big_file: Option<u64>,
+    /// The file logbraid writes (`-o`, or standard output redirected to a file): never read.
+    pub output: Option<FileId>,
 }
 
 /// The default size above which a file's history is indexed, not read (the TUI's).
@@ -80,6 +83,7 @@ pub struct Supervisor {
     sources: Vec<SourceInfo>,
     options: EngineOptions,
     clock: Clock,
+    claims: Arc<Claims>,
 }
 
 impl Supervisor {
@@ -100,7 +104,12 @@ impl Supervisor {
             sources: Vec::new(),
             options,
             clock: Clock::now(),
+            claims: Arc::default(),
         };
+        if let Some(output) = options.output {
+            // Claimed before any source starts: no file task can read it back.
+            let _ = supervisor.claims.claim(output, Owner::Output);
+        }
         let mut notices = Vec::new();
         // Globs are expanded first so that every file's name is chosen knowing all the others.
         let mut expanded = Vec::new();
@@ -126,6 +135,7 @@ impl Supervisor {
                 spec => expanded.push((spec, def.name.map_or(NameHint::Derived, NameHint::Given))),
             }
         }
+        supervisor.drop_repeats(&mut expanded, &mut notices);
         // Source ids are 16 bits: beyond that, sources are not started (and must not be waited for).
         let most = usize::from(u16::MAX);
         if expanded.len() > most {
@@ -176,9 +186,26 @@ impl Supervisor {
     }
 
     /// Starts following a file a glob found; its display name is derived from its path (after
-    /// the glob's `prefix`) and made unique. The error is a notice for the user: no more sources
-    /// can be started.
-    pub fn discovered(&mut self, path: &Path, prefix: Option<String>) -> Result<SourceId, String> {
+    /// the glob's `prefix`) and made unique. Not when a source reads that file already, or it
+    /// is logbraid's output, or no more sources can be started.
+    pub fn discovered(
+        &mut self,
+        path: &Path,
+        prefix: Option<String>,
+    ) -> Result<SourceId, Discovery> {
+        if let Some(id) = FileId::at(path)
+            && let Some(owner) = self.claims.owner(id)
+        {
+            return Err(match owner {
+                // Reached again under another name (a rotated generation a glob also matches):
+                // its owner reads it, late lines included.
+                Owner::Source(id) => Discovery::Known(id),
+                Owner::Output => Discovery::Refused(format!(
+                    "not reading {}: it is logbraid's own output",
+                    path.display()
+                )),
+            });
+        }
         let taken: Vec<String> = self.sources.iter().map(|s| s.name.clone()).collect();
         let base = name::unique_file_name(path, &taken);
         let display = match prefix {
@@ -188,7 +215,39 @@ impl Supervisor {
         // Everything in a file that appears later is new: read it from its start, live.
         let spec = SourceSpec::File(path.to_path_buf());
         self.spawn(spec, display.clone(), false)
-            .ok_or_else(|| format!("too many sources; not following {display}"))
+            .ok_or_else(|| Discovery::Refused(format!("too many sources; not following {display}")))
+    }
+
+    /// Drops files given at start that are logbraid's own output, or a file given (or matched)
+    /// before under another name, each with a notice: a file is read once, and never its own
+    /// output.
+    fn drop_repeats(&self, planned: &mut Vec<(SourceSpec, NameHint)>, notices: &mut Vec<String>) {
+        let mut seen: Vec<(FileId, PathBuf)> = Vec::new();
+        planned.retain(|(spec, _)| {
+            let SourceSpec::File(path) = spec else {
+                return true;
+            };
+            let Some(id) = FileId::at(path) else {
+                return true;
+            };
+            if self.options.output == Some(id) {
+                notices.push(format!(
+                    "not reading {}: it is logbraid's own output",
+                    path.display()
+                ));
+                return false;
+            }
+            if let Some((_, first)) = seen.iter().find(|(known, _)| *known == id) {
+                notices.push(format!(
+                    "{} is the same file as {}: reading it once",
+                    path.display(),
+                    first.display()
+                ));
+                return false;
+            }
+            seen.push((id, path.clone()));
+            true
+        });
     }
 
     /// Files given at start have a backlog (what they hold); streams have one only in
@@ -229,7 +288,8 @@ impl Supervisor {
                     follow,
                     big_file: self.options.big_file,
                 };
-                let tail = file::Tail::new(path.clone(), emit, options, cancel.clone());
+                let claims = Arc::clone(&self.claims);
+                let tail = file::Tail::new(path.clone(), emit, options, claims, cancel.clone());
                 self.tasks.spawn(file::run(tail, hub, cancel));
             }
             SourceSpec::Stdin => {
@@ -243,6 +303,15 @@ impl Supervisor {
         self.sources.push(SourceInfo { name, spec });
         Some(id)
     }
+}
+
+/// Why a file a glob found is not a new source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Discovery {
+    /// That source reads the file already (under another name).
+    Known(SourceId),
+    /// Not followed, and the user should know why.
+    Refused(String),
 }
 
 /// How a source started at launch gets its display name.
