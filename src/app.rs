@@ -98,13 +98,13 @@ impl Core {
             tokio::select! {
                 biased;
                 event = terminal_events.next() => match event {
-                    Some(Ok(event)) => self.on_terminal_event(&event, render),
+                    Some(Ok(event)) => self.on_terminal_event(&event, engine, render),
                     // The terminal went away.
                     Some(Err(_)) | None => break,
                 },
                 _ = sigterm.recv() => break,
                 _ = sighup.recv() => break,
-                () = sleep_until(due), if due.is_some() => self.frame(render),
+                () = sleep_until(due), if due.is_some() => self.frame(engine, render),
                 () = std::future::ready(()), if busy && work_turn => self.work(),
                 event = engine.recv(), if engine_open => match event {
                     Some(event) => self.ingest(engine, event),
@@ -116,7 +116,7 @@ impl Core {
         Ok(())
     }
 
-    fn on_terminal_event(&mut self, event: &Event, render: &RenderThread) {
+    fn on_terminal_event(&mut self, event: &Event, engine: &Engine, render: &RenderThread) {
         match *event {
             Event::Key(key) => {
                 if self
@@ -139,20 +139,24 @@ impl Core {
             _ => return,
         }
         // A key's effect is drawn at once, whatever the frame pacing.
-        self.frame(render);
+        self.frame(engine, render);
     }
 
     fn ingest(&mut self, engine: &mut Engine, event: EngineEvent) {
         match event {
-            EngineEvent::BacklogReady => {
+            EngineEvent::Ready => {
+                let backlog = engine.in_backlog();
                 let store = &mut self.store;
-                engine.drain_backlog(|id, batch, range| store.append(id, batch, range));
-                self.rates.reset();
+                engine.drain(|id, batch, range, late| match late {
+                    Some(by) => store.append_late(id, batch, range, by),
+                    None => store.append(id, batch, range),
+                });
+                if backlog {
+                    self.rates.reset();
+                }
             }
-            EngineEvent::Lines { id, lines } => {
-                self.store.append(id, &lines, 0..lines.len());
-                engine.recycle(lines);
-            }
+            // Shown at once below the braided lines (see `snapshot`); only the screen changes.
+            EngineEvent::Waiting => {}
             EngineEvent::Status { id, status } => self.state.on_status(id, status),
             EngineEvent::Notice(text) => self.state.notice = Some(text),
             EngineEvent::History { id, part } => {
@@ -177,14 +181,16 @@ impl Core {
         self.dirty = true;
     }
 
-    fn frame(&mut self, render: &RenderThread) {
+    fn frame(&mut self, engine: &Engine, render: &RenderThread) {
         let now = Instant::now();
         self.rates.sample(now, &self.store, self.names.len());
+        let waiting = engine.waiting();
         let ctx = snapshot::Context {
             names: Arc::clone(&self.names),
             rates: &self.rates,
             colors: self.colors,
             now,
+            waiting: &waiting,
         };
         let snap = snapshot::build(&mut self.state, &self.store, &ctx);
         self.last_frame = now;

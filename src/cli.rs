@@ -3,10 +3,11 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::time::Duration;
 
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, ValueEnum};
 
-use crate::engine::{BIG_FILE, EngineOptions, SourceDef};
+use crate::engine::{BIG_FILE, EngineOptions, MERGE_WINDOW, SourceDef};
 use crate::filter::LineFilter;
 use crate::print::Escapes;
 use crate::source::glob::is_glob;
@@ -81,6 +82,11 @@ pub struct Args {
     /// (inert onto a terminal, raw into a pipe or file)
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = EscapesArg::Auto)]
     pub escapes: EscapesArg,
+
+    /// Hold live lines up to MS milliseconds to braid them by time across sources; 0: arrival
+    /// order (see "Ordering" in the README)
+    #[arg(long, value_name = "MS", default_value_t = u64::try_from(MERGE_WINDOW.as_millis()).unwrap_or(100))]
+    pub merge_window: u64,
 
     /// Memory for the history the TUI keeps; the oldest lines are evicted beyond it (K, M, G)
     #[arg(long, value_name = "SIZE", default_value = "256M")]
@@ -240,6 +246,8 @@ impl Config {
                 start,
                 big_file: (mode == Mode::Tui).then_some(BIG_FILE),
                 output: None,
+                merge_window: Duration::from_millis(args.merge_window),
+                tell_waiting: mode == Mode::Tui,
             },
             mode,
             filter,

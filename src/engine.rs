@@ -2,32 +2,31 @@
 //! send, and the channel between them — the one stream both the printer and the TUI consume.
 
 use std::ops::Range;
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::batch::LineBatch;
+use crate::merge::Waiting;
 use crate::orderer::Orderer;
 use crate::source::big_file::History;
 use crate::source::supervisor::{Discovery, Started, Supervisor};
 use crate::source::{SourceEvent, SourceStatus};
 use crate::source_id::SourceId;
+use crate::timestamp::wall_nanos;
 
-pub use crate::source::supervisor::{BIG_FILE, EngineOptions, SourceDef, SourceInfo};
+pub use crate::source::supervisor::{BIG_FILE, EngineOptions, MERGE_WINDOW, SourceDef, SourceInfo};
 
 /// What the engine hands to its consumer.
 #[derive(Debug)]
 pub enum EngineEvent {
-    /// Backlog lines can be handed out now: call [`Engine::drain_backlog`] (until it is
+    /// Lines can be handed out now, in braid order: call [`Engine::drain`] (until it is
     /// called, `recv` keeps returning this).
-    BacklogReady,
-    /// Live lines of one source.
-    Lines {
-        /// The source.
-        id: SourceId,
-        /// The lines.
-        lines: LineBatch,
-    },
+    Ready,
+    /// Live lines came in and wait in the merge window ([`Engine::waiting`]); only with
+    /// [`EngineOptions::tell_waiting`].
+    Waiting,
     /// A source's status changed.
     Status {
         /// The source.
@@ -54,6 +53,8 @@ pub struct Engine {
     rx: mpsc::Receiver<SourceEvent>,
     supervisor: Supervisor,
     orderer: Orderer,
+    /// Every source has ended and the orderer was told so.
+    finished: bool,
 }
 
 impl Engine {
@@ -67,10 +68,10 @@ impl Engine {
         let Started {
             supervisor,
             events,
-            backlogs,
             notices,
         } = Supervisor::start(defs, options, cancel)?;
-        let mut orderer = Orderer::new(&backlogs);
+        let sources = supervisor.sources().len();
+        let mut orderer = Orderer::new(sources, options.merge_window, options.tell_waiting);
         for text in notices {
             orderer.notice(text);
         }
@@ -78,6 +79,7 @@ impl Engine {
             rx: events,
             supervisor,
             orderer,
+            finished: false,
         })
     }
 
@@ -96,30 +98,37 @@ impl Engine {
     /// nothing to hand out, and a consumer that flushes when nothing is pending must not wait
     /// for it.
     pub fn has_pending(&mut self) -> bool {
-        while !self.orderer.has_pending() {
+        let (now, wall) = (Instant::now(), wall_nanos());
+        while !self.orderer.has_pending(now, wall) {
             match self.rx.try_recv() {
-                Ok(event) => self.absorb(event),
+                Ok(event) => self.absorb(event, now),
                 Err(_) => return false,
             }
         }
         true
     }
 
-    /// Hands out the backlog lines that can be merged now, in merged order (after
-    /// [`EngineEvent::BacklogReady`]).
-    pub fn drain_backlog<F>(&mut self, emit: F)
+    /// Hands out the lines that can go out now, in braid order (after [`EngineEvent::Ready`]):
+    /// `emit(source, lines, range, late)`; `late` says how far behind the lines handed out
+    /// before them they are, for lines that came too late to be placed by time.
+    pub fn drain<F>(&mut self, emit: F)
     where
-        F: FnMut(SourceId, &LineBatch, Range<usize>),
+        F: FnMut(SourceId, &LineBatch, Range<usize>, Option<Duration>),
     {
-        self.orderer.drain_backlog(emit);
+        self.orderer.drain(Instant::now(), wall_nanos(), emit);
         for batch in self.orderer.take_spent() {
             self.supervisor.recycle(batch);
         }
     }
 
-    /// Hands a consumed batch back, so that its buffer is reused by the next read.
-    pub fn recycle(&self, batch: LineBatch) {
-        self.supervisor.recycle(batch);
+    /// True while the backlogs (what sources held at start) are being braided.
+    pub fn in_backlog(&self) -> bool {
+        self.orderer.in_backlog()
+    }
+
+    /// Live lines waiting in the merge window, in the order they would go out now.
+    pub fn waiting(&self) -> Vec<Waiting<'_>> {
+        self.orderer.waiting()
     }
 
     /// Stops every source; [`recv`](Self::recv) then drains what they sent and returns `None`.
@@ -130,38 +139,42 @@ impl Engine {
     /// The next event, or `None` once every source has finished and all was handed over.
     pub async fn recv(&mut self) -> Option<EngineEvent> {
         loop {
-            if let Some(event) = self.orderer.pop() {
+            let now = Instant::now();
+            if let Some(event) = self.orderer.pop(now, wall_nanos()) {
                 return Some(event);
             }
             if self.supervisor.finished() {
                 // Every source has finished: what they sent is all in the channel.
                 match self.rx.try_recv() {
-                    Ok(event) => self.absorb(event),
-                    Err(_) if self.orderer.in_backlog() => {
-                        self.orderer.end_backlogs(self.supervisor.sources().len());
+                    Ok(event) => self.absorb(event, now),
+                    Err(_) if !self.finished => {
+                        self.finished = true;
+                        self.orderer.finish(self.supervisor.sources().len());
                     }
                     Err(_) => return None,
                 }
                 continue;
             }
+            let deadline = self.orderer.next_deadline();
             tokio::select! {
                 biased;
                 event = self.rx.recv() => {
                     if let Some(event) = event {
-                        self.absorb(event);
+                        self.absorb(event, Instant::now());
                     }
                 }
                 () = self.supervisor.join_next() => {}
+                () = sleep_until(deadline), if deadline.is_some() => {}
             }
         }
     }
 
-    /// Takes one source event in.
-    fn absorb(&mut self, event: SourceEvent) {
+    /// Takes one source event in, arrived at `now`.
+    fn absorb(&mut self, event: SourceEvent, now: Instant) {
         match event {
             SourceEvent::Backlog { id, lines } => self.orderer.backlog(id, lines),
             SourceEvent::BacklogDone { id } => self.orderer.backlog_done(id),
-            SourceEvent::Lines { id, lines } => self.orderer.lines(id, lines),
+            SourceEvent::Lines { id, lines } => self.orderer.lines(id, lines, now),
             SourceEvent::Status { id, status } => self.orderer.status(id, status),
             SourceEvent::Notice(text) => self.orderer.notice(text),
             SourceEvent::History { id, part } => self.orderer.history(id, part),
@@ -173,5 +186,12 @@ impl Engine {
                 }
             }
         }
+    }
+}
+
+/// Sleeps until `deadline` (never called without one).
+async fn sleep_until(deadline: Option<Instant>) {
+    if let Some(at) = deadline {
+        tokio::time::sleep_until(at.into()).await;
     }
 }

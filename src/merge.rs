@@ -1,5 +1,5 @@
-//! The timestamp merge of several sources' backlogs (lines that already exist at start, and all
-//! of `--no-follow`).
+//! The timestamp merge of several sources' lines: their backlogs (lines that already exist at
+//! start, and all of `--no-follow`), and live lines within the merge window.
 //!
 //! A k-way merge, not a sort: it only ever takes the next line of some source, so each source's
 //! order is kept by construction, whatever its timestamps do. Ties go to the source named first
@@ -37,10 +37,26 @@ pub struct Merger {
     queues: Vec<Queue>,
     /// Sources with a line waiting, keyed by (instant of that line, source).
     heap: BinaryHeap<Reverse<(i64, usize)>>,
-    /// Sources that are neither finished nor have a line waiting: the merge must wait for them.
+    /// Sources that are neither finished nor have a line waiting: the merge must wait for them
+    /// (backlog merges only: a live merge is drained up to a bound instead).
     blocked: usize,
+    /// A live merge ([`Merger::live`]): sources are never waited for, and new ones may appear.
+    live: bool,
+    /// Lines waiting, all sources together.
+    waiting: usize,
     /// Batches fully handed out, kept for their buffers ([`take_spent`](Self::take_spent)).
     spent: Vec<StampedBatch>,
+}
+
+/// A line waiting in a merge, as [`Merger::waiting_in_order`] lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Waiting<'a> {
+    /// Its source.
+    pub source: SourceId,
+    /// Its instant.
+    pub instant: i64,
+    /// Its bytes, without the newline.
+    pub text: &'a [u8],
 }
 
 impl Merger {
@@ -50,13 +66,39 @@ impl Merger {
             queues: (0..sources).map(|_| Queue::default()).collect(),
             heap: BinaryHeap::new(),
             blocked: sources,
+            live: false,
+            waiting: 0,
             spent: Vec::new(),
         }
+    }
+
+    /// A merge of live lines: drained up to a bound ([`drain_until`](Self::drain_until)), never
+    /// waiting for a source; any source may push.
+    pub fn live() -> Self {
+        Self {
+            live: true,
+            ..Self::default()
+        }
+    }
+
+    /// Lines waiting, all sources together.
+    pub fn waiting(&self) -> usize {
+        self.waiting
+    }
+
+    /// True when `source` has lines waiting.
+    pub fn has_waiting(&self, source: SourceId) -> bool {
+        self.queues
+            .get(source.index())
+            .is_some_and(|q| !q.batches.is_empty())
     }
 
     /// Queues lines of `source` (in the source's order).
     pub fn push(&mut self, source: SourceId, batch: StampedBatch) {
         let s = source.index();
+        if self.live && self.queues.len() <= s {
+            self.queues.resize_with(s + 1, Queue::default);
+        }
         let Some(queue) = self.queues.get_mut(s) else {
             return;
         };
@@ -64,9 +106,12 @@ impl Merger {
             return;
         }
         let was_empty = queue.batches.is_empty();
+        self.waiting += batch.lines.len();
         queue.batches.push_back(batch);
         if was_empty {
-            self.blocked -= 1;
+            if !self.live {
+                self.blocked -= 1;
+            }
             self.heap
                 .push(Reverse((self.queues[s].batches[0].instants[0], s)));
         }
@@ -99,26 +144,59 @@ impl Merger {
     where
         F: FnMut(SourceId, &LineBatch, Range<usize>),
     {
-        while self.blocked == 0 {
+        self.drain_bounded(i64::MAX, usize::MAX, |id, batch, range| {
+            emit(id, &batch.lines, range);
+        });
+    }
+
+    /// Hands out one run, the first in merged order, of the waiting lines whose instant is at
+    /// most `bound` (and that no earlier line of their source holds back), with their
+    /// instants: a step of a live merge's release, after which the bound may change. Each
+    /// source's order is kept whatever its instants do: a line above the bound holds back the
+    /// lines after it. False when nothing could go out.
+    pub fn drain_run<F>(&mut self, bound: i64, emit: F) -> bool
+    where
+        F: FnMut(SourceId, &StampedBatch, Range<usize>),
+    {
+        debug_assert!(self.live, "only a live merge is drained up to a bound");
+        self.drain_bounded(bound, 1, emit) > 0
+    }
+
+    /// The instant of the line that would go out first, if any is waiting.
+    pub fn head(&self) -> Option<i64> {
+        self.heap.peek().map(|Reverse((t, _))| *t)
+    }
+
+    /// Hands out up to `runs` runs of lines up to `bound`; returns how many went out.
+    fn drain_bounded<F>(&mut self, bound: i64, runs: usize, mut emit: F) -> usize
+    where
+        F: FnMut(SourceId, &StampedBatch, Range<usize>),
+    {
+        let mut done = 0;
+        while (self.live || self.blocked == 0) && done < runs {
+            match self.heap.peek() {
+                Some(Reverse((t, _))) if *t <= bound => {}
+                _ => break,
+            }
             let Some(Reverse((_, s))) = self.heap.pop() else {
-                return;
+                break;
             };
+            done += 1;
             // Lines strictly before the next source's head, ties broken by source index.
-            let bound = self.heap.peek().map(|Reverse(key)| *key);
+            let next = self.heap.peek().map(|Reverse(key)| *key);
+            let fits = |t: i64| t <= bound && next.is_none_or(|b| (t, s) < b);
             let queue = &mut self.queues[s];
             loop {
                 let batch = &queue.batches[0];
                 let start = queue.pos;
                 let mut end = start;
                 // Runs are short when sources interleave: a linear scan beats a binary search.
-                while end < batch.instants.len()
-                    && bound.is_none_or(|b| (batch.instants[end], s) < b)
-                {
+                while end < batch.instants.len() && fits(batch.instants[end]) {
                     end += 1;
                 }
                 if end > start {
-                    let id = SourceId::from_index(s);
-                    emit(id, &batch.lines, start..end);
+                    self.waiting -= end - start;
+                    emit(SourceId::from_index(s), batch, start..end);
                 }
                 if end < batch.lines.len() {
                     queue.pos = end;
@@ -127,16 +205,52 @@ impl Merger {
                 self.spent.extend(queue.batches.pop_front());
                 queue.pos = 0;
                 match queue.head() {
-                    Some(t) if bound.is_none_or(|b| (t, s) < b) => {}
+                    Some(t) if fits(t) => {}
                     _ => break,
                 }
             }
             match queue.head() {
                 Some(t) => self.heap.push(Reverse((t, s))),
-                None if !queue.done => self.blocked += 1,
+                None if !queue.done && !self.live => self.blocked += 1,
                 None => {}
             }
         }
+        done
+    }
+
+    /// Every waiting line, in the order a full drain would hand them out (for showing lines
+    /// that are not released yet).
+    pub fn waiting_in_order(&self) -> Vec<Waiting<'_>> {
+        let mut pos: Vec<(usize, usize)> = self.queues.iter().map(|q| (0, q.pos)).collect();
+        let mut heap: BinaryHeap<Reverse<(i64, usize)>> = self
+            .queues
+            .iter()
+            .enumerate()
+            .filter_map(|(s, q)| q.head().map(|t| Reverse((t, s))))
+            .collect();
+        let mut out = Vec::with_capacity(self.waiting);
+        while let Some(Reverse((instant, s))) = heap.pop() {
+            let queue = &self.queues[s];
+            let (b, i) = pos[s];
+            let batch = &queue.batches[b];
+            out.push(Waiting {
+                source: SourceId::from_index(s),
+                instant,
+                text: batch.lines.line(i),
+            });
+            let next = if i + 1 < batch.lines.len() {
+                Some((b, i + 1))
+            } else if b + 1 < queue.batches.len() {
+                Some((b + 1, 0))
+            } else {
+                None
+            };
+            if let Some((nb, ni)) = next {
+                pos[s] = (nb, ni);
+                heap.push(Reverse((queue.batches[nb].instants[ni], s)));
+            }
+        }
+        out
     }
 }
 

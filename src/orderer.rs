@@ -1,19 +1,25 @@
 //! The orderer: the one place that decides in which order lines leave the engine.
 //!
-//! Pure (no tokio, no I/O): sources' reports go in through one method each, [`Orderer::pop`]
-//! says what can be handed out now. Two phases: in the *backlog* phase the lines each source
-//! already held go into a streaming timestamp merge ([`Merger`]); whenever it can hand lines out,
-//! `pop` returns [`EngineEvent::BacklogReady`] and the consumer takes them with
-//! [`Orderer::drain_backlog`]. Live reports that arrive meanwhile wait. Once every backlog is
-//! merged, live reports pass in arrival order. Notices and parts of big files' histories are
-//! handed out at once, whatever the phase.
+//! Pure (no tokio, no I/O; time comes in as arguments): sources' reports go in through one
+//! method each, [`Orderer::pop`] says what can be handed out now. Two phases. In the *backlog*
+//! phase the lines every source started at launch already had — what a file holds, a stream's
+//! first burst ([`crate::source::burst`]) — go into a streaming timestamp merge ([`Merger`]).
+//! Once every backlog is merged, lines that arrive while following are braided by time within
+//! the merge window ([`live`]: the rule, in full). Whenever lines can be handed out, `pop`
+//! returns [`EngineEvent::Ready`] and the consumer takes them with [`Orderer::drain`]. Statuses
+//! and new sources pass in arrival order (after the backlog phase); notices and parts of big
+//! files' histories are handed out at once, whatever the phase.
+
+pub mod live;
 
 use std::collections::VecDeque;
 use std::ops::Range;
+use std::time::{Duration, Instant};
 
+use self::live::Live;
 use crate::batch::{LineBatch, StampedBatch};
 use crate::engine::EngineEvent;
-use crate::merge::Merger;
+use crate::merge::{Merger, Waiting};
 use crate::source::SourceStatus;
 use crate::source::big_file::History;
 use crate::source_id::SourceId;
@@ -23,7 +29,9 @@ use crate::source_id::SourceId;
 pub struct Orderer {
     /// `Some` during the backlog phase: the merge of the backlogs of the sources given at start.
     merger: Option<Merger>,
-    /// Live events that arrived during the backlog phase, or not yet handed out.
+    /// Live lines, braided within the window (they wait here during the backlog phase too).
+    live: Live,
+    /// Statuses and new sources, in arrival order (held during the backlog phase).
     held: VecDeque<EngineEvent>,
     /// Notices, handed over at once whatever the phase.
     notices: VecDeque<String>,
@@ -31,39 +39,44 @@ pub struct Orderer {
     history: VecDeque<(SourceId, History)>,
     /// Batches whose lines were all handed out, kept for their buffers.
     spent: Vec<LineBatch>,
+    /// Say [`EngineEvent::Waiting`] when live lines start waiting (the TUI shows them at once).
+    tell_waiting: bool,
+    /// Lines came in to wait since the last [`EngineEvent::Waiting`].
+    waiting_news: bool,
     opened_any: bool,
 }
 
 impl Orderer {
-    /// An orderer for the sources started at launch: `backlogs[i]` says whether source `i`
-    /// sends a backlog (and ends it with [`backlog_done`](Self::backlog_done)).
-    pub fn new(backlogs: &[bool]) -> Self {
-        let mut merger = Merger::new(backlogs.len());
-        for (id, _) in SourceId::all(backlogs.len())
-            .zip(backlogs)
-            .filter(|(_, backlog)| !**backlog)
-        {
-            merger.finish(id);
+    /// An orderer for the `sources` started at launch, each sending a backlog first (ended by
+    /// [`backlog_done`](Self::backlog_done)); live lines are held at most `window`. With
+    /// `tell_waiting`, [`pop`](Self::pop) says when live lines start waiting.
+    pub fn new(sources: usize, window: Duration, tell_waiting: bool) -> Self {
+        let mut live = Live::new(window);
+        for id in SourceId::all(sources) {
+            live.add_source(id);
         }
         Self {
-            merger: Some(merger),
+            merger: Some(Merger::new(sources)),
+            live,
             held: VecDeque::new(),
             notices: VecDeque::new(),
             history: VecDeque::new(),
             spent: Vec::new(),
+            tell_waiting,
+            waiting_news: false,
             opened_any: false,
         }
     }
 
-    /// Backlog lines of `id`, stamped. After the backlog phase (a source started later has
-    /// none) they are live lines.
+    /// Backlog lines of `id`, stamped.
     pub fn backlog(&mut self, id: SourceId, lines: StampedBatch) {
+        if let Some(&newest) = lines.instants.iter().max() {
+            self.live.seen(id, newest);
+        }
         match self.merger.as_mut() {
             Some(merger) => merger.push(id, lines),
-            None => self.held.push_back(EngineEvent::Lines {
-                id,
-                lines: lines.lines,
-            }),
+            // Only sources started at launch have a backlog, and it ends before the phase does.
+            None => self.live.push(id, lines, Instant::now()),
         }
     }
 
@@ -74,23 +87,31 @@ impl Orderer {
         }
     }
 
-    /// Every source stopped before finishing its backlog (a signal): merge what was read.
-    pub fn end_backlogs(&mut self, sources: usize) {
+    /// Every source stopped (a signal, or all ended): merge what was read, and hand out every
+    /// live line without waiting.
+    pub fn finish(&mut self, sources: usize) {
         if let Some(merger) = self.merger.as_mut() {
             for id in SourceId::all(sources) {
                 merger.finish(id);
             }
         }
+        self.live.finish();
     }
 
-    /// Live lines of `id`, in its order.
-    pub fn lines(&mut self, id: SourceId, lines: LineBatch) {
-        self.held.push_back(EngineEvent::Lines { id, lines });
+    /// Live lines of `id`, in its order, stamped, arrived at `now`.
+    pub fn lines(&mut self, id: SourceId, lines: StampedBatch, now: Instant) {
+        if !lines.lines.is_empty() {
+            self.waiting_news = true;
+        }
+        self.live.push(id, lines, now);
     }
 
     /// `id`'s status changed.
     pub fn status(&mut self, id: SourceId, status: SourceStatus) {
         self.opened_any |= status.opened();
+        if matches!(status, SourceStatus::Exited(_) | SourceStatus::Ended) {
+            self.live.end(id);
+        }
         self.held.push_back(EngineEvent::Status { id, status });
     }
 
@@ -106,6 +127,7 @@ impl Orderer {
 
     /// A source was started after launch (a file a glob found).
     pub fn added(&mut self, id: SourceId) {
+        self.live.add_source(id);
         self.held.push_back(EngineEvent::Added(id));
     }
 
@@ -114,14 +136,20 @@ impl Orderer {
         self.opened_any
     }
 
-    /// True when [`pop`](Self::pop) would return something.
-    pub fn has_pending(&self) -> bool {
-        !self.notices.is_empty()
-            || !self.history.is_empty()
-            || match &self.merger {
-                Some(merger) => merger.ready() || (merger.complete() && !self.held.is_empty()),
-                None => !self.held.is_empty(),
-            }
+    /// True when [`pop`](Self::pop) would return something at `now` (`wall`: the wall clock
+    /// then, nanoseconds since the epoch).
+    pub fn has_pending(&mut self, now: Instant, wall: i64) -> bool {
+        if !self.notices.is_empty() || !self.history.is_empty() {
+            return true;
+        }
+        match &self.merger {
+            Some(merger) if merger.ready() => return true,
+            Some(merger) if !merger.complete() => return false,
+            _ => {}
+        }
+        !self.held.is_empty()
+            || (self.tell_waiting && self.waiting_news)
+            || self.live.ready(now, wall)
     }
 
     /// True while a backlog is still being merged.
@@ -129,8 +157,16 @@ impl Orderer {
         self.merger.is_some()
     }
 
-    /// What can be handed out now, if anything.
-    pub fn pop(&mut self) -> Option<EngineEvent> {
+    /// When held live lines must go out if nothing else happens.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        if self.merger.is_some() {
+            return None;
+        }
+        self.live.next_deadline()
+    }
+
+    /// What can be handed out at `now`, if anything (`wall`: the wall clock then).
+    pub fn pop(&mut self, now: Instant, wall: i64) -> Option<EngineEvent> {
         if let Some(text) = self.notices.pop_front() {
             return Some(EngineEvent::Notice(text));
         }
@@ -138,25 +174,45 @@ impl Orderer {
             return Some(EngineEvent::History { id, part });
         }
         match &self.merger {
-            Some(merger) if merger.ready() => return Some(EngineEvent::BacklogReady),
+            Some(merger) if merger.ready() => return Some(EngineEvent::Ready),
             Some(merger) if merger.complete() => self.merger = None,
             Some(_) => return None,
             None => {}
         }
-        self.held.pop_front()
+        if let Some(event) = self.held.pop_front() {
+            return Some(event);
+        }
+        if self.live.ready(now, wall) {
+            return Some(EngineEvent::Ready);
+        }
+        if self.tell_waiting && std::mem::take(&mut self.waiting_news) {
+            return Some(EngineEvent::Waiting);
+        }
+        None
     }
 
-    /// Hands out the backlog lines that can be merged now, in merged order (after
-    /// [`EngineEvent::BacklogReady`]).
-    pub fn drain_backlog<F>(&mut self, emit: F)
+    /// Hands out the lines that can go out at `now`, in braid order (after
+    /// [`EngineEvent::Ready`]): `emit(source, lines, range, late)`, `late` saying how far
+    /// behind the lines handed out before them they are, for lines the live braid could not
+    /// place by time.
+    pub fn drain<F>(&mut self, now: Instant, wall: i64, mut emit: F)
     where
-        F: FnMut(SourceId, &LineBatch, Range<usize>),
+        F: FnMut(SourceId, &LineBatch, Range<usize>, Option<Duration>),
     {
         if let Some(merger) = self.merger.as_mut() {
-            merger.drain(emit);
+            merger.drain(|id, batch, range| emit(id, batch, range, None));
             self.spent
                 .extend(merger.take_spent().into_iter().map(|b| b.lines));
+            return;
         }
+        self.live.drain(now, wall, emit);
+        self.spent
+            .extend(self.live.take_spent().into_iter().map(|b| b.lines));
+    }
+
+    /// Live lines not handed out yet, in the order they would go out now.
+    pub fn waiting(&self) -> Vec<Waiting<'_>> {
+        self.live.waiting_in_order()
     }
 
     /// Batches fully handed out since the last call, for their buffers.
@@ -173,24 +229,29 @@ mod tests {
     enum Step {
         Backlog(u16, &'static [(i64, &'static str)]),
         Done(u16),
-        Live(u16, &'static [&'static str]),
+        Live(u16, &'static [(i64, &'static str)]),
         Notice(&'static str),
+        /// Time passes (milliseconds).
+        Wait(u64),
         /// What comes out now, in order (`source:line`, `notice:…`, `status:…`).
         Out(&'static [&'static str]),
     }
 
+    /// Instants of the scenarios are milliseconds after this wall clock.
+    const WALL: i64 = 1_700_000_000_000_000_000;
+
     fn stamped(lines: &[(i64, &str)]) -> StampedBatch {
         StampedBatch {
             lines: LineBatch::from_lines(lines.iter().map(|(_, l)| l)),
-            instants: lines.iter().map(|(t, _)| *t).collect(),
+            instants: lines.iter().map(|(t, _)| WALL + t * 1_000_000).collect(),
         }
     }
 
-    fn drain(o: &mut Orderer) -> Vec<String> {
+    fn drain(o: &mut Orderer, now: Instant, wall: i64) -> Vec<String> {
         let mut out = Vec::new();
-        while let Some(event) = o.pop() {
+        while let Some(event) = o.pop(now, wall) {
             match event {
-                EngineEvent::BacklogReady => o.drain_backlog(|id, batch, range| {
+                EngineEvent::Ready => o.drain(now, wall, |id, batch, range, _| {
                     for i in range {
                         out.push(format!(
                             "{}:{}",
@@ -199,31 +260,36 @@ mod tests {
                         ));
                     }
                 }),
-                EngineEvent::Lines { id, lines } => out.extend(
-                    lines
-                        .iter()
-                        .map(|l| format!("{}:{}", id.0, String::from_utf8_lossy(l))),
-                ),
                 EngineEvent::Notice(text) => out.push(format!("notice:{text}")),
                 EngineEvent::Status { id, status } => out.push(format!("status:{}:{status}", id.0)),
                 EngineEvent::Added(id) => out.push(format!("added:{}", id.0)),
                 EngineEvent::History { id, .. } => out.push(format!("history:{}", id.0)),
+                EngineEvent::Waiting => out.push("waiting".into()),
             }
         }
         out
     }
 
-    fn run(backlogs: &[bool], steps: &[Step]) {
-        let mut o = Orderer::new(backlogs);
+    fn run(sources: usize, steps: &[Step]) {
+        let mut o = Orderer::new(sources, Duration::from_millis(100), false);
+        let t0 = Instant::now();
+        let mut ms = 0u64;
         for (n, step) in steps.iter().enumerate() {
+            let now = t0 + Duration::from_millis(ms);
+            let wall = WALL + i64::try_from(ms).expect("small") * 1_000_000;
             match step {
                 Step::Backlog(s, lines) => o.backlog(SourceId(*s), stamped(lines)),
                 Step::Done(s) => o.backlog_done(SourceId(*s)),
-                Step::Live(s, lines) => o.lines(SourceId(*s), LineBatch::from_lines(*lines)),
+                Step::Live(s, lines) => o.lines(SourceId(*s), stamped(lines), now),
                 Step::Notice(text) => o.notice((*text).to_owned()),
+                Step::Wait(d) => ms += d,
                 Step::Out(want) => {
-                    assert_eq!(o.has_pending(), !want.is_empty(), "step {n}: pending");
-                    assert_eq!(drain(&mut o), *want, "step {n}");
+                    assert_eq!(
+                        o.has_pending(now, wall),
+                        !want.is_empty(),
+                        "step {n}: pending"
+                    );
+                    assert_eq!(drain(&mut o, now, wall), *want, "step {n}");
                 }
             }
         }
@@ -233,22 +299,44 @@ mod tests {
     fn backlogs_are_merged_by_time_before_live_lines() {
         use Step::*;
         run(
-            &[true, true],
+            2,
             &[
                 Backlog(0, &[(1, "a1"), (5, "a5")]),
                 // Source 1 has sent nothing yet: nothing can be handed out.
                 Out(&[]),
-                Live(0, &["a-live"]),
+                Live(0, &[(200, "a-live")]),
                 Backlog(1, &[(2, "b2"), (6, "b6")]),
                 // a5 comes before b6, the next line of the only other source.
                 Out(&["0:a1", "1:b2", "0:a5"]),
                 Done(0),
                 Out(&["1:b6"]),
-                // Held live lines go out once every backlog is merged.
+                // Held live lines go out once every backlog is merged, within the window.
                 Done(1),
+                Out(&[]),
+                Wait(100),
                 Out(&["0:a-live"]),
-                Live(1, &["b-live"]),
-                Out(&["1:b-live"]),
+            ],
+        );
+    }
+
+    /// A command's first burst (its backlog) braids with a file's history by time, and its
+    /// later lines with the other's live lines.
+    #[test]
+    fn bursts_braid_with_histories_and_live_lines_with_each_other() {
+        use Step::*;
+        run(
+            2,
+            &[
+                Backlog(0, &[(1, "file1"), (3, "file3")]),
+                Done(0),
+                Backlog(1, &[(2, "cmd2"), (4, "cmd4")]),
+                Done(1),
+                Out(&["0:file1", "1:cmd2", "0:file3", "1:cmd4"]),
+                Live(1, &[(20, "cmd20")]),
+                Live(0, &[(10, "file10"), (30, "file30")]),
+                Out(&["0:file10", "1:cmd20"]),
+                Wait(100),
+                Out(&["0:file30"]),
             ],
         );
     }
@@ -257,7 +345,7 @@ mod tests {
     fn equal_stamps_are_all_kept_in_source_order() {
         use Step::*;
         run(
-            &[true, true],
+            2,
             &[
                 Backlog(1, &[(3, "b1"), (3, "b2")]),
                 Backlog(0, &[(3, "a1"), (3, "a2"), (3, "a3")]),
@@ -269,25 +357,10 @@ mod tests {
     }
 
     #[test]
-    fn sources_without_backlog_do_not_hold_the_merge() {
-        use Step::*;
-        run(
-            &[true, false],
-            &[
-                Live(1, &["cmd"]),
-                Backlog(0, &[(1, "a1")]),
-                Out(&["0:a1"]),
-                Done(0),
-                Out(&["1:cmd"]),
-            ],
-        );
-    }
-
-    #[test]
     fn notices_go_out_at_once_even_while_the_merge_waits() {
         use Step::*;
         run(
-            &[true],
+            1,
             &[
                 Notice("polling"),
                 Out(&["notice:polling"]),
@@ -299,13 +372,29 @@ mod tests {
     }
 
     #[test]
-    fn a_stopped_run_merges_what_was_read() {
-        let mut o = Orderer::new(&[true, true]);
+    fn a_stopped_run_merges_what_was_read_and_hands_out_everything() {
+        let mut o = Orderer::new(2, Duration::from_millis(100), false);
+        let now = Instant::now();
         o.backlog(SourceId(1), stamped(&[(2, "b2")]));
         o.backlog(SourceId(0), stamped(&[(1, "a1")]));
-        assert_eq!(drain(&mut o), ["0:a1"]);
-        o.end_backlogs(2);
-        assert_eq!(drain(&mut o), ["1:b2"]);
+        assert_eq!(drain(&mut o, now, WALL), ["0:a1"]);
+        o.finish(2);
+        o.lines(SourceId(0), stamped(&[(5, "a5")]), now);
+        assert_eq!(drain(&mut o, now, WALL), ["1:b2", "0:a5"]);
         assert!(!o.in_backlog());
+    }
+
+    #[test]
+    fn the_tui_hears_of_waiting_lines_at_once() {
+        let mut o = Orderer::new(2, Duration::from_millis(100), true);
+        let now = Instant::now();
+        o.backlog_done(SourceId(0));
+        o.backlog_done(SourceId(1));
+        assert_eq!(drain(&mut o, now, WALL), Vec::<String>::new());
+        // Source 1 may still send an older line: a5 waits, and the TUI is told.
+        o.lines(SourceId(0), stamped(&[(5, "a5")]), now);
+        assert_eq!(drain(&mut o, now, WALL), ["waiting"]);
+        assert_eq!(o.waiting().len(), 1);
+        assert_eq!(o.next_deadline(), Some(now + Duration::from_millis(100)));
     }
 }

@@ -211,19 +211,15 @@ pub async fn run<W: Write>(
         };
         let Some(event) = event else { break };
         let written = match event {
-            EngineEvent::BacklogReady => {
+            EngineEvent::Ready => {
                 let mut result = Ok(());
-                engine.drain_backlog(|id, batch, range| {
+                // A late line goes out where it arrived: a stream has no way to say so.
+                engine.drain(|id, batch, range, _late| {
                     if result.is_ok() {
                         result = printer.write_run(id.index(), batch, range);
                     }
                 });
                 result
-            }
-            EngineEvent::Lines { id, lines } => {
-                let written = printer.write_run(id.index(), &lines, 0..lines.len());
-                engine.recycle(lines);
-                written
             }
             EngineEvent::Status { id, status } => {
                 statuses.resize(engine.sources().len(), None);
@@ -239,9 +235,9 @@ pub async fn run<W: Write>(
                 printer.set_names(engine.sources().iter().map(|s| s.name.as_str()));
                 Ok(())
             }
-            // Only sent with `EngineOptions::big_file`, which print mode never sets: it reads
-            // every file's lines in order.
-            EngineEvent::History { .. } => Ok(()),
+            // Only sent with `EngineOptions::tell_waiting` and `big_file`, which print mode
+            // never sets: it writes lines once they are braided, and reads every file's lines.
+            EngineEvent::Waiting | EngineEvent::History { .. } => Ok(()),
         };
         let written = written.and_then(|()| {
             if engine.has_pending() {

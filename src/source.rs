@@ -5,6 +5,7 @@
 //! never touches shared state.
 
 pub mod big_file;
+pub mod burst;
 pub mod claims;
 pub mod command;
 pub mod file;
@@ -23,7 +24,7 @@ use tokio::sync::mpsc;
 
 use crate::batch::{BufferPool, LineBatch, StampedBatch};
 use crate::source_id::SourceId;
-use crate::timestamp::{Clock, Stamper};
+use crate::timestamp::{Clock, Stamper, UNKNOWN, wall_nanos};
 
 /// What a source reads, as given on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,12 +110,13 @@ pub enum SourceEvent {
         /// The source.
         id: SourceId,
     },
-    /// New lines, in the source's order.
+    /// New lines, in the source's order, with their instants (a line without a timestamp of its
+    /// own and none before it in the source: its arrival).
     Lines {
         /// The source.
         id: SourceId,
-        /// The lines.
-        lines: LineBatch,
+        /// The lines and their instants.
+        lines: StampedBatch,
     },
     /// The source's status changed.
     Status {
@@ -141,33 +143,51 @@ pub enum SourceEvent {
     },
 }
 
-/// One source's sending end: stamps backlog lines, drops repeated statuses, and notices when the
-/// engine has gone away (then the source stops).
+/// What a source sends before its live lines; the orderer braids all backlogs by time before
+/// anything live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backlog {
+    /// Nothing: every line is live (a file found after the start).
+    None,
+    /// What a file holds at start; lines before its first timestamp sort first.
+    History,
+    /// A stream's first burst (a command's, stdin's): up to its first pause
+    /// ([`burst`]), or all of it with `until_end` (`--no-follow`). Lines without a timestamp
+    /// take their arrival.
+    Burst {
+        /// The stream is read to its end, not followed: its whole output is the burst.
+        until_end: bool,
+    },
+}
+
+/// One source's sending end: stamps lines, drops repeated statuses, and notices when the engine
+/// has gone away (then the source stops).
 pub struct Emitter {
     id: SourceId,
     tx: mpsc::Sender<SourceEvent>,
-    /// `Some` while the source is still sending its backlog.
-    backlog: Option<Stamper>,
+    /// What the source sends before its live lines, until [`backlog_done`](Self::backlog_done).
+    backlog: Backlog,
+    stamper: Stamper,
     last_status: Option<SourceStatus>,
     closed: bool,
     pool: Arc<BufferPool>,
 }
 
 impl Emitter {
-    /// An emitter for source `id`. With `backlog`, lines are stamped backlog until
-    /// [`backlog_done`](Self::backlog_done); without, every line is live.
+    /// An emitter for source `id`, whose lines are `backlog` until
+    /// [`backlog_done`](Self::backlog_done), then live.
     pub fn new(
         id: SourceId,
         tx: mpsc::Sender<SourceEvent>,
-        backlog: bool,
+        backlog: Backlog,
         clock: Clock,
         pool: Arc<BufferPool>,
     ) -> Self {
-        let backlog = backlog.then(|| Stamper::detecting(clock));
         Self {
             id,
             tx,
             backlog,
+            stamper: Stamper::detecting(clock),
             last_status: None,
             closed: false,
             pool,
@@ -215,16 +235,22 @@ impl Emitter {
 
     /// Ends the backlog phase; later calls do nothing (from blocking code).
     pub fn backlog_done(&mut self) {
-        if self.backlog.take().is_some() {
+        if std::mem::replace(&mut self.backlog, Backlog::None) != Backlog::None {
             self.send_blocking(SourceEvent::BacklogDone { id: self.id });
         }
     }
 
     /// Ends the backlog phase (from async code).
     pub async fn backlog_done_async(&mut self) {
-        if self.backlog.take().is_some() {
+        if std::mem::replace(&mut self.backlog, Backlog::None) != Backlog::None {
             self.send(SourceEvent::BacklogDone { id: self.id }).await;
         }
+    }
+
+    /// True while a stream's first burst may end before the stream does (when it pauses): the
+    /// stream ends it with [`backlog_done_async`](Self::backlog_done_async).
+    pub fn in_burst(&self) -> bool {
+        self.backlog == Backlog::Burst { until_end: false }
     }
 
     /// The source's id.
@@ -247,15 +273,18 @@ impl Emitter {
             return None;
         }
         let id = self.id;
-        Some(match &mut self.backlog {
-            Some(stamper) => {
-                let instants = stamper.stamp_batch(&lines);
-                SourceEvent::Backlog {
-                    id,
-                    lines: StampedBatch { lines, instants },
-                }
-            }
-            None => SourceEvent::Lines { id, lines },
+        // A file's history is older than anything live: untimestamped, it sorts first.
+        let fallback = if self.backlog == Backlog::History {
+            UNKNOWN
+        } else {
+            wall_nanos()
+        };
+        let instants = self.stamper.stamp_batch_or(&lines, fallback);
+        let lines = StampedBatch { lines, instants };
+        Some(if self.backlog == Backlog::None {
+            SourceEvent::Lines { id, lines }
+        } else {
+            SourceEvent::Backlog { id, lines }
         })
     }
 

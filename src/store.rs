@@ -19,6 +19,7 @@ use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::ops::Range;
 use std::sync::{Mutex, TryLockError};
+use std::time::Duration;
 
 use self::chunk::{CHUNK_TEXT, Chunk, Locals, Text};
 use self::reader::{GONE, Reader};
@@ -60,6 +61,10 @@ pub struct Store {
     /// Reads lines kept in files; behind a lock because reading them is not a change of the
     /// history (only the core task reads: the lock is never contended).
     reader: Mutex<Reader>,
+    /// Lines the live braid placed by arrival because they came too late to be placed by time:
+    /// their first sequence number, their count, and how late they were. Few, so a sorted list
+    /// pruned with eviction.
+    late: VecDeque<(u64, u64, Duration)>,
 }
 
 impl Store {
@@ -72,7 +77,32 @@ impl Store {
             memory: 0,
             max_memory,
             reader: Mutex::default(),
+            late: VecDeque::new(),
         }
+    }
+
+    /// Appends lines `range` of `batch` as [`append`](Self::append) does, as lines placed by
+    /// arrival that were `by` behind the lines before them.
+    pub fn append_late(
+        &mut self,
+        source: SourceId,
+        batch: &LineBatch,
+        range: Range<usize>,
+        by: Duration,
+    ) {
+        let first = self.next_seq;
+        self.append(source, batch, range);
+        let n = self.next_seq - first;
+        if n > 0 {
+            self.late.push_back((first, n, by));
+        }
+    }
+
+    /// How late line `seq` was, when the live braid had to place it by arrival.
+    pub fn late(&self, seq: u64) -> Option<Duration> {
+        let i = self.late.partition_point(|&(first, _, _)| first <= seq);
+        let &(first, n, by) = self.late.get(i.checked_sub(1)?)?;
+        (seq < first + n).then_some(by)
     }
 
     /// Appends lines `range` of `batch`, from `source`; evicts the oldest lines if needed.
@@ -145,6 +175,10 @@ impl Store {
             for (source, n) in old.counts() {
                 self.counts[source.index()].evicted += n;
             }
+        }
+        let first = self.first_seq();
+        while self.late.front().is_some_and(|&(s, n, _)| s + n <= first) {
+            self.late.pop_front();
         }
     }
 

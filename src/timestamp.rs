@@ -17,6 +17,16 @@ use crate::record::{self, Value};
 /// this value, which sorts them first.
 pub const UNKNOWN: i64 = i64::MIN;
 
+/// The wall clock now, in nanoseconds since the Unix epoch: the instant of a live line that
+/// carries none (and whose source never did).
+pub fn wall_nanos() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .and_then(|d| i64::try_from(d.as_nanos()).ok())
+        .unwrap_or(i64::MAX)
+}
+
 /// What the parsers need to know about "now": the local offset for zone-less timestamps, and the
 /// year for formats that omit it.
 #[derive(Debug, Clone, Copy)]
@@ -273,13 +283,27 @@ impl Stamper {
         }
     }
 
-    /// The instants of every line of `batch`, in order.
+    /// The instants of every line of `batch`, in order. Lines before the source's first
+    /// timestamp get [`UNKNOWN`].
     pub fn stamp_batch(&mut self, batch: &LineBatch) -> Vec<i64> {
+        self.stamp_batch_or(batch, UNKNOWN)
+    }
+
+    /// The instants of every line of `batch`, in order; lines before the source's first
+    /// timestamp get `fallback` (a live line's arrival: an untimestamped source keeps arrival
+    /// order).
+    pub fn stamp_batch_or(&mut self, batch: &LineBatch, fallback: i64) -> Vec<i64> {
         if !self.detected && !batch.is_empty() {
             self.detected = true;
             self.stamp = Stamp::detect(batch.iter().take(DETECT_LINES), &self.clock);
         }
-        batch.iter().map(|line| self.next(line)).collect()
+        batch
+            .iter()
+            .map(|line| match self.next(line) {
+                UNKNOWN => fallback,
+                t => t,
+            })
+            .collect()
     }
 
     /// The instant of the next line of the source.

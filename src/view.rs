@@ -109,6 +109,8 @@ pub struct Row {
     pub marks: Vec<Mark>,
     /// The line the last search jump landed on.
     pub current: bool,
+    /// The live braid placed it by arrival: it came later than the merge window allows.
+    pub late: bool,
 }
 
 /// A highlighted byte range of a row.

@@ -9,6 +9,7 @@ use logbraid::app::rates::Rates;
 use logbraid::app::snapshot::{self, Context};
 use logbraid::app::state::AppState;
 use logbraid::batch::LineBatch;
+use logbraid::merge::Waiting;
 use logbraid::source::big_file;
 use logbraid::source_id::SourceId;
 use logbraid::store::Store;
@@ -68,6 +69,18 @@ fn names(n: usize) -> Arc<Vec<String>> {
 
 /// Draws what the TUI would show for `state` over `store`.
 fn screen(state: &mut AppState, store: &Store, width: u16, height: u16) -> Terminal<TestBackend> {
+    screen_waiting(state, store, &[], width, height)
+}
+
+/// Draws what the TUI would show for `state` over `store`, with `waiting` lines in the merge
+/// window.
+fn screen_waiting(
+    state: &mut AppState,
+    store: &Store,
+    waiting: &[Waiting<'_>],
+    width: u16,
+    height: u16,
+) -> Terminal<TestBackend> {
     state.size = Rect::new(0, 0, width, height);
     while state.busy(store) {
         state.work_slice(store);
@@ -78,6 +91,7 @@ fn screen(state: &mut AppState, store: &Store, width: u16, height: u16) -> Termi
         rates: &rates,
         colors: true,
         now: Instant::now(),
+        waiting,
     };
     let snap = snapshot::build(state, store, &ctx);
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
@@ -321,6 +335,58 @@ fn scrolling_up_stops_following_and_counts_what_arrives_below() {
     );
 }
 
+/// Lines still in the merge window show at once below the braided ones, in braid order, in the
+/// panes that follow (not in a paused one); a line the braid placed by arrival is marked late.
+#[test]
+fn waiting_lines_show_at_once_and_late_lines_are_marked() {
+    let mut store = Store::new(64 << 20);
+    append(&mut store, 0, "10:00:01 api braided");
+    store.append_late(
+        SourceId(1),
+        &LineBatch::from_lines(["09:59:00 worker came late"]),
+        0..1,
+        std::time::Duration::from_secs(61),
+    );
+    let waiting = [
+        Waiting {
+            source: SourceId(1),
+            instant: 2,
+            text: b"10:00:02 worker waiting, older",
+        },
+        Waiting {
+            source: SourceId(0),
+            instant: 3,
+            text: b"10:00:03 api waiting, newer",
+        },
+    ];
+    let mut state = AppState::new(3, Rect::new(0, 0, 100, 24));
+    let shown = screen_waiting(&mut state, &store, &waiting, 100, 24)
+        .backend()
+        .to_string();
+    let merged: Vec<&str> = shown.lines().take(11).collect();
+    let at = |needle: &str| merged.iter().position(|l| l.contains(needle));
+    let order = [
+        at("api braided"),
+        at("worker came late"),
+        at("worker waiting"),
+        at("api waiting"),
+    ];
+    assert!(
+        order.iter().all(Option::is_some) && order.windows(2).all(|w| w[0] < w[1]),
+        "braided, late, then waiting in braid order:\n{shown}"
+    );
+    let late_row = merged[order[1].unwrap_or(0)];
+    assert!(late_row.contains("~ 09:59:00"), "late mark: {late_row}");
+    // Pausing the worker holds its waiting line back, in the merged pane too.
+    state.apply(Action::FocusSource(1), &store);
+    state.apply(Action::TogglePause, &store);
+    let paused = screen_waiting(&mut state, &store, &waiting, 100, 24)
+        .backend()
+        .to_string();
+    assert!(!paused.contains("worker waiting"), "{paused}");
+    assert!(paused.contains("api waiting"), "{paused}");
+}
+
 #[test]
 fn search_highlights_and_jumps_between_matches() {
     let store = store_with(300);
@@ -501,6 +567,7 @@ fn no_color_draws_without_colours() {
         rates: &rates,
         colors: false,
         now: Instant::now(),
+        waiting: &[],
     };
     let snap = snapshot::build(&mut state, &store, &ctx);
     let mut terminal = Terminal::new(TestBackend::new(80, 6)).expect("test terminal");

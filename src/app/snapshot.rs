@@ -1,6 +1,7 @@
 //! Building the [`ViewSnapshot`] of one frame: only the visible rows of each pane on screen.
 //! Work here is proportional to the screen, not to the history.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -9,9 +10,10 @@ use regex::bytes::Regex;
 use super::rates::Rates;
 use super::state::{AppState, FLASH, Scroll, SourceState};
 use crate::level;
+use crate::merge::Waiting;
 use crate::source::SourceStatus;
 use crate::source_id::SourceId;
-use crate::store::Store;
+use crate::store::{LineRef, Store};
 use crate::view::layout::PaneId;
 use crate::view::{
     Mark, MarkKind, PaneState, PaneView, Prompt, Row, StatusLine, TabStrip, Title, ViewSnapshot,
@@ -30,6 +32,10 @@ pub struct Context<'a> {
     pub colors: bool,
     /// Now.
     pub now: Instant,
+    /// Live lines still waiting in the merge window, in braid order: shown at once below the
+    /// braided ones in a pane that follows, where a slightly older line slots in above a newer
+    /// one until they go into the store.
+    pub waiting: &'a [Waiting<'a>],
 }
 
 /// Builds the snapshot of the current frame.
@@ -60,7 +66,7 @@ pub fn build(state: &mut AppState, store: &Store, ctx: &Context<'_>) -> ViewSnap
                     PaneId::Source(s) => Some(s.0),
                 },
                 title: title(state, slot, store, ctx),
-                rows: rows(state, slot, store, height, width),
+                rows: rows(state, slot, store, ctx.waiting, height, width),
                 wrap: state.wrap,
                 hscroll: state.panes[slot].hscroll,
                 tag_width,
@@ -83,41 +89,77 @@ pub fn build(state: &mut AppState, store: &Store, ctx: &Context<'_>) -> ViewSnap
     }
 }
 
-fn rows(state: &AppState, slot: usize, store: &Store, height: usize, width: usize) -> Vec<Row> {
-    let Some(bottom) = state.bottom(slot, store) else {
-        return Vec::new();
-    };
+fn rows(
+    state: &AppState,
+    slot: usize,
+    store: &Store,
+    waiting: &[Waiting<'_>],
+    height: usize,
+    width: usize,
+) -> Vec<Row> {
     let pane = &state.panes[slot];
-    let lines = state.lines(slot);
-    let mut seqs: Vec<u64> = lines.rev_from(store, bottom).take(height).collect();
-    seqs.reverse();
     // Bytes beyond what the pane can show are not copied (a line may be megabytes long); 4 bytes
     // a column leaves room for UTF-8 and escape sequences.
     let visible_cols =
         usize::from(pane.hscroll) + width * if state.wrap { height.max(1) } else { 1 };
     let cap = visible_cols * 4 + 256;
     let search = state.search.as_ref().map(|(_, re)| re);
-    seqs.into_iter()
+    let row = |source: SourceId, text: &[u8], seq: Option<u64>| {
+        let text = &text[..text.len().min(cap)];
+        let mut marks = Vec::new();
+        push_marks(
+            &mut marks,
+            pane.filter.include.as_ref(),
+            text,
+            MarkKind::Filter,
+        );
+        push_marks(&mut marks, search, text, MarkKind::Search);
+        Row {
+            source: source.0,
+            text: text.to_vec(),
+            level: level::detect(text),
+            marks,
+            current: seq.is_some() && state.current == seq,
+            late: seq.is_some_and(|seq| store.late(seq).is_some()),
+        }
+    };
+    // A pane at the newest line shows the lines still in the merge window below the rest (a
+    // paused source pane stops at its mark, before them).
+    let mut tail: Vec<Row> = Vec::new();
+    if pane.scroll == Scroll::Follow && state.cap(slot) == Some(u64::MAX) {
+        let predicate = state.predicate(slot);
+        tail = waiting
+            .iter()
+            .rev()
+            .filter(|w| {
+                predicate.matches(&LineRef {
+                    // Newer than every stored line (a paused source's waiting lines are held).
+                    seq: u64::MAX,
+                    source: w.source,
+                    text: Cow::Borrowed(w.text),
+                })
+            })
+            .take(height)
+            .map(|w| row(w.source, w.text, None))
+            .collect();
+        tail.reverse();
+    }
+    let Some(bottom) = state.bottom(slot, store) else {
+        return tail;
+    };
+    let lines = state.lines(slot);
+    let mut seqs: Vec<u64> = lines
+        .rev_from(store, bottom)
+        .take(height - tail.len())
+        .collect();
+    seqs.reverse();
+    let mut rows: Vec<Row> = seqs
+        .into_iter()
         .filter_map(|seq| store.line(seq))
-        .map(|line| {
-            let text = &line.text[..line.text.len().min(cap)];
-            let mut marks = Vec::new();
-            push_marks(
-                &mut marks,
-                pane.filter.include.as_ref(),
-                text,
-                MarkKind::Filter,
-            );
-            push_marks(&mut marks, search, text, MarkKind::Search);
-            Row {
-                source: line.source.0,
-                text: text.to_vec(),
-                level: level::detect(text),
-                marks,
-                current: state.current == Some(line.seq),
-            }
-        })
-        .collect()
+        .map(|line| row(line.source, &line.text, Some(line.seq)))
+        .collect();
+    rows.append(&mut tail);
+    rows
 }
 
 fn push_marks(marks: &mut Vec<Mark>, re: Option<&Regex>, text: &[u8], kind: MarkKind) {

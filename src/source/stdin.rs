@@ -1,8 +1,11 @@
 //! Standard input as a source (`-`): read until end of input.
 
+use std::time::Instant;
+
 use tokio::io::AsyncReadExt;
 use tokio_util::sync::CancellationToken;
 
+use super::burst::Burst;
 use super::split::LineSplitter;
 use super::{Emitter, SourceStatus};
 
@@ -11,13 +14,21 @@ pub async fn run(mut emit: Emitter, cancel: CancellationToken) {
     emit.status_async(SourceStatus::Following).await;
     let mut input = tokio::io::stdin();
     let mut splitter = LineSplitter::default();
+    let mut burst = Burst::new(Instant::now());
     loop {
         let (mut buf, held) = splitter.take_buffer_from(emit.spare_buffer(), 64 << 10);
         buf.truncate(held);
-        let read = tokio::select! {
-            read = input.read_buf(&mut buf) => read,
-            () = cancel.cancelled() => return,
+        let read = loop {
+            let in_burst = emit.in_burst();
+            tokio::select! {
+                read = input.read_buf(&mut buf) => break read,
+                () = tokio::time::sleep_until(burst.deadline().into()), if in_burst => {
+                    emit.backlog_done_async().await;
+                }
+                () = cancel.cancelled() => return,
+            }
         };
+        burst.data(Instant::now());
         let batch = splitter.split(buf);
         emit.lines_async(batch).await;
         match read {

@@ -8,6 +8,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
@@ -16,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use super::claims::{Claims, FileId, Owner};
 use super::glob::GlobWatch;
 use super::watch::WatchHub;
-use super::{Emitter, SourceEvent, SourceSpec, StartAt, command, file, glob, name, stdin};
+use super::{Backlog, Emitter, SourceEvent, SourceSpec, StartAt, command, file, glob, name, stdin};
 use crate::batch::{BufferPool, LineBatch};
 use crate::source_id::SourceId;
 use crate::timestamp::Clock;
@@ -47,7 +48,16 @@ pub struct EngineOptions {
     pub big_file: Option<u64>,
     /// The file logbraid writes (`-o`, or standard output redirected to a file): never read.
     pub output: Option<FileId>,
+    /// Live lines are held at most this long to be braided by time (`--merge-window`; zero:
+    /// arrival order).
+    pub merge_window: Duration,
+    /// Say when live lines start waiting in the window (the TUI shows them at once).
+    pub tell_waiting: bool,
 }
+
+/// The default merge window, from measurements (docs/PERFORMANCE.md): long enough for lines of
+/// commands on other machines (`ssh`, `kubectl`) to be braided, short enough to feel live.
+pub const MERGE_WINDOW: Duration = Duration::from_millis(100);
 
 /// The default size above which a file's history is indexed, not read (the TUI's).
 pub const BIG_FILE: u64 = 64 << 20;
@@ -67,8 +77,6 @@ pub struct Started {
     pub supervisor: Supervisor,
     /// What the tasks send.
     pub events: mpsc::Receiver<SourceEvent>,
-    /// For each source started, whether it sends a backlog first.
-    pub backlogs: Vec<bool>,
     /// Notices about the start (a glob matching nothing, too many sources).
     pub notices: Vec<String>,
 }
@@ -145,17 +153,14 @@ impl Supervisor {
             ));
             expanded.truncate(most);
         }
-        let mut backlogs = Vec::with_capacity(expanded.len());
+        // Every source started at launch has a backlog: what a file holds, a stream's first
+        // burst.
         for ((spec, _), name) in expanded.iter().zip(display_names(&expanded)) {
-            let backlog = supervisor.has_backlog(spec, true);
-            if supervisor.spawn(spec.clone(), name, true).is_some() {
-                backlogs.push(backlog);
-            }
+            supervisor.spawn(spec.clone(), name, true);
         }
         Ok(Started {
             supervisor,
             events,
-            backlogs,
             notices,
         })
     }
@@ -250,15 +255,6 @@ impl Supervisor {
         });
     }
 
-    /// Files given at start have a backlog (what they hold); streams have one only in
-    /// `--no-follow`; files found later have none (all they hold is new).
-    fn has_backlog(&self, spec: &SourceSpec, initial: bool) -> bool {
-        match spec {
-            SourceSpec::File(_) => initial,
-            _ => !self.options.follow,
-        }
-    }
-
     fn handles(&self) -> (mpsc::Sender<SourceEvent>, Arc<WatchHub>, CancellationToken) {
         (self.tx.clone(), Arc::clone(&self.hub), self.cancel.clone())
     }
@@ -269,13 +265,12 @@ impl Supervisor {
         let id = SourceId(raw);
         let follow = self.options.follow;
         let (tx, hub, cancel) = self.handles();
-        let emit = Emitter::new(
-            id,
-            tx,
-            self.has_backlog(&spec, initial),
-            self.clock,
-            Arc::clone(&self.pool),
-        );
+        let backlog = match (&spec, initial) {
+            (SourceSpec::File(_), true) => Backlog::History,
+            (SourceSpec::File(_), false) => Backlog::None,
+            _ => Backlog::Burst { until_end: !follow },
+        };
+        let emit = Emitter::new(id, tx, backlog, self.clock, Arc::clone(&self.pool));
         match &spec {
             SourceSpec::File(path) => {
                 let start = if initial {

@@ -156,7 +156,12 @@ fn tag(row: &Row, first: bool, width: usize, snap: &ViewSnapshot) -> Vec<Span<'s
             format!("{shown}{:pad$}", ""),
             fg(source_color(row.source), snap.colors),
         ),
-        Span::styled("│ ", fg(Color::DarkGray, snap.colors)),
+        // A line placed by arrival, too late for the merge window: a subtle mark.
+        if row.late && first {
+            Span::styled("~ ", fg(Color::Yellow, snap.colors))
+        } else {
+            Span::styled("│ ", fg(Color::DarkGray, snap.colors))
+        },
     ]
 }
 

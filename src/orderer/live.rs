@@ -1,0 +1,339 @@
+//! The live braid: lines that arrive while following, ordered by time within a hold window.
+//!
+//! The rule, in full:
+//! - Every line has an instant: its own timestamp, the one of the line before it in its source
+//!   (a continuation), or — for a source that never had one — its arrival.
+//! - A line waits at most the window after its arrival. It goes out earlier once no source can
+//!   still send an older one: every other source that has nothing waiting has sent a line at
+//!   least as new (its *watermark*), or is quiet enough that anything it sends now would be
+//!   older than the window allows (its watermark then follows the clock: now minus the window),
+//!   or has ended. So a quiet source holds no one back for longer than the window.
+//! - Lines go out in instant order, ties to the source given first; each source's order is kept
+//!   whatever its timestamps do. Equal instants are all kept.
+//! - A line older than one already handed out is never dropped and never reorders its own
+//!   source: it goes out at once, after what went out before (by arrival), marked *late* by the
+//!   difference.
+//! - A window of zero is pure arrival order.
+
+use std::collections::VecDeque;
+use std::ops::Range;
+use std::time::{Duration, Instant};
+
+use crate::batch::{LineBatch, StampedBatch};
+use crate::merge::{Merger, Waiting};
+use crate::source_id::SourceId;
+use crate::timestamp::UNKNOWN;
+
+/// The live braid's state; see the module docs.
+#[derive(Debug)]
+pub struct Live {
+    merge: Merger,
+    window: Duration,
+    /// The window in nanoseconds, for instants.
+    window_nanos: i64,
+    /// Per source: the newest instant it sent ([`UNKNOWN`] before its first line).
+    newest: Vec<i64>,
+    /// Per source: it will send no more.
+    ended: Vec<bool>,
+    /// Per batch waiting, in arrival order: when its hold ends, and its newest instant.
+    deadlines: VecDeque<(Instant, i64)>,
+    /// The newest instant of a batch whose hold has ended: everything up to it goes out.
+    expired: i64,
+    /// The newest instant handed out: a line older than it is late.
+    frontier: i64,
+    /// Every source has ended (or the run is stopping): everything goes out.
+    finished: bool,
+}
+
+impl Live {
+    /// A braid holding lines at most `window`.
+    pub fn new(window: Duration) -> Self {
+        Self {
+            merge: Merger::live(),
+            window,
+            window_nanos: i64::try_from(window.as_nanos()).unwrap_or(i64::MAX),
+            newest: Vec::new(),
+            ended: Vec::new(),
+            deadlines: VecDeque::new(),
+            expired: UNKNOWN,
+            frontier: UNKNOWN,
+            finished: false,
+        }
+    }
+
+    /// Makes room for source `id` (a source can hold the others back before it sent anything:
+    /// it may be about to).
+    pub fn add_source(&mut self, id: SourceId) {
+        if self.newest.len() <= id.index() {
+            self.newest.resize(id.index() + 1, UNKNOWN);
+            self.ended.resize(id.index() + 1, false);
+        }
+    }
+
+    /// `id` sent a line as new as `instant` (in its backlog): its watermark.
+    pub fn seen(&mut self, id: SourceId, instant: i64) {
+        self.add_source(id);
+        let newest = &mut self.newest[id.index()];
+        *newest = (*newest).max(instant);
+    }
+
+    /// Lines of `id` that arrived at `now`.
+    pub fn push(&mut self, id: SourceId, batch: StampedBatch, now: Instant) {
+        let Some(&max) = batch.instants.iter().max() else {
+            return;
+        };
+        self.seen(id, max);
+        self.deadlines.push_back((now + self.window, max));
+        self.merge.push(id, batch);
+    }
+
+    /// `id` will send no more lines: it holds no one back.
+    pub fn end(&mut self, id: SourceId) {
+        self.add_source(id);
+        self.ended[id.index()] = true;
+    }
+
+    /// Everything waiting goes out now, and from now on at once (the run is ending).
+    pub fn finish(&mut self) {
+        self.finished = true;
+    }
+
+    /// Lines waiting.
+    pub fn waiting(&self) -> usize {
+        self.merge.waiting()
+    }
+
+    /// When the oldest waiting batch's hold ends.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        if self.merge.waiting() == 0 {
+            return None;
+        }
+        self.deadlines.front().map(|(at, _)| *at)
+    }
+
+    /// True when [`drain`](Self::drain) would hand out a line at `now` (`wall`: the wall clock
+    /// then, in nanoseconds since the epoch).
+    pub fn ready(&mut self, now: Instant, wall: i64) -> bool {
+        let bound = self.bound(now, wall);
+        self.merge.head().is_some_and(|head| head <= bound)
+    }
+
+    /// Hands out what may go out at `now`, in braid order: `emit(source, lines, range, late)`,
+    /// `late` being how far the lines are behind the newest line handed out before them.
+    pub fn drain<F>(&mut self, now: Instant, wall: i64, mut emit: F)
+    where
+        F: FnMut(SourceId, &LineBatch, Range<usize>, Option<Duration>),
+    {
+        loop {
+            // A source whose last waiting line just went out holds the others back from now on:
+            // the bound is taken again after every run.
+            let bound = self.bound(now, wall);
+            let frontier = &mut self.frontier;
+            let went = self.merge.drain_run(bound, |id, batch, range| {
+                // Lines on time go out as runs; a late line (rare) alone, with how late it is.
+                let mut start = range.start;
+                while start < range.end {
+                    let instant = batch.instants[start];
+                    if instant < *frontier {
+                        emit(
+                            id,
+                            &batch.lines,
+                            start..start + 1,
+                            Some(lateness(*frontier, instant)),
+                        );
+                        start += 1;
+                        continue;
+                    }
+                    let mut end = start;
+                    while end < range.end && batch.instants[end] >= *frontier {
+                        *frontier = batch.instants[end];
+                        end += 1;
+                    }
+                    emit(id, &batch.lines, start..end, None);
+                    start = end;
+                }
+            });
+            if !went {
+                return;
+            }
+        }
+    }
+
+    /// Batches fully handed out, for their buffers.
+    pub fn take_spent(&mut self) -> Vec<StampedBatch> {
+        self.merge.take_spent()
+    }
+
+    /// The lines waiting, in the order they would go out now.
+    pub fn waiting_in_order(&self) -> Vec<Waiting<'_>> {
+        self.merge.waiting_in_order()
+    }
+
+    /// The newest instant that may go out at `now`.
+    fn bound(&mut self, now: Instant, wall: i64) -> i64 {
+        if self.finished || self.window.is_zero() {
+            return i64::MAX;
+        }
+        while let Some(&(at, newest)) = self.deadlines.front() {
+            if at > now {
+                break;
+            }
+            self.expired = self.expired.max(newest);
+            self.deadlines.pop_front();
+        }
+        // What a quiet source could still send: lines no older than the window allows.
+        let clock = wall.saturating_sub(self.window_nanos);
+        let watermark = (0..self.newest.len())
+            .filter(|&s| !self.ended[s] && !self.merge.has_waiting(SourceId::from_index(s)))
+            .map(|s| self.newest[s].max(clock))
+            .min()
+            .unwrap_or(i64::MAX);
+        self.expired.max(watermark)
+    }
+}
+
+/// `frontier - instant` as a duration (instants are nanoseconds).
+fn lateness(frontier: i64, instant: i64) -> Duration {
+    let nanos = frontier.saturating_sub(instant).max(0);
+    Duration::from_nanos(u64::try_from(nanos).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: i64 = 1_000_000;
+    /// The wall clock of the tests: instants are milliseconds after it.
+    const WALL: i64 = 1_700_000_000_000 * MS;
+
+    fn batch(lines: &[(i64, &str)]) -> StampedBatch {
+        StampedBatch {
+            lines: LineBatch::from_lines(lines.iter().map(|(_, l)| l)),
+            instants: lines.iter().map(|(t, _)| WALL + t * MS).collect(),
+        }
+    }
+
+    /// A braid of `sources` sources with a 100 ms window, and a clock.
+    struct Scene {
+        live: Live,
+        t0: Instant,
+    }
+
+    impl Scene {
+        fn new(sources: u16, window_ms: u64) -> Self {
+            let mut live = Live::new(Duration::from_millis(window_ms));
+            for s in 0..sources {
+                live.add_source(SourceId(s));
+            }
+            Self {
+                live,
+                t0: Instant::now(),
+            }
+        }
+
+        fn at(&self, ms: u64) -> (Instant, i64) {
+            let ms_i = i64::try_from(ms).expect("small");
+            (self.t0 + Duration::from_millis(ms), WALL + ms_i * MS)
+        }
+
+        fn push(&mut self, ms: u64, s: u16, lines: &[(i64, &str)]) {
+            let (now, _) = self.at(ms);
+            self.live.push(SourceId(s), batch(lines), now);
+        }
+
+        /// What goes out at `ms`: `line` or `line (late N ms)`.
+        fn out(&mut self, ms: u64) -> Vec<String> {
+            let (now, wall) = self.at(ms);
+            let mut got = Vec::new();
+            self.live.drain(now, wall, |_, lines, range, late| {
+                for i in range {
+                    let text = String::from_utf8_lossy(lines.line(i)).into_owned();
+                    got.push(match late {
+                        Some(by) => format!("{text} (late {} ms)", by.as_millis()),
+                        None => text,
+                    });
+                }
+            });
+            got
+        }
+    }
+
+    #[test]
+    fn lines_wait_for_a_slower_source_within_the_window() {
+        let mut s = Scene::new(2, 100);
+        // b's line at 5 ms arrives 30 ms after a's line at 10 ms.
+        s.push(10, 0, &[(10, "a10")]);
+        assert!(s.out(20).is_empty(), "b may still send an older line");
+        s.push(40, 1, &[(5, "b5")]);
+        assert_eq!(s.out(40), ["b5"]);
+        // a10 now waits for b only until b is quiet for the window (clock-10 ms >= 100 ms).
+        assert!(s.out(60).is_empty());
+        assert_eq!(s.out(111), ["a10"]);
+    }
+
+    #[test]
+    fn a_line_goes_out_at_once_when_every_source_has_sent_newer() {
+        let mut s = Scene::new(2, 100);
+        s.push(1, 0, &[(1, "a1")]);
+        s.push(2, 1, &[(2, "b2")]);
+        // a has nothing waiting, but has sent nothing newer than 1: b2 waits for it...
+        assert_eq!(s.out(2), ["a1"]);
+        s.push(3, 0, &[(3, "a3")]);
+        // ...until a's watermark passes 2.
+        assert_eq!(s.out(3), ["b2"]);
+    }
+
+    #[test]
+    fn a_quiet_or_ended_source_holds_no_one_back_for_long() {
+        let mut s = Scene::new(3, 100);
+        s.live.end(SourceId(2));
+        s.push(500, 0, &[(500, "a500")]);
+        // Source 1 never sent anything: a500 goes out when the window has passed.
+        assert!(s.out(550).is_empty());
+        assert_eq!(s.out(600), ["a500"]);
+    }
+
+    #[test]
+    fn equal_instants_are_all_kept_in_source_order() {
+        let mut s = Scene::new(2, 100);
+        s.push(0, 1, &[(7, "b1"), (7, "b2")]);
+        s.push(0, 0, &[(7, "a1"), (7, "a2")]);
+        assert_eq!(s.out(200), ["a1", "a2", "b1", "b2"]);
+    }
+
+    #[test]
+    fn a_line_later_than_the_window_is_placed_by_arrival_and_marked_late() {
+        let mut s = Scene::new(2, 100);
+        s.push(0, 0, &[(0, "a0"), (20, "a20")]);
+        assert_eq!(s.out(150), ["a0", "a20"]);
+        // 10 s late, and out of its own source's time order too: never dropped.
+        s.push(10_000, 1, &[(5, "b5"), (15, "b15"), (10_000, "b10000")]);
+        assert_eq!(s.out(10_000), ["b5 (late 15 ms)", "b15 (late 5 ms)"]);
+        // b's line of now waits for a, as any line does.
+        assert_eq!(s.out(10_100), ["b10000"]);
+    }
+
+    #[test]
+    fn a_source_keeps_its_order_whatever_its_timestamps_do() {
+        let mut s = Scene::new(2, 100);
+        s.push(
+            0,
+            0,
+            &[(50, "a50"), (10, "a10 (clock went back)"), (60, "a60")],
+        );
+        s.push(0, 1, &[(30, "b30")]);
+        assert_eq!(
+            s.out(500),
+            ["b30", "a50", "a10 (clock went back) (late 40 ms)", "a60"]
+        );
+    }
+
+    #[test]
+    fn a_zero_window_is_arrival_order() {
+        let mut s = Scene::new(2, 0);
+        s.push(0, 0, &[(50, "a50")]);
+        assert_eq!(s.out(0), ["a50"]);
+        s.push(1, 1, &[(10, "b10")]);
+        assert_eq!(s.out(1), ["b10 (late 40 ms)"]);
+    }
+}
