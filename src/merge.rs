@@ -144,17 +144,17 @@ impl Merger {
     where
         F: FnMut(SourceId, &LineBatch, Range<usize>),
     {
-        self.drain_bounded(i64::MAX, usize::MAX, |id, batch, range| {
+        self.drain_bounded((i64::MAX, usize::MAX), usize::MAX, |id, batch, range| {
             emit(id, &batch.lines, range);
         });
     }
 
-    /// Hands out one run, the first in merged order, of the waiting lines whose instant is at
-    /// most `bound` (and that no earlier line of their source holds back), with their
-    /// instants: a step of a live merge's release, after which the bound may change. Each
-    /// source's order is kept whatever its instants do: a line above the bound holds back the
-    /// lines after it. False when nothing could go out.
-    pub fn drain_run<F>(&mut self, bound: i64, emit: F) -> bool
+    /// Hands out one run, the first in merged order, of the waiting lines whose (instant,
+    /// source) is below `bound` (and that no earlier line of their source holds back), with
+    /// their instants: a step of a live merge's release, after which the bound may change. Each
+    /// source's order is kept whatever its instants do: a line at or above the bound holds back
+    /// the lines after it. False when nothing could go out.
+    pub fn drain_run<F>(&mut self, bound: (i64, usize), emit: F) -> bool
     where
         F: FnMut(SourceId, &StampedBatch, Range<usize>),
     {
@@ -162,20 +162,20 @@ impl Merger {
         self.drain_bounded(bound, 1, emit) > 0
     }
 
-    /// The instant of the line that would go out first, if any is waiting.
-    pub fn head(&self) -> Option<i64> {
-        self.heap.peek().map(|Reverse((t, _))| *t)
+    /// The (instant, source) of the line that would go out first, if any is waiting.
+    pub fn head(&self) -> Option<(i64, usize)> {
+        self.heap.peek().map(|Reverse(key)| *key)
     }
 
-    /// Hands out up to `runs` runs of lines up to `bound`; returns how many went out.
-    fn drain_bounded<F>(&mut self, bound: i64, runs: usize, mut emit: F) -> usize
+    /// Hands out up to `runs` runs of lines below `bound`; returns how many went out.
+    fn drain_bounded<F>(&mut self, bound: (i64, usize), runs: usize, mut emit: F) -> usize
     where
         F: FnMut(SourceId, &StampedBatch, Range<usize>),
     {
         let mut done = 0;
         while (self.live || self.blocked == 0) && done < runs {
             match self.heap.peek() {
-                Some(Reverse((t, _))) if *t <= bound => {}
+                Some(Reverse(key)) if *key < bound => {}
                 _ => break,
             }
             let Some(Reverse((_, s))) = self.heap.pop() else {
@@ -184,7 +184,7 @@ impl Merger {
             done += 1;
             // Lines strictly before the next source's head, ties broken by source index.
             let next = self.heap.peek().map(|Reverse(key)| *key);
-            let fits = |t: i64| t <= bound && next.is_none_or(|b| (t, s) < b);
+            let fits = |t: i64| (t, s) < bound && next.is_none_or(|b| (t, s) < b);
             let queue = &mut self.queues[s];
             loop {
                 let batch = &queue.batches[0];
