@@ -156,3 +156,101 @@ fn the_same_file_under_two_names_is_read_once() {
     assert_eq!(text(&out), numbered(0, 4));
     assert_eq!(err.matches("is the same file as a.log").count(), 2, "{err}");
 }
+
+/// A shell snippet printing `text` stamped with the current time (UTC, nanoseconds), as a
+/// service would log it.
+fn now_line(text: &str) -> String {
+    format!("echo \"$(date -u +%Y-%m-%dT%H:%M:%S.%NZ) {text}\"")
+}
+
+/// Two commands (as `kubectl logs -f --tail=2` or `ssh host tail -n 2 -F` would) each print a
+/// burst of old lines whose times interleave, then stream. The bursts braid by time instead of
+/// landing one block after the other; live lines are braided within the window: a line stamped
+/// before another but delivered 80 ms after it still comes first. With `--merge-window 0` the
+/// live lines keep their arrival order.
+#[test]
+fn two_commands_bursts_and_live_lines_are_braided() {
+    let dir = Dir::new();
+    let api = format!(
+        "printf '2024-05-01T10:00:01Z api old 1\\n2024-05-01T10:00:03Z api old 3\\n'; \
+         sleep 0.6; {}; sleep 0.5",
+        now_line("api live, stamped second, delivered first")
+    );
+    let db = format!(
+        "printf '2024-05-01T10:00:02Z db old 2\\n2024-05-01T10:00:04Z db old 4\\n'; \
+         sleep 0.5; t=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ); sleep 0.2; \
+         echo \"$t db live, stamped first, delivered second\"; sleep 0.4"
+    );
+    let braided = |window: &str| {
+        let (code, out, err) = run(
+            &["--merge-window", window, "--prefix", "-c", &api, "-c", &db],
+            &dir,
+        );
+        assert_eq!(code, 0, "stderr: {err}");
+        text(&out)
+            .lines()
+            .map(|l| l.split(" | ").last().unwrap_or_default().to_owned())
+            .map(|l| {
+                l.split_once(' ')
+                    .map_or(l.clone(), |(_, rest)| rest.to_owned())
+            })
+            .collect::<Vec<String>>()
+    };
+    let old = ["api old 1", "db old 2", "api old 3", "db old 4"];
+    let live = [
+        "db live, stamped first, delivered second",
+        "api live, stamped second, delivered first",
+    ];
+    let got = braided("1000");
+    assert_eq!(got[..4], old, "the bursts braid by time: {got:?}");
+    assert_eq!(
+        got[4..],
+        live,
+        "live lines braid within the window: {got:?}"
+    );
+    let got = braided("0");
+    assert_eq!(got[..4], old, "bursts braid whatever the window: {got:?}");
+    assert_eq!(got[4], live[1], "a zero window is arrival order: {got:?}");
+}
+
+/// 300 lines with one timestamp, from two files and a command: all kept, each source's in its
+/// order, ties to the source given first (hl#1501 drops them).
+#[test]
+fn lines_with_equal_timestamps_are_all_kept() {
+    let dir = Dir::new();
+    let same = |source: &str| -> String {
+        (0..100)
+            .map(|i| format!("2024-05-01 10:00:00,000 {source} {i}\n"))
+            .collect()
+    };
+    dir.write("a.log", same("a"));
+    dir.write("b.log", same("b"));
+    dir.write("c.txt", same("c"));
+    let (code, out, err) = run(&["--no-follow", "a.log", "b.log", "-c", "cat c.txt"], &dir);
+    assert_eq!(code, 0, "stderr: {err}");
+    let want = format!("{}{}{}", same("a"), same("b"), same("c"));
+    assert_eq!(text(&out), want);
+}
+
+/// A line that arrives 10 s after its time, later than any window: never dropped, placed where
+/// it arrived, after the lines already out.
+#[test]
+fn a_line_ten_seconds_late_is_placed_by_arrival() {
+    let dir = Dir::new();
+    dir.write("a.log", "");
+    dir.write("b.log", "");
+    let run = Running::start(&["-n", "0", "--prefix", "a.log", "b.log"], &dir);
+    // Both files are followed once the start is over (no command to wait for).
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let stamp = |ago: i64| {
+        let t = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(ago);
+        t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    };
+    dir.append("a.log", format!("{} a now\n", stamp(0)));
+    run.wait_lines(1);
+    dir.append("b.log", format!("{} b ten seconds late\n", stamp(10)));
+    run.wait_lines(2);
+    let (_, lines, _) = run.terminate();
+    assert!(lines[0].ends_with("a now"), "{lines:?}");
+    assert!(lines[1].ends_with("b ten seconds late"), "{lines:?}");
+}
