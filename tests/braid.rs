@@ -176,14 +176,12 @@ fn two_commands_bursts_and_live_lines_are_braided() {
          sleep 0.6; {}; sleep 0.5",
         now_line("api live, stamped second, delivered first")
     );
-    let db = format!(
-        "printf '2024-05-01T10:00:02Z db old 2\\n2024-05-01T10:00:04Z db old 4\\n'; \
-         sleep 0.5; t=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ); sleep 0.2; \
-         echo \"$t db live, stamped first, delivered second\"; sleep 0.4"
-    );
+    let db = "printf '2024-05-01T10:00:02Z db old 2\\n2024-05-01T10:00:04Z db old 4\\n'; \
+              sleep 0.5; t=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ); sleep 0.2; \
+              echo \"$t db live, stamped first, delivered second\"; sleep 0.4";
     let braided = |window: &str| {
         let (code, out, err) = run(
-            &["--merge-window", window, "--prefix", "-c", &api, "-c", &db],
+            &["--merge-window", window, "--prefix", "-c", &api, "-c", db],
             &dir,
         );
         assert_eq!(code, 0, "stderr: {err}");
