@@ -32,6 +32,11 @@ impl FileId {
         }
     }
 
+    /// When the file was created, where the file system records it.
+    pub fn born(&self) -> Option<std::time::SystemTime> {
+        self.born
+    }
+
     /// The identity of the file at `path` now (following symlinks), if there is one.
     pub fn at(path: &std::path::Path) -> Option<Self> {
         std::fs::metadata(path).ok().map(|m| Self::of(&m))

@@ -16,7 +16,7 @@ use std::io::{self, Read as _};
 use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use nix::fcntl::OFlag;
 
@@ -120,6 +120,10 @@ pub struct Tail {
     link_target: Option<PathBuf>,
     /// Files the watcher opened as they appeared at the path (see [`Waker::take_pending`]).
     pending: Vec<File>,
+    /// The watcher's handle for this path, set by [`run`]: files it opened are taken at each
+    /// look, just before the stat, so that a generation opened while the look waited to run
+    /// is read before a newer file.
+    waker: Option<Arc<Waker>>,
     /// Every file followed lately, so that one handed over again by the watcher after it was let
     /// go (or rewritten by `cp log log.1`) is not read a second time.
     known: VecDeque<FileId>,
@@ -128,6 +132,11 @@ pub struct Tail {
     history: Option<tokio::task::JoinHandle<()>>,
     /// Which source reads which file, shared by every source.
     claims: Arc<Claims>,
+    /// Birth time of the newest file read so far: generations born after it that no event told
+    /// of are read before a newer file ([`Tail::read_missed_generations`]).
+    newest_born: Option<SystemTime>,
+    /// When a look last found the file we hold still at the path.
+    held_at: Option<SystemTime>,
     cancel: CancellationToken,
 }
 
@@ -150,10 +159,13 @@ impl Tail {
             notice: None,
             link_target: None,
             pending: Vec::new(),
+            waker: None,
             known: VecDeque::new(),
             big_file: options.big_file,
             history: None,
             claims,
+            newest_born: None,
+            held_at: None,
             cancel,
         }
     }
@@ -176,6 +188,13 @@ impl Tail {
             self.emit.warn(notice);
         }
         self.drain_retired();
+        // Taken before the stat: if the file we hold is still at the path, it was then.
+        // Before the stat: every file taken appeared before it, so the one at the path, if
+        // among them, is recognised as such.
+        if let Some(waker) = &self.waker {
+            self.pending.extend(waker.take_pending());
+        }
+        let looked = file_clock_now();
         let flow = match std::fs::metadata(&self.path) {
             Err(e) if is_missing(&e) => self.on_missing(),
             Err(e) => self.fail(format!("cannot read: {}", plain_io(&e))),
@@ -184,7 +203,7 @@ impl Tail {
                     .status(SourceStatus::Failed("is a directory, not a file".into()));
                 return Flow::Stop;
             }
-            Ok(meta) => self.on_present(&meta),
+            Ok(meta) => self.on_present(&meta, looked),
         };
         // The first look decided the start position, whatever it found.
         self.start = None;
@@ -209,11 +228,14 @@ impl Tail {
         Flow::Continue
     }
 
-    fn on_present(&mut self, meta: &Metadata) -> Flow {
+    fn on_present(&mut self, meta: &Metadata, looked: SystemTime) -> Flow {
         let replaced = self.current.as_ref().is_some_and(|cur| {
             // A new inode at the path, or ours was unlinked (the path may reuse its number).
             cur.id != FileId::of(meta) || cur.file.metadata().is_ok_and(|m| m.nlink() == 0)
         });
+        if self.current.is_some() && !replaced {
+            self.held_at = Some(looked);
+        }
         if replaced {
             if let Some(mut cur) = self.current.take() {
                 self.read_available(&mut cur);
@@ -223,12 +245,20 @@ impl Tail {
         }
         let candidate = self.adopt_pending(Some(FileId::of(meta)));
         if self.current.is_none() {
+            // A missed generation was born after the file we held left the path: after the
+            // last look that still found it there (a copy made meanwhile, as copytruncate's
+            // `app.log.1`, was born while it was there).
+            let floor = self.newest_born.max(self.held_at);
             let opened = match candidate {
                 Some(file) => self.adopt(file),
                 None => self.open(),
             };
             match opened {
-                Ok(open) => self.current = Some(open),
+                Ok(open) => {
+                    // Generations that came and went since the last one we read come first.
+                    self.read_missed_generations(floor, open.id.born());
+                    self.current = Some(open);
+                }
                 Err(e) if is_missing(&e) => return self.on_missing(),
                 Err(e) => return self.fail(format!("cannot open: {}", plain_io(&e))),
             }
@@ -281,6 +311,7 @@ impl Tail {
         let mut recent = vec![0u8; usize::try_from(held).unwrap_or(0)];
         file.read_exact_at(&mut recent, offset - held)?;
         self.remember_known(id);
+        self.newest_born = self.newest_born.max(id.born());
         Ok(OpenFile {
             file,
             id,
@@ -452,15 +483,20 @@ impl Tail {
         }
     }
 
-    /// Reads the files the watcher opened as they appeared, oldest first: any we do not hold
-    /// already is a generation that came (and perhaps went) between two looks. The one still
-    /// at the path (`at_path`) is returned, to become the current file; the others are read
-    /// from their start and then drained like any rotated-away file.
+    /// Reads the files the watcher opened as they appeared, oldest first (by birth time: the
+    /// watcher may open a file under a later event than the one of its creation): any we do
+    /// not hold already is a generation that came (and perhaps went) between two looks. The
+    /// one still at the path (`at_path`) is returned, to become the current file; the others
+    /// are read from their start and then drained like any rotated-away file.
     fn adopt_pending(&mut self, at_path: Option<FileId>) -> Option<File> {
         let mut candidate = None;
-        for file in std::mem::take(&mut self.pending) {
-            let Ok(meta) = file.metadata() else { continue };
-            let id = FileId::of(&meta);
+        let mut pending: Vec<(FileId, File)> = std::mem::take(&mut self.pending)
+            .into_iter()
+            .filter_map(|file| Some((FileId::of(&file.metadata().ok()?), file)))
+            .collect();
+        // Stable: files without a birth time keep the order they appeared in, after the others.
+        pending.sort_by_key(|(id, _)| (id.born().is_none(), id.born()));
+        for (id, file) in pending {
             if Some(id) == at_path {
                 if !self.current.as_ref().is_some_and(|c| c.id == id) {
                     candidate = Some(file);
@@ -476,6 +512,49 @@ impl Tail {
             }
         }
         candidate
+    }
+
+    /// Reads, oldest first, the generations of the followed name born after `after` and before
+    /// `until` that no event told of: in a storm of rotations a generation can be created,
+    /// written and renamed away (`app.log` → `app.log.1`) before the watcher's events for it
+    /// are handled, while the next one is already at the path. They are found in the directory
+    /// by name (the followed name, then `.`, `-` or `_` and a suffix; compressed ones are not
+    /// read here) and birth time, and read to their end before the file now at the path.
+    fn read_missed_generations(&mut self, after: Option<SystemTime>, until: Option<SystemTime>) {
+        let (Some(after), Some(until)) = (after, until) else {
+            return;
+        };
+        let Some(name) = self.path.file_name().map(|n| n.as_encoded_bytes().to_vec()) else {
+            return;
+        };
+        let Ok(entries) = std::fs::read_dir(super::parent_dir(&self.path)) else {
+            return;
+        };
+        let mut found: Vec<(SystemTime, File)> = entries
+            .flatten()
+            .filter(|entry| is_generation_name(&name, entry.file_name().as_encoded_bytes()))
+            .filter_map(|entry| {
+                let file = std::fs::OpenOptions::new()
+                    .read(true)
+                    .custom_flags(OFlag::O_NONBLOCK.bits())
+                    .open(entry.path())
+                    .ok()?;
+                let meta = file.metadata().ok()?;
+                let born = meta.created().ok()?;
+                let fresh = meta.is_file()
+                    && born >= after
+                    && born < until
+                    && !self.known.contains(&FileId::of(&meta));
+                fresh.then_some((born, file))
+            })
+            .collect();
+        found.sort_by_key(|(born, _)| *born);
+        for (_, file) in found {
+            if let Ok(mut generation) = self.adopt(file) {
+                self.read_available(&mut generation);
+                self.retire(generation);
+            }
+        }
     }
 
     /// Keeps a rotated-away file open to drain it, closing the oldest beyond [`MAX_RETIRED`]
@@ -617,6 +696,31 @@ fn after_last_newline(file: &File, len: u64) -> io::Result<u64> {
     Ok(0)
 }
 
+/// Now, on the clock file timestamps are taken from: the kernel's coarse real-time clock, a few
+/// milliseconds behind the precise one. A file created after this call never has an older
+/// birth time (with the precise clock, one created just after could).
+fn file_clock_now() -> SystemTime {
+    nix::time::clock_gettime(nix::time::ClockId::CLOCK_REALTIME_COARSE).map_or_else(
+        |_| SystemTime::now(),
+        |t| {
+            let secs = u64::try_from(t.tv_sec()).unwrap_or(0);
+            let nanos = u32::try_from(t.tv_nsec()).unwrap_or(0);
+            SystemTime::UNIX_EPOCH + Duration::new(secs, nanos)
+        },
+    )
+}
+
+/// True when `candidate` names a generation of the file named `name`: `name` followed by `.`,
+/// `-` or `_` and a suffix (`app.log.1`, `app.log-20261201`, `app.log.2026-12-01`), not
+/// compressed.
+fn is_generation_name(name: &[u8], candidate: &[u8]) -> bool {
+    const COMPRESSED: [&[u8]; 5] = [b".gz", b".bz2", b".xz", b".zst", b".lz4"];
+    candidate.len() > name.len() + 1
+        && candidate.starts_with(name)
+        && matches!(candidate[name.len()], b'.' | b'-' | b'_')
+        && !COMPRESSED.iter().any(|ext| candidate.ends_with(ext))
+}
+
 /// A first chunk with many control bytes (not tab, newline, CR, form feed or ESC) is binary.
 /// Text logs with an occasional NUL or escape stay far below the threshold.
 fn looks_binary(sample: &[u8]) -> bool {
@@ -655,6 +759,7 @@ pub async fn run(tail: Tail, hub: Arc<WatchHub>, cancel: CancellationToken) {
 /// Checks on every wake-up until stopped; `None` if a check panicked.
 async fn follow(mut tail: Tail, hub: &WatchHub, cancel: &CancellationToken) -> Option<Tail> {
     let waker: Arc<Waker> = hub.add_file(&tail.path);
+    tail.waker = Some(Arc::clone(&waker));
     let dir = super::parent_dir(&tail.path);
     let mut watched = Watched::DirMissing;
     let mut routed_target: Option<PathBuf> = None;
@@ -666,7 +771,6 @@ async fn follow(mut tail: Tail, hub: &WatchHub, cancel: &CancellationToken) -> O
             }
             watched = now;
         }
-        tail.pending.extend(waker.take_pending());
         let checked = tokio::task::spawn_blocking(move || {
             let flow = tail.check();
             (tail, flow)
@@ -712,6 +816,27 @@ mod tests {
         f.write_all(content).expect("write");
         let file = File::open(f.path()).expect("open");
         (f, file, content.len() as u64)
+    }
+
+    #[test]
+    fn generation_names() {
+        for (candidate, want) in [
+            ("app.log.1", true),
+            ("app.log-20261201", true),
+            ("app.log.2026-12-01", true),
+            ("app.log_old", true),
+            ("app.log.2.gz", false),
+            ("app.log", false),
+            ("app.log.", false),
+            ("app.logger", false),
+            ("other.log.1", false),
+        ] {
+            assert_eq!(
+                is_generation_name(b"app.log", candidate.as_bytes()),
+                want,
+                "{candidate}"
+            );
+        }
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Soak run: many writers, rotations of every kind, deletions, bursts — and a checker that
 //! compares what `logbraid --print` wrote with what the writers wrote.
 //!
-//! `cargo build --release && cargo run --release --example soak -- [--secs N] [--writers N]`
-//! (default: 60 s, 8 writers).
+//! `cargo build --release && cargo run --release --example soak -- [--secs N] [--writers N]
+//! [--storm]` (default: 60 s, 8 writers).
 //! Exits non-zero if a line was lost, duplicated, split or reordered within its source.
 //!
 //! Each writer appends `w<N> seq <K> …` lines to its own file, in bursts, and now and then:
@@ -15,6 +15,11 @@
 //!
 //! Every file lives at least 100 ms before it is deleted or renamed: a file created, written and
 //! deleted within a few milliseconds, before anything could open it, is gone for every reader.
+//!
+//! With `--storm`, each writer instead rotates by rename every ~100 ms (late writes into the
+//! renamed file, then a new one), and one generation in three lives only a few milliseconds
+//! before it is renamed in turn: the followed name goes through files in quick succession, and
+//! each must be read in the order it was created, to its end before the next.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
@@ -72,6 +77,7 @@ fn open(path: &Path) -> File {
 fn main() {
     let secs = arg("--secs", 60);
     let writers = usize::try_from(arg("--writers", 8)).unwrap_or(8);
+    let storm = std::env::args().any(|a| a == "--storm");
     let dir = tempfile::tempdir().expect("temp dir");
     let paths: Vec<PathBuf> = (0..writers)
         .map(|w| dir.path().join(format!("w{w}.log")))
@@ -106,7 +112,13 @@ fn main() {
         .enumerate()
         .map(|(w, path)| {
             let (path, stop, seen) = (path.clone(), Arc::clone(&stop), Arc::clone(&seen));
-            thread::spawn(move || write_loop(w, &path, &stop, &seen))
+            thread::spawn(move || {
+                if storm {
+                    storm_loop(w, &path, &stop)
+                } else {
+                    write_loop(w, &path, &stop, &seen)
+                }
+            })
         })
         .collect();
     let started = Instant::now();
@@ -218,7 +230,7 @@ fn report(
         let near: Vec<_> = tallies[w]
             .events
             .iter()
-            .filter(|(seq, _)| seq.abs_diff(at) < 3000)
+            .filter(|(seq, _)| seq.abs_diff(at) < 100)
             .collect();
         println!("  problem in w{w} at line {at}: rotations nearby {near:?}");
     }
@@ -289,6 +301,48 @@ fn write_loop(w: usize, path: &Path, stop: &AtomicBool, seen: &[AtomicU64]) -> T
             _ => {}
         }
         thread::sleep(Duration::from_micros(200 + rng.u64(..2000)));
+    }
+    tally
+}
+
+/// `--storm`: a rotation by rename every ~100 ms, with late writes into the renamed file, and
+/// one generation in three renamed again after a few milliseconds.
+fn storm_loop(w: usize, path: &Path, stop: &AtomicBool) -> Tally {
+    let mut rng = fastrand::Rng::with_seed(0x9E37_79B9_7F4A_7C15 ^ (w as u64 + 1));
+    let mut tally = Tally::default();
+    let mut file = open(path);
+    let line = |file: &mut File, tally: &mut Tally| {
+        writeln!(file, "w{w} seq {} storm", tally.written).expect("write");
+        tally.written += 1;
+    };
+    let rotate = |file: &mut File, tally: &mut Tally, rng: &mut fastrand::Rng| {
+        fs::rename(path, path.with_extension("log.1")).expect("rotate");
+        for _ in 0..rng.u64(..10) {
+            line(file, tally);
+        }
+        thread::sleep(Duration::from_micros(rng.u64(..3000)));
+        *file = open(path);
+        tally.renames += 1;
+        tally.events.push((tally.written, "rename"));
+    };
+    let mut next_rotation = Instant::now() + Duration::from_millis(100);
+    while !stop.load(Ordering::Relaxed) {
+        for _ in 0..1 + rng.u64(..4) {
+            line(&mut file, &mut tally);
+        }
+        if Instant::now() >= next_rotation {
+            rotate(&mut file, &mut tally, &mut rng);
+            if rng.u64(..3) == 0 {
+                // A generation that lives a few milliseconds.
+                for _ in 0..1 + rng.u64(..5) {
+                    line(&mut file, &mut tally);
+                }
+                thread::sleep(Duration::from_micros(rng.u64(..4000)));
+                rotate(&mut file, &mut tally, &mut rng);
+            }
+            next_rotation = Instant::now() + Duration::from_millis(80 + rng.u64(..40));
+        }
+        thread::sleep(Duration::from_micros(500 + rng.u64(..1500)));
     }
     tally
 }
