@@ -327,14 +327,14 @@ fn storm_loop(w: usize, path: &Path, stop: &AtomicBool) -> Tally {
     };
     let mut next_rotation = Instant::now() + Duration::from_millis(100);
     while !stop.load(Ordering::Relaxed) {
-        for _ in 0..1 + rng.u64(..4) {
+        for _ in 0..=rng.u64(..4) {
             line(&mut file, &mut tally);
         }
         if Instant::now() >= next_rotation {
             rotate(&mut file, &mut tally, &mut rng);
             if rng.u64(..3) == 0 {
                 // A generation that lives a few milliseconds.
-                for _ in 0..1 + rng.u64(..5) {
+                for _ in 0..=rng.u64(..5) {
                     line(&mut file, &mut tally);
                 }
                 thread::sleep(Duration::from_micros(rng.u64(..4000)));
