@@ -54,6 +54,9 @@ struct Core {
     names: Arc<Vec<String>>,
     colors: bool,
     dirty: bool,
+    /// Changes that do not show in a following pane (waiting lines gone into the history):
+    /// drawn at the next tick, or with the next change.
+    stale: bool,
     last_frame: Instant,
     /// `LOGBRAID_PANIC_ON_KEY`: a key that panics, for the test that the terminal is restored.
     panic_key: Option<char>,
@@ -68,6 +71,7 @@ impl Core {
             names: Arc::new(engine.sources().iter().map(|s| s.name.clone()).collect()),
             colors: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
             dirty: true,
+            stale: false,
             last_frame: Instant::now()
                 .checked_sub(FRAME)
                 .unwrap_or_else(Instant::now),
@@ -87,7 +91,7 @@ impl Core {
             let now = Instant::now();
             let due = if self.dirty {
                 Some(self.last_frame + FRAME)
-            } else if self.rates.active() || self.state.flashing(now) {
+            } else if self.stale || self.rates.active() || self.state.flashing(now) {
                 Some(self.last_frame + TICK)
             } else {
                 None
@@ -147,12 +151,19 @@ impl Core {
             EngineEvent::Ready => {
                 let backlog = engine.in_backlog();
                 let store = &mut self.store;
-                engine.drain(|id, batch, range, late| match late {
+                let unseen = engine.drain(|id, batch, range, late| match late {
                     Some(by) => store.append_late(id, batch, range, by),
                     None => store.append(id, batch, range),
                 });
                 if backlog {
                     self.rates.reset();
+                }
+                if !unseen {
+                    // Lines shown while they waited went into the history: a following pane
+                    // looks the same. The counts catch up within a tick, without taking the
+                    // frame budget from the next new line.
+                    self.stale = true;
+                    return;
                 }
             }
             // Shown at once below the braided lines (see `snapshot`); only the screen changes.
@@ -194,6 +205,7 @@ impl Core {
         };
         let snap = snapshot::build(&mut self.state, &self.store, &ctx);
         self.last_frame = now;
+        self.stale = false;
         // When the render thread is still busy, this frame's changes wait for the next one.
         self.dirty = render.offer(Box::new(snap)).is_err();
     }

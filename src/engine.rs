@@ -110,15 +110,17 @@ impl Engine {
 
     /// Hands out the lines that can go out now, in braid order (after [`EngineEvent::Ready`]):
     /// `emit(source, lines, range, late)`; `late` says how far behind the lines handed out
-    /// before them they are, for lines that came too late to be placed by time.
-    pub fn drain<F>(&mut self, emit: F)
+    /// before them they are, for lines that came too late to be placed by time. False when
+    /// every line handed out was shown already while it waited ([`EngineEvent::Waiting`]).
+    pub fn drain<F>(&mut self, emit: F) -> bool
     where
         F: FnMut(SourceId, &LineBatch, Range<usize>, Option<Duration>),
     {
-        self.orderer.drain(Instant::now(), wall_nanos(), emit);
+        let unseen = self.orderer.drain(Instant::now(), wall_nanos(), emit);
         for batch in self.orderer.take_spent() {
             self.supervisor.recycle(batch);
         }
+        unseen
     }
 
     /// True while the backlogs (what sources held at start) are being braided.

@@ -148,7 +148,7 @@ impl Orderer {
             _ => {}
         }
         !self.held.is_empty()
-            || (self.tell_waiting && self.waiting_news)
+            || (self.tell_waiting && self.waiting_news && self.live.waiting() > 0)
             || self.live.ready(now, wall)
     }
 
@@ -185,7 +185,10 @@ impl Orderer {
         if self.live.ready(now, wall) {
             return Some(EngineEvent::Ready);
         }
-        if self.tell_waiting && std::mem::take(&mut self.waiting_news) {
+        // Only lines still waiting are news: lines handed out at once are drawn anyway, and an
+        // extra frame after them would only delay the next one.
+        if self.tell_waiting && std::mem::take(&mut self.waiting_news) && self.live.waiting() > 0 {
+            self.live.shown();
             return Some(EngineEvent::Waiting);
         }
         None
@@ -194,8 +197,9 @@ impl Orderer {
     /// Hands out the lines that can go out at `now`, in braid order (after
     /// [`EngineEvent::Ready`]): `emit(source, lines, range, late)`, `late` saying how far
     /// behind the lines handed out before them they are, for lines the live braid could not
-    /// place by time.
-    pub fn drain<F>(&mut self, now: Instant, wall: i64, mut emit: F)
+    /// place by time. True unless every line handed out was shown while waiting (after an
+    /// [`EngineEvent::Waiting`]): then the screen does not change.
+    pub fn drain<F>(&mut self, now: Instant, wall: i64, mut emit: F) -> bool
     where
         F: FnMut(SourceId, &LineBatch, Range<usize>, Option<Duration>),
     {
@@ -203,11 +207,12 @@ impl Orderer {
             merger.drain(|id, batch, range| emit(id, batch, range, None));
             self.spent
                 .extend(merger.take_spent().into_iter().map(|b| b.lines));
-            return;
+            return true;
         }
-        self.live.drain(now, wall, emit);
+        let unseen = self.live.drain(now, wall, emit);
         self.spent
             .extend(self.live.take_spent().into_iter().map(|b| b.lines));
+        unseen
     }
 
     /// Live lines not handed out yet, in the order they would go out now.
@@ -251,15 +256,17 @@ mod tests {
         let mut out = Vec::new();
         while let Some(event) = o.pop(now, wall) {
             match event {
-                EngineEvent::Ready => o.drain(now, wall, |id, batch, range, _| {
-                    for i in range {
-                        out.push(format!(
-                            "{}:{}",
-                            id.0,
-                            String::from_utf8_lossy(batch.line(i))
-                        ));
-                    }
-                }),
+                EngineEvent::Ready => {
+                    o.drain(now, wall, |id, batch, range, _| {
+                        for i in range {
+                            out.push(format!(
+                                "{}:{}",
+                                id.0,
+                                String::from_utf8_lossy(batch.line(i))
+                            ));
+                        }
+                    });
+                }
                 EngineEvent::Notice(text) => out.push(format!("notice:{text}")),
                 EngineEvent::Status { id, status } => out.push(format!("status:{}:{status}", id.0)),
                 EngineEvent::Added(id) => out.push(format!("added:{}", id.0)),
@@ -395,6 +402,18 @@ mod tests {
         o.lines(SourceId(0), stamped(&[(5, "a5")]), now);
         assert_eq!(drain(&mut o, now, WALL), ["waiting"]);
         assert_eq!(o.waiting().len(), 1);
-        assert_eq!(o.next_deadline(), Some(now + Duration::from_millis(100)));
+        let deadline = now + Duration::from_millis(100);
+        assert_eq!(o.next_deadline(), Some(deadline));
+        // Handed out once its hold ends: it was shown while waiting, the screen does not change.
+        let later = WALL + 100_000_000;
+        assert_eq!(
+            o.pop(deadline, later)
+                .map(|e| matches!(e, EngineEvent::Ready)),
+            Some(true)
+        );
+        assert!(!o.drain(deadline, later, |_, _, _, _| {}));
+        // A line handed out at once was never shown: it changes the screen.
+        o.lines(SourceId(1), stamped(&[(1, "b1")]), deadline);
+        assert!(o.drain(deadline, later, |_, _, _, _| {}));
     }
 }

@@ -43,6 +43,12 @@ pub struct Live {
     frontier: i64,
     /// Every source has ended (or the run is stopping): everything goes out.
     finished: bool,
+    /// Per source: lines pushed, lines handed out, and lines pushed before the consumer last
+    /// showed the waiting lines ([`Live::shown`]): handing out lines already shown as waiting
+    /// changes nothing on screen.
+    pushed: Vec<u64>,
+    released: Vec<u64>,
+    announced: Vec<u64>,
 }
 
 impl Live {
@@ -58,6 +64,9 @@ impl Live {
             expired: UNKNOWN,
             frontier: UNKNOWN,
             finished: false,
+            pushed: Vec::new(),
+            released: Vec::new(),
+            announced: Vec::new(),
         }
     }
 
@@ -65,8 +74,12 @@ impl Live {
     /// it may be about to).
     pub fn add_source(&mut self, id: SourceId) {
         if self.newest.len() <= id.index() {
-            self.newest.resize(id.index() + 1, UNKNOWN);
-            self.ended.resize(id.index() + 1, false);
+            let n = id.index() + 1;
+            self.newest.resize(n, UNKNOWN);
+            self.ended.resize(n, false);
+            self.pushed.resize(n, 0);
+            self.released.resize(n, 0);
+            self.announced.resize(n, 0);
         }
     }
 
@@ -83,6 +96,7 @@ impl Live {
             return;
         };
         self.seen(id, max);
+        self.pushed[id.index()] += batch.lines.len() as u64;
         self.deadlines.push_back((now + self.window, max));
         self.merge.push(id, batch);
     }
@@ -103,6 +117,11 @@ impl Live {
         self.merge.waiting()
     }
 
+    /// The consumer showed every line waiting now.
+    pub fn shown(&mut self) {
+        self.announced.clone_from(&self.pushed);
+    }
+
     /// When the oldest waiting batch's hold ends.
     pub fn next_deadline(&self) -> Option<Instant> {
         if self.merge.waiting() == 0 {
@@ -119,17 +138,23 @@ impl Live {
     }
 
     /// Hands out what may go out at `now`, in braid order: `emit(source, lines, range, late)`,
-    /// `late` being how far the lines are behind the newest line handed out before them.
-    pub fn drain<F>(&mut self, now: Instant, wall: i64, mut emit: F)
+    /// `late` being how far the lines are behind the newest line handed out before them. True
+    /// when some of them were not [`shown`](Self::shown) while waiting.
+    pub fn drain<F>(&mut self, now: Instant, wall: i64, mut emit: F) -> bool
     where
         F: FnMut(SourceId, &LineBatch, Range<usize>, Option<Duration>),
     {
+        let mut unseen = false;
         loop {
             // A source whose last waiting line just went out holds the others back from now on:
             // the bound is taken again after every run.
             let bound = self.bound(now, wall);
             let frontier = &mut self.frontier;
+            let (released, announced) = (&mut self.released, &self.announced);
             let went = self.merge.drain_run(bound, |id, batch, range| {
+                let s = id.index();
+                released[s] += range.len() as u64;
+                unseen |= released[s] > announced[s];
                 // Lines on time go out as runs; a late line (rare) alone, with how late it is.
                 let mut start = range.start;
                 while start < range.end {
@@ -154,7 +179,7 @@ impl Live {
                 }
             });
             if !went {
-                return;
+                return unseen;
             }
         }
     }

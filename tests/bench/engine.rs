@@ -9,7 +9,12 @@
 //!   case also the share of lines logbraid puts out of time order (the target is 0 %);
 //! - latency: a line appended to a followed file until it is on `--print`'s stdout, against
 //!   `tail -F`, p50/p95/max;
-//! - idle: CPU used over 10 s while following 8 files that do not change.
+//! - idle: CPU used over 10 s while following 8 files that do not change;
+//! - live braid: two commands (this benchmark's own binary, run as a generator) that each print
+//!   a burst of old lines whose times interleave, then stream lines stamped when written and
+//!   delivered 0–30 ms later (as over ssh or from kubectl): the share of lines `--print` puts
+//!   out of time order, and write → output latency, with `--merge-window 0` (arrival order)
+//!   and with the default window.
 //!
 //! Each figure is a median of several runs; ratios compare runs made here, now, on the same
 //! files. Generated data goes to a temporary directory. Tools not installed are skipped.
@@ -30,9 +35,16 @@ struct Sizes {
     runs: usize,
     latency_samples: usize,
     idle_secs: u64,
+    live_lines: usize,
 }
 
 fn main() {
+    // Run by the live-braid section as a command: `--generate NAME PARITY LINES`.
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--generate") {
+        generate_live(&args[at + 1..]);
+        return;
+    }
     let smoke = std::env::args().any(|a| a == "--smoke") || !benching();
     let sizes = if smoke {
         Sizes {
@@ -40,6 +52,7 @@ fn main() {
             runs: 2,
             latency_samples: 20,
             idle_secs: 1,
+            live_lines: 40,
         }
     } else {
         Sizes {
@@ -47,6 +60,7 @@ fn main() {
             runs: 9,
             latency_samples: 300,
             idle_secs: 10,
+            live_lines: 600,
         }
     };
     let mut dir = tempfile::tempdir().expect("temp dir");
@@ -59,6 +73,7 @@ fn main() {
     merge(dir.path(), &sizes);
     latency(dir.path(), &sizes);
     idle(dir.path(), &sizes);
+    live(&sizes);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -401,6 +416,108 @@ fn idle(dir: &Path, sizes: &Sizes) {
         println!(
             "logbraid       {:.3} s of CPU = {share:.3}% of one core ",
             b - a
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live braid
+
+/// Nanoseconds since the epoch, now.
+fn wall_ns() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+}
+
+/// The generator: 100 old lines (on even or odd milliseconds, by `parity`), then `lines` lines
+/// each stamped, held 0–30 ms (the delivery delay), written with the instant it was written
+/// (`w=`), 0–20 ms apart. Each line ends with its stamp's millisecond (`ms=`).
+fn generate_live(args: &[String]) {
+    let name = args.first().map_or("gen", String::as_str);
+    let parity: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(0);
+    let lines: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(100);
+    let mut rng = fastrand::Rng::with_seed(7 + parity);
+    let mut out = std::io::stdout().lock();
+    let base: u64 = 1_767_225_600_000; // 2026-01-01
+    for i in 0..100 {
+        let ms = base + i * 2 + parity;
+        let ts = jiff::Timestamp::from_millisecond(i64::try_from(ms).unwrap_or(0)).expect("time");
+        let _ = writeln!(
+            out,
+            "{} {name} old {i} ms={ms}",
+            ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
+        );
+    }
+    let _ = out.flush();
+    std::thread::sleep(Duration::from_millis(300));
+    for i in 0..lines {
+        let stamp = jiff::Timestamp::now();
+        std::thread::sleep(Duration::from_millis(rng.u64(..30)));
+        let ms = stamp.as_millisecond();
+        let _ = writeln!(
+            out,
+            "{} {name} live {i} w={} ms={ms}",
+            stamp.strftime("%Y-%m-%dT%H:%M:%S%.6fZ"),
+            wall_ns()
+        );
+        let _ = out.flush();
+        std::thread::sleep(Duration::from_millis(rng.u64(..20)));
+    }
+}
+
+fn live(sizes: &Sizes) {
+    println!(
+        "\n== live braid: 2 commands, a burst of 100 old lines each, then {} lines each delivered 0-30 ms after their stamp",
+        sizes.live_lines
+    );
+    let me = std::env::current_exe().expect("own path");
+    let gen_cmd = |name: &str, parity: u8| {
+        format!(
+            "'{}' --generate {name} {parity} {}",
+            me.display(),
+            sizes.live_lines
+        )
+    };
+    for window in ["0", "25", "50", "100", "250"] {
+        let mut cmd = Command::new(BIN);
+        cmd.args(["--print", "--merge-window", window]);
+        cmd.args(["-c", &gen_cmd("api", 0), "-c", &gen_cmd("db", 1)]);
+        let follower = Follower::start(cmd);
+        let mut out = Vec::new();
+        let mut latencies = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while let Ok((_, line)) = follower
+            .lines
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            let now = wall_ns();
+            if let Some(w) = line
+                .split(' ')
+                .find_map(|f| f.strip_prefix("w="))
+                .and_then(|w| w.parse::<u128>().ok())
+            {
+                #[allow(clippy::cast_precision_loss)]
+                latencies.push(now.saturating_sub(w) as f64 / 1e6);
+            }
+            out.extend_from_slice(line.as_bytes());
+            out.push(b'\n');
+        }
+        latencies.sort_by(f64::total_cmp);
+        let default = logbraid::engine::MERGE_WINDOW.as_millis().to_string();
+        let label = format!(
+            "window {window} ms{}",
+            if window == default { " (default)" } else { "" }
+        );
+        if latencies.is_empty() {
+            println!("{label:<24} no live lines");
+            continue;
+        }
+        println!(
+            "{label:<24} {:5.2} % of the lines out of time order   write -> output p50 {:5.1} ms  p95 {:5.1} ms",
+            out_of_order(&out),
+            common::percentile(&latencies, 0.5),
+            common::percentile(&latencies, 0.95)
         );
     }
 }
