@@ -174,17 +174,22 @@ impl Merger {
     {
         let mut done = 0;
         while (self.live || self.blocked == 0) && done < runs {
-            match self.heap.peek() {
-                Some(Reverse(key)) if *key < bound => {}
-                _ => break,
-            }
-            let Some(Reverse((_, s))) = self.heap.pop() else {
+            let Some(Reverse(head)) = self.heap.pop() else {
                 break;
             };
+            if head >= bound {
+                self.heap.push(Reverse(head));
+                break;
+            }
+            let s = head.1;
             done += 1;
-            // Lines strictly before the next source's head, ties broken by source index.
-            let next = self.heap.peek().map(|Reverse(key)| *key);
-            let fits = |t: i64| (t, s) < bound && next.is_none_or(|b| (t, s) < b);
+            // Lines strictly before the next source's head (ties broken by source index) and
+            // below the bound: one comparison a line.
+            let limit = self
+                .heap
+                .peek()
+                .map_or(bound, |Reverse(next)| bound.min(*next));
+            let fits = |t: i64| (t, s) < limit;
             let queue = &mut self.queues[s];
             loop {
                 let batch = &queue.batches[0];

@@ -70,7 +70,9 @@ impl Orderer {
 
     /// Backlog lines of `id`, stamped.
     pub fn backlog(&mut self, id: SourceId, lines: StampedBatch) {
-        if let Some(&newest) = lines.instants.iter().max() {
+        // The last line's instant, not the largest: a watermark a little low only holds
+        // others back a little longer, and this runs for every batch of every backlog.
+        if let Some(&newest) = lines.instants.last() {
             self.live.seen(id, newest);
         }
         match self.merger.as_mut() {

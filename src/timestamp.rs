@@ -307,19 +307,20 @@ impl Stamper {
     }
 
     /// The instant of the next line of the source.
+    #[inline]
     pub fn next(&mut self, line: &[u8]) -> i64 {
-        if let Some(t) = self.own(line) {
+        // The fast path: the source's own layout.
+        if let Some(t) = self.stamp.as_ref().and_then(|s| s.parse(line, &self.clock)) {
+            self.last = t;
+        } else if let Some(t) = self.other(line) {
             self.last = t;
         }
         self.last
     }
 
-    /// The line's own instant, if it carries one.
-    fn own(&mut self, line: &[u8]) -> Option<i64> {
+    /// The instant of a line its source's layout failed on, if it carries one.
+    fn other(&mut self, line: &[u8]) -> Option<i64> {
         let clock = &self.clock;
-        if let Some(t) = self.stamp.as_ref().and_then(|s| s.parse(line, clock)) {
-            return Some(t);
-        }
         if let Some(t) = self.alt.as_ref().and_then(|s| s.parse(line, clock)) {
             return Some(t);
         }
