@@ -252,3 +252,31 @@ fn a_line_ten_seconds_late_is_placed_by_arrival() {
     assert!(lines[0].ends_with("a now"), "{lines:?}");
     assert!(lines[1].ends_with("b ten seconds late"), "{lines:?}");
 }
+
+/// A followed name that goes through files in quick succession — a generation renamed away a
+/// few milliseconds after it was created, with late writes into each renamed file — is read in
+/// the order the files were created, each to its end before the next.
+#[test]
+fn generations_living_milliseconds_are_read_in_order() {
+    let dir = Dir::new();
+    dir.write("app.log", "line 0\n");
+    let run = Running::start(&["-n", "all", "app.log"], &dir);
+    run.wait_lines(1);
+    let mut next = 1;
+    for _ in 0..5 {
+        dir.append("app.log", numbered(next, next + 3));
+        next += 3;
+        for _ in 0..2 {
+            dir.rename("app.log", "app.log.1");
+            dir.append("app.log.1", numbered(next, next + 2));
+            next += 2;
+            dir.write("app.log", numbered(next, next + 2));
+            next += 2;
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    run.wait_for("every line", |l| l.len() >= next);
+    let (_, lines, _) = run.terminate();
+    assert_each_once_in_order(&lines, next);
+}
