@@ -38,6 +38,9 @@ const KNOWN: usize = 256;
 const MAX_RETIRED: usize = 8;
 /// Bytes before the read offset remembered to notice a file rewritten under us.
 const RECENT: usize = 64;
+/// How long a file that replaced another waits before it is read: time for the watcher to hand
+/// over a generation that came and went between the two.
+const SETTLE: Duration = Duration::from_millis(5);
 /// Fallback re-check when events arrive normally: covers events notify may miss.
 const POLL_WATCHED: Duration = Duration::from_secs(2);
 /// Re-check interval for paths that cannot be watched.
@@ -137,6 +140,8 @@ pub struct Tail {
     newest_born: Option<SystemTime>,
     /// When a look last found the file we hold still at the path.
     held_at: Option<SystemTime>,
+    /// A new file at the path waits for the next look, [`SETTLE`] later, to be read.
+    settling: bool,
     cancel: CancellationToken,
 }
 
@@ -166,6 +171,7 @@ impl Tail {
             claims,
             newest_born: None,
             held_at: None,
+            settling: false,
             cancel,
         }
     }
@@ -249,6 +255,10 @@ impl Tail {
             // last look that still found it there (a copy made meanwhile, as copytruncate's
             // `app.log.1`, was born while it was there).
             let floor = self.newest_born.max(self.held_at);
+            // A file that follows another is read at the next look, a moment later: the
+            // watcher may still hold a generation between the two (created and renamed away
+            // within milliseconds), and it must be read first.
+            let follows_another = self.follow && self.newest_born.is_some();
             let opened = match candidate {
                 Some(file) => self.adopt(file),
                 None => self.open(),
@@ -258,6 +268,10 @@ impl Tail {
                     // Generations that came and went since the last one we read come first.
                     self.read_missed_generations(floor, open.id.born());
                     self.current = Some(open);
+                    if follows_another {
+                        self.settling = true;
+                        return Flow::Continue;
+                    }
                 }
                 Err(e) if is_missing(&e) => return self.on_missing(),
                 Err(e) => return self.fail(format!("cannot open: {}", plain_io(&e))),
@@ -792,7 +806,9 @@ async fn follow(mut tail: Tail, hub: &WatchHub, cancel: &CancellationToken) -> O
             }
             routed_target.clone_from(&tail.link_target);
         }
-        let period = if watched == Watched::Events {
+        let period = if tail.settling {
+            SETTLE
+        } else if watched == Watched::Events {
             POLL_WATCHED
         } else {
             POLL_UNWATCHED
