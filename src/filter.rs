@@ -1,12 +1,20 @@
-//! Include/exclude regex filters over lines (`-e`/`-v`, and the TUI's `f`/`F`).
+//! Include/exclude regex filters over lines: one type for `--print` (`-e`/`-v`) and the TUI's
+//! panes (`f`/`F`).
 
 use regex::bytes::{Regex, RegexBuilder};
 
-/// A line passes when it matches any include pattern (or there is none) and no exclude pattern.
+/// A line passes when it matches the include pattern (or there is none) and not the exclude one.
 #[derive(Debug, Clone, Default)]
 pub struct LineFilter {
     include: Option<Regex>,
     exclude: Option<Regex>,
+}
+
+impl From<(Option<Regex>, Option<Regex>)> for LineFilter {
+    /// A filter of an include and an exclude pattern, compiled already.
+    fn from((include, exclude): (Option<Regex>, Option<Regex>)) -> Self {
+        Self { include, exclude }
+    }
 }
 
 impl LineFilter {
@@ -20,6 +28,21 @@ impl LineFilter {
             include: any_of(includes, ignore_case)?,
             exclude: any_of(excludes, ignore_case)?,
         })
+    }
+
+    /// The include pattern, if any (its matches are highlighted).
+    pub fn include(&self) -> Option<&Regex> {
+        self.include.as_ref()
+    }
+
+    /// Replaces the include pattern (`None`: every line passes it).
+    pub fn set_include(&mut self, re: Option<Regex>) {
+        self.include = re;
+    }
+
+    /// Replaces the exclude pattern (`None`: no line is excluded).
+    pub fn set_exclude(&mut self, re: Option<Regex>) {
+        self.exclude = re;
     }
 
     /// True when no pattern is set.

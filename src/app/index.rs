@@ -10,23 +10,13 @@
 
 use std::collections::VecDeque;
 
-use regex::bytes::Regex;
-
+use crate::filter::LineFilter;
 use crate::level::{self, Level};
 use crate::source_id::SourceId;
 use crate::store::{LineRef, Store};
 
 /// Lines tested per rebuild slice: a few milliseconds of regex work.
 pub const SLICE: u64 = 32_768;
-
-/// The part of a pane's predicate that belongs to the pane.
-#[derive(Debug, Clone, Default)]
-pub struct PaneFilter {
-    /// Lines must match this.
-    pub include: Option<Regex>,
-    /// Lines must not match this.
-    pub exclude: Option<Regex>,
-}
 
 /// The part that is shared by all panes.
 #[derive(Debug, Clone, Copy)]
@@ -46,7 +36,7 @@ pub struct Predicate<'a> {
     /// `Some`: a source pane.
     pub source: Option<SourceId>,
     /// The pane's own filters.
-    pub filter: &'a PaneFilter,
+    pub filter: &'a LineFilter,
     /// The shared part.
     pub shared: Shared<'a>,
 }
@@ -57,10 +47,7 @@ impl Predicate<'_> {
         let merged_only = self.source.is_none()
             && (self.shared.hidden.contains(&true)
                 || self.shared.paused.iter().any(Option::is_some));
-        self.filter.include.is_none()
-            && self.filter.exclude.is_none()
-            && self.shared.min_level.is_none()
-            && !merged_only
+        self.filter.is_empty() && self.shared.min_level.is_none() && !merged_only
     }
 
     /// Whether `line` is shown.
@@ -90,15 +77,7 @@ impl Predicate<'_> {
         {
             return false;
         }
-        self.filter
-            .include
-            .as_ref()
-            .is_none_or(|re| re.is_match(&line.text))
-            && !self
-                .filter
-                .exclude
-                .as_ref()
-                .is_some_and(|re| re.is_match(&line.text))
+        self.filter.matches(&line.text)
     }
 }
 
@@ -246,6 +225,8 @@ impl PaneLines<'_> {
 
 #[cfg(test)]
 mod tests {
+    use regex::bytes::Regex;
+
     use super::*;
     use crate::batch::LineBatch;
     use crate::store::FIRST_SEQ as B;
@@ -278,10 +259,7 @@ mod tests {
             .collect();
         let refs: Vec<(u16, &str)> = lines.iter().map(|(s, t)| (*s, t.as_str())).collect();
         let mut store = store_with(&refs[..150]);
-        let filter = PaneFilter {
-            include: Regex::new("ERROR").ok(),
-            exclude: None,
-        };
+        let filter = LineFilter::from((Regex::new("ERROR").ok(), None));
         let pred = Predicate {
             source: None,
             filter: &filter,
@@ -317,7 +295,7 @@ mod tests {
     #[test]
     fn merged_predicate_holds_back_paused_and_hidden_sources() {
         let store = store_with(&[(0, "a0"), (1, "b0"), (0, "a1"), (1, "b1"), (2, "c0")]);
-        let filter = PaneFilter::default();
+        let filter = LineFilter::default();
         let paused = [Some(B + 3), None, None];
         let hidden = [false, false, true];
         let pred = Predicate {

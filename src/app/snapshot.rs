@@ -107,12 +107,7 @@ fn rows(
     let row = |source: SourceId, text: &[u8], seq: Option<u64>| {
         let text = &text[..text.len().min(cap)];
         let mut marks = Vec::new();
-        push_marks(
-            &mut marks,
-            pane.filter.include.as_ref(),
-            text,
-            MarkKind::Filter,
-        );
+        push_marks(&mut marks, pane.filter.include(), text, MarkKind::Filter);
         push_marks(&mut marks, search, text, MarkKind::Search);
         Row {
             source: source.0,

@@ -7,8 +7,9 @@ use ratatui::layout::Rect;
 use regex::bytes::Regex;
 
 use super::hunt::{HUNT_SLICE, Hunt, Step};
-use super::index::{MatchIndex, PaneFilter, PaneLines, Predicate, SLICE, Shared};
+use super::index::{MatchIndex, PaneLines, Predicate, SLICE, Shared};
 use super::keys::{Action, PromptKind};
+use crate::filter::LineFilter;
 use crate::level::Level;
 use crate::source::SourceStatus;
 use crate::source_id::SourceId;
@@ -35,7 +36,7 @@ pub struct Pane {
     /// Which pane.
     pub id: PaneId,
     /// Its filters.
-    pub filter: PaneFilter,
+    pub filter: LineFilter,
     /// The filters as typed.
     pub include_text: Option<String>,
     /// The exclude filter as typed.
@@ -52,7 +53,7 @@ impl Pane {
     fn new(id: PaneId) -> Self {
         Self {
             id,
-            filter: PaneFilter::default(),
+            filter: LineFilter::default(),
             include_text: None,
             exclude_text: None,
             index: None,
@@ -607,12 +608,12 @@ impl AppState {
         let owned = (!text.is_empty()).then(|| text.to_owned());
         match kind {
             PromptKind::Include => {
-                self.panes[slot].filter.include = compiled;
+                self.panes[slot].filter.set_include(compiled);
                 self.panes[slot].include_text = owned;
                 self.refresh_index(slot, store);
             }
             PromptKind::Exclude => {
-                self.panes[slot].filter.exclude = compiled;
+                self.panes[slot].filter.set_exclude(compiled);
                 self.panes[slot].exclude_text = owned;
                 self.refresh_index(slot, store);
             }

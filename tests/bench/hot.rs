@@ -3,8 +3,9 @@
 //! indexing a big file's history (from the page cache).
 
 use divan::{Bencher, black_box};
-use logbraid::app::index::{MatchIndex, PaneFilter, Predicate, Shared};
+use logbraid::app::index::{MatchIndex, Predicate, Shared};
 use logbraid::batch::LineBatch;
+use logbraid::filter::LineFilter;
 use logbraid::source::big_file;
 use logbraid::source::split::LineSplitter;
 use logbraid::source_id::SourceId;
@@ -103,10 +104,7 @@ fn refilter_1m_lines(bencher: Bencher) {
     for s in 0..1000u16 {
         store.append(SourceId(s % 4), &batch, 0..batch.len());
     }
-    let filter = PaneFilter {
-        include: Regex::new("ERROR").ok(),
-        exclude: None,
-    };
+    let filter = LineFilter::from((Regex::new("ERROR").ok(), None));
     let predicate = Predicate {
         source: None,
         filter: &filter,
