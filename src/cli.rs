@@ -9,7 +9,7 @@ use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, ValueEnum};
 
 use crate::engine::{BIG_FILE, EngineOptions, MERGE_WINDOW, SourceDef};
 use crate::filter::LineFilter;
-use crate::print::Escapes;
+use crate::print::LineFormat;
 use crate::source::glob::is_glob;
 use crate::source::{SourceSpec, StartAt};
 
@@ -179,8 +179,8 @@ pub struct Config {
     pub prefix: bool,
     /// `-o`.
     pub output: Option<PathBuf>,
-    /// The resolved `--escapes` policy for the output.
-    pub escapes: Escapes,
+    /// The form lines are written in, from the resolved `--escapes` policy.
+    pub line_format: LineFormat,
     /// `--max-memory`, in bytes.
     pub max_memory: usize,
     /// `--demo`.
@@ -217,10 +217,10 @@ impl Config {
         let filter = LineFilter::new(&args.filters, &args.excludes, args.ignore_case)
             .map_err(|e| usage(format!("invalid filter: {e}")))?;
         let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-        let escapes = match args.escapes {
-            EscapesArg::Inert => Escapes::Inert,
-            EscapesArg::Auto if to_terminal => Escapes::Inert,
-            EscapesArg::Raw | EscapesArg::Auto => Escapes::Raw,
+        let line_format = match args.escapes {
+            EscapesArg::Inert => LineFormat::Inert,
+            EscapesArg::Auto if to_terminal => LineFormat::Inert,
+            EscapesArg::Raw | EscapesArg::Auto => LineFormat::Raw,
         };
         let headless = args.print || args.no_follow || args.output.is_some();
         let mode = if headless || !std::io::stdout().is_terminal() {
@@ -253,7 +253,7 @@ impl Config {
             filter,
             prefix: args.prefix,
             output: args.output,
-            escapes,
+            line_format,
             max_memory: args.max_memory.0,
             demo: args.demo,
         })

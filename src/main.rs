@@ -78,7 +78,13 @@ fn run(config: Config) -> anyhow::Result<ExitCode> {
         };
         let engine =
             Engine::start(sources, options, CancellationToken::new()).context("invalid glob")?;
-        let printer = Printer::new(out, config.prefix, colour, config.filter, config.escapes);
+        let printer = Printer::new(
+            out,
+            config.prefix,
+            colour,
+            config.filter,
+            config.line_format,
+        );
         print::run(engine, printer, config.output.is_none())
             .await
             .context("cannot write the output")

@@ -1,8 +1,13 @@
 //! Headless mode (`--print`): the merged stream, written as complete lines.
 //!
-//! Only this module writes to the output, through one buffer, whole lines at a time, so lines
-//! never interleave. It flushes whenever the engine has nothing more ready — a live tail shows at
+//! Only this module writes to the output, through one buffer ([`sink`]), whole lines at a time
+//! in one [`format`], so lines never interleave. It flushes whenever the engine has nothing more ready — a live tail shows at
 //! once, a burst goes out in large writes. Source faults go to stderr, one line each.
+
+pub mod format;
+pub mod sink;
+
+pub use self::format::LineFormat;
 
 use std::io::{self, Write};
 use std::ops::Range;
@@ -13,60 +18,35 @@ use nix::sys::stat::{SFlag, fstat};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::oneshot;
 
+use self::sink::Sink;
 use crate::batch::LineBatch;
 use crate::engine::{Engine, EngineEvent};
 use crate::filter::LineFilter;
 use crate::sanitize;
 use crate::source::{SourceSpec, SourceStatus};
 
-/// What happens to control characters and escape sequences in lines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Escapes {
-    /// Bytes pass through exactly (into a pipe or a file).
-    Raw,
-    /// Shown inert, SGR colours kept (onto a terminal).
-    Inert,
-}
-
-/// Colours for `--prefix` names on a terminal, as `docker compose logs` does.
-const PREFIX_COLOURS: [&str; 6] = ["36", "33", "32", "35", "34", "31"];
-
-/// Writes lines to the output with the chosen prefix, filter and escape policy.
+/// Writes lines to the sink in the chosen format, when they pass the filter.
 pub struct Printer<W: Write> {
-    out: io::BufWriter<W>,
-    names: Vec<String>,
-    prefix: bool,
-    colour: bool,
-    width: usize,
+    sink: Sink<W>,
+    format: LineFormat,
     filter: LineFilter,
-    escapes: Escapes,
     scratch: Vec<u8>,
 }
 
 impl<W: Write> Printer<W> {
     /// A printer to `out`. `colour` colours prefixes (a terminal without `NO_COLOR`).
-    pub fn new(out: W, prefix: bool, colour: bool, filter: LineFilter, escapes: Escapes) -> Self {
+    pub fn new(out: W, prefix: bool, colour: bool, filter: LineFilter, format: LineFormat) -> Self {
         Self {
-            out: io::BufWriter::with_capacity(256 << 10, out),
-            names: Vec::new(),
-            prefix,
-            colour,
-            width: 0,
+            sink: Sink::new(out, prefix, colour),
+            format,
             filter,
-            escapes,
             scratch: Vec::new(),
         }
     }
 
     /// Sets the source names (prefixes are aligned to the longest).
     pub fn set_names<'a>(&mut self, names: impl IntoIterator<Item = &'a str>) {
-        self.names = names.into_iter().map(str::to_owned).collect();
-        self.width = self
-            .names
-            .iter()
-            .map(|n| n.chars().count())
-            .max()
-            .unwrap_or(0);
+        self.sink.set_names(names);
     }
 
     /// Writes lines `range` of `batch`, from source `source`.
@@ -76,51 +56,28 @@ impl<W: Write> Printer<W> {
         batch: &LineBatch,
         range: Range<usize>,
     ) -> io::Result<()> {
-        if !self.prefix && self.filter.is_empty() && self.escapes == Escapes::Raw {
+        if !self.sink.prefixed() && self.filter.is_empty() && self.format.passes_through() {
             // The common case: the run is one contiguous slice, newlines included.
-            return self.out.write_all(batch.run_bytes(range));
+            return self.sink.out().write_all(batch.run_bytes(range));
         }
         for i in range {
             let line = batch.line(i);
             if !self.filter.matches(line) {
                 continue;
             }
-            if self.prefix {
-                self.write_prefix(source)?;
+            if self.sink.prefixed() {
+                self.sink.write_prefix(source)?;
             }
-            match self.escapes {
-                Escapes::Raw => self.out.write_all(line)?,
-                Escapes::Inert => {
-                    self.scratch.clear();
-                    sanitize::inert(line, true, &mut self.scratch);
-                    self.out.write_all(&self.scratch)?;
-                }
-            }
-            self.out.write_all(b"\n")?;
+            self.format
+                .write(line, &mut self.scratch, self.sink.out())?;
+            self.sink.out().write_all(b"\n")?;
         }
         Ok(())
     }
 
     /// Writes what is buffered.
     pub fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
-    }
-
-    fn write_prefix(&mut self, source: usize) -> io::Result<()> {
-        let name = self.names.get(source).map_or("?", String::as_str);
-        let pad = self.width.saturating_sub(name.chars().count());
-        // Names come from the user and from file names: make them as safe as lines.
-        self.scratch.clear();
-        sanitize::inert(name.as_bytes(), false, &mut self.scratch);
-        if self.colour {
-            let code = PREFIX_COLOURS[source % PREFIX_COLOURS.len()];
-            write!(self.out, "\x1b[{code}m")?;
-            self.out.write_all(&self.scratch)?;
-            write!(self.out, "{:pad$} |\x1b[0m ", "")
-        } else {
-            self.out.write_all(&self.scratch)?;
-            write!(self.out, "{:pad$} | ", "")
-        }
+        self.sink.flush()
     }
 }
 
