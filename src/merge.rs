@@ -149,6 +149,14 @@ impl Merger {
         });
     }
 
+    /// Hands out runs, in merged order, as [`drain`](Self::drain) does, with their instants.
+    pub fn drain_stamped<F>(&mut self, emit: F)
+    where
+        F: FnMut(SourceId, &StampedBatch, Range<usize>),
+    {
+        self.drain_bounded((i64::MAX, usize::MAX), usize::MAX, emit);
+    }
+
     /// Hands out one run, the first in merged order, of the waiting lines whose (instant,
     /// source) is below `bound` (and that no earlier line of their source holds back), with
     /// their instants: a step of a live merge's release, after which the bound may change. Each

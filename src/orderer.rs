@@ -206,7 +206,17 @@ impl Orderer {
         F: FnMut(SourceId, &LineBatch, Range<usize>, Option<Duration>),
     {
         if let Some(merger) = self.merger.as_mut() {
-            merger.drain(|id, batch, range| emit(id, batch, range, None));
+            let mut newest = crate::timestamp::UNKNOWN;
+            merger.drain_stamped(|id, batch, range| {
+                // The run's last instant, not its largest (the hot path): a frontier a little
+                // low only marks fewer lines late.
+                if let Some(&t) = batch.instants[range.clone()].last() {
+                    newest = newest.max(t);
+                }
+                emit(id, &batch.lines, range, None);
+            });
+            // A live line older than the backlog handed out is late too.
+            self.live.handed_out(newest);
             self.spent
                 .extend(merger.take_spent().into_iter().map(|b| b.lines));
             return true;

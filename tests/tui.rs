@@ -474,3 +474,40 @@ fn a_big_file_shows_its_end_at_once_and_all_its_history_after() {
     assert_eq!(shown.len(), 2, "{screen}");
     tmux.keys(&["q"]);
 }
+
+/// Two commands' first bursts, whose times interleave, are braided in the merged pane; a line
+/// that comes later than the merge window allows is placed where it arrived, marked `~`.
+#[test]
+fn command_bursts_braid_and_a_late_line_is_marked() {
+    let dir = Dir::new();
+    dir.write(
+        "api.sh",
+        "printf '2024-05-01T10:00:01Z api old 1\\n2024-05-01T10:00:03Z api old 3\\n'; sleep 30\n",
+    );
+    dir.write(
+        "db.sh",
+        "printf '2024-05-01T10:00:02Z db old 2\\n2024-05-01T10:00:04Z db old 4\\n'; sleep 1; \
+         printf '2024-05-01T10:00:00Z db late\\n'; sleep 30\n",
+    );
+    let Some(tmux) = Tmux::start(&dir) else {
+        return;
+    };
+    tmux.logbraid("-N api -c 'sh api.sh' -N db -c 'sh db.sh'");
+    let screen = tmux.wait("the late line", |s| s.contains("db late"));
+    let merged = pane_rows(&screen, "merged");
+    let texts: Vec<&str> = merged
+        .iter()
+        .filter_map(|r| r.split_once("Z ").map(|(_, text)| text))
+        .collect();
+    assert_eq!(
+        texts,
+        ["api old 1", "db old 2", "api old 3", "db old 4", "db late"],
+        "{screen}"
+    );
+    let late = merged.iter().find(|r| r.ends_with("db late"));
+    assert!(
+        late.is_some_and(|r| r.contains("~ 2024")),
+        "marked late: {late:?}\n{screen}"
+    );
+    tmux.keys(&["q"]);
+}

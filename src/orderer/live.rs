@@ -101,6 +101,12 @@ impl Live {
         self.merge.push(id, batch);
     }
 
+    /// Lines as new as `instant` were handed out before (the backlogs): a live line older than
+    /// them is late.
+    pub fn handed_out(&mut self, instant: i64) {
+        self.frontier = self.frontier.max(instant);
+    }
+
     /// `id` will send no more lines: it holds no one back.
     pub fn end(&mut self, id: SourceId) {
         self.add_source(id);
