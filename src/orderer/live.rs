@@ -165,7 +165,7 @@ impl Live {
                 let mut start = range.start;
                 while start < range.end {
                     let instant = batch.instants[start];
-                    if instant < *frontier {
+                    if is_late(instant, *frontier) {
                         emit(
                             id,
                             &batch.lines,
@@ -176,8 +176,8 @@ impl Live {
                         continue;
                     }
                     let mut end = start;
-                    while end < range.end && batch.instants[end] >= *frontier {
-                        *frontier = batch.instants[end];
+                    while end < range.end && !is_late(batch.instants[end], *frontier) {
+                        *frontier = (*frontier).max(batch.instants[end]);
                         end += 1;
                     }
                     emit(id, &batch.lines, start..end, None);
@@ -225,6 +225,19 @@ impl Live {
         // Everything up to the newest instant whose hold has ended goes, whatever its source.
         watermark.max((self.expired, usize::MAX))
     }
+}
+
+/// True when a line stamped `instant` is behind the newest line handed out. A stamp of a whole
+/// second (syslog, the Common Log Format) stands for the whole second: its line is late only
+/// once the braid is past that second, not when a source with milliseconds wrote within it.
+fn is_late(instant: i64, frontier: i64) -> bool {
+    const SECOND: i64 = 1_000_000_000;
+    let tolerance = if instant.rem_euclid(SECOND) == 0 {
+        SECOND - 1
+    } else {
+        0
+    };
+    instant.saturating_add(tolerance) < frontier
 }
 
 /// `frontier - instant` as a duration (instants are nanoseconds).
@@ -346,6 +359,20 @@ mod tests {
         assert_eq!(s.out(10_000), ["b5 (late 15 ms)", "b15 (late 5 ms)"]);
         // b's line of now waits for a, as any line does.
         assert_eq!(s.out(10_100), ["b10000"]);
+    }
+
+    #[test]
+    fn a_whole_second_stamp_is_late_only_past_its_second() {
+        let mut s = Scene::new(2, 100);
+        // Milliseconds 1500 and 1700 go out; then a syslog-like line of second 1 (1000 ms).
+        s.push(0, 0, &[(1500, "a1.5"), (1700, "a1.7")]);
+        assert_eq!(s.out(2000), ["a1.5", "a1.7"]);
+        s.push(2000, 1, &[(1000, "b second 1")]);
+        assert_eq!(s.out(2000), ["b second 1"], "within its second: not late");
+        s.push(2100, 0, &[(2500, "a2.5")]);
+        assert_eq!(s.out(2700), ["a2.5"]);
+        s.push(2700, 1, &[(1000, "b second 1 again")]);
+        assert_eq!(s.out(2700), ["b second 1 again (late 1500 ms)"]);
     }
 
     #[test]
