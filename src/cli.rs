@@ -84,14 +84,23 @@ pub struct Args {
     pub escapes: EscapesArg,
 
     /// Hold live lines up to MS milliseconds to braid them by time across sources; 0: arrival
-    /// order (see "Ordering" in the README)
-    #[arg(long, value_name = "MS", default_value_t = u64::try_from(MERGE_WINDOW.as_millis()).unwrap_or(100))]
+    /// order (see "Timestamps and the braid" in the README)
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value_t = u64::try_from(MERGE_WINDOW.as_millis()).unwrap_or(100),
+        value_parser = clap::value_parser!(u64).range(..=MAX_MERGE_WINDOW_MS)
+    )]
     pub merge_window: u64,
 
     /// Memory for the history the TUI keeps; the oldest lines are evicted beyond it (K, M, G)
     #[arg(long, value_name = "SIZE", default_value = "256M")]
     pub max_memory: ByteSize,
 }
+
+/// The longest merge window accepted, in milliseconds (an hour): longer holds make no sense for
+/// a live view, and the holds' deadlines must stay representable.
+const MAX_MERGE_WINDOW_MS: u64 = 3_600_000;
 
 /// `-n`: a count or `all`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -398,6 +407,8 @@ mod tests {
         assert!(parse(&["-", "-"]).is_err());
         assert!(parse(&["-e", "(", "a"]).is_err());
         assert!(parse(&["-n", "many", "a"]).is_err());
+        assert!(parse(&["--merge-window", "99999999999", "a"]).is_err());
+        assert!(parse(&["--merge-window", "-1", "a"]).is_err());
         assert!("12Q".parse::<ByteSize>().is_err());
         assert_eq!("64k".parse::<ByteSize>(), Ok(ByteSize(64 << 10)));
     }

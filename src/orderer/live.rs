@@ -97,7 +97,10 @@ impl Live {
         };
         self.seen(id, max);
         self.pushed[id.index()] += batch.lines.len() as u64;
-        self.deadlines.push_back((now + self.window, max));
+        // The command line bounds the window; were the deadline past the clock's range, the
+        // line would simply go out at once.
+        let deadline = now.checked_add(self.window).unwrap_or(now);
+        self.deadlines.push_back((deadline, max));
         self.merge.push(id, batch);
     }
 
