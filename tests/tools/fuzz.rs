@@ -6,7 +6,8 @@
 //! - the escape sanitizer: inert output holds no control character but tab (with SGR kept, only
 //!   well-formed `ESC [ … m` sequences); no panic;
 //! - the screen painter: no control character reaches a span; no panic;
-//! - timestamps and levels: detection and parsing never panic.
+//! - timestamps and levels: detection and parsing never panic; the JSON/logfmt field scanner
+//!   ends and yields only pieces of the line.
 //!
 //! Not coverage-guided: it finds what random mutation of realistic input finds. A failing input
 //! is saved to a temporary file, whose path is printed.
@@ -16,6 +17,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use logbraid::level;
+use logbraid::record;
 use logbraid::sanitize::{inert, sgr_len};
 use logbraid::source::split::LineSplitter;
 use logbraid::timestamp::{Clock, Stamp, Stamper};
@@ -144,6 +146,13 @@ fn check_stamps(data: &[u8], clock: &Clock) {
     for line in &lines {
         let _ = level::detect(line);
         let _ = stamper.next(line);
+        // The field scanner ends, and every field it yields lies within the line.
+        if let Some(fields) = record::fields(line) {
+            for (key, value) in fields {
+                let (record::Value::Str(v) | record::Value::Bare(v)) = value;
+                assert!(key.len() <= line.len() && v.len() <= line.len());
+            }
+        }
     }
 }
 
