@@ -89,7 +89,7 @@ pub const TIME_KEYS: [&[u8]; 5] = [b"ts", b"time", b"timestamp", b"@timestamp", 
 
 impl Format {
     /// Formats tried at a token, most specific first (a `Compact` date must not be mistaken for
-    /// part of something longer).
+    /// part of something longer); the bare numbers last (see [`FALLBACK`](Self::FALLBACK)).
     const AT_TOKEN: [Format; 11] = [
         Format::Iso,
         Format::Ctime,
@@ -104,20 +104,10 @@ impl Format {
         Format::Epoch,
     ];
 
-    /// Formats a line is tried with when its source's own layout fails on it. Bare numbers
-    /// (`Epoch`, `Compact`) are left out: a continuation line starting with digits is far more
-    /// common than a second layout made of digits alone.
-    const FALLBACK: [Format; 9] = [
-        Format::Iso,
-        Format::Ctime,
-        Format::Syslog,
-        Format::Clf,
-        Format::ShortYmd,
-        Format::Logcat,
-        Format::DottedMonthDay,
-        Format::CompactDash,
-        Format::Klog,
-    ];
+    /// Formats a line is tried with when its source's own layout fails on it: all but the bare
+    /// numbers (`Compact`, `Epoch`, last in [`AT_TOKEN`](Self::AT_TOKEN)) — a continuation line
+    /// starting with digits is far more common than a second layout made of digits alone.
+    const FALLBACK: &'static [Format] = Self::AT_TOKEN.split_at(Self::AT_TOKEN.len() - 2).0;
 
     fn parse_at(self, s: &[u8], clock: &Clock) -> Option<i64> {
         match self {

@@ -297,24 +297,35 @@ pub fn short_ymd(s: &[u8], clock: &Clock) -> Option<i64> {
     finish(civil, None, clock)
 }
 
-/// Month and day without a year, as Android logcat (`03-17 16:13:38.811`) or Proxifier
-/// (`10.30 16:49:06`) write them; `sep` is the date separator.
-fn month_day(s: &[u8], sep: u8, clock: &Clock) -> Option<i64> {
-    if s.get(2) != Some(&sep) || s.get(5) != Some(&b' ') {
-        return None;
-    }
-    let (hour, min, sec) = hms(s, 6)?;
-    let (nanos, _) = fraction(s, 14, b".,");
+/// A date without a year: month and day as two digits at `month` and `day`, then
+/// `HH:MM:SS` and an optional fraction (after one of `seps`) at `time`.
+fn yearless(
+    s: &[u8],
+    (month, day, time): (usize, usize, usize),
+    seps: &[u8],
+    clock: &Clock,
+) -> Option<i64> {
+    let (hour, min, sec) = hms(s, time)?;
+    let (nanos, _) = fraction(s, time + 8, seps);
     let civil = Civil {
         year: 0,
-        month: num(s, 0, 2)?,
-        day: num(s, 3, 2)?,
+        month: num(s, month, 2)?,
+        day: num(s, day, 2)?,
         hour,
         min,
         sec,
         nanos,
     };
     finish_yearless(civil, clock)
+}
+
+/// Month and day without a year, as Android logcat (`03-17 16:13:38.811`) or Proxifier
+/// (`10.30 16:49:06`) write them; `sep` is the date separator.
+fn month_day(s: &[u8], sep: u8, clock: &Clock) -> Option<i64> {
+    if s.get(2) != Some(&sep) || s.get(5) != Some(&b' ') {
+        return None;
+    }
+    yearless(s, (0, 3, 6), b".,", clock)
 }
 
 /// Android logcat: `03-17 16:13:38.811`.
@@ -436,20 +447,7 @@ pub fn klog(s: &[u8], clock: &Clock) -> Option<i64> {
     if !byte_is(s, 0, b"IWEF") || s.get(5) != Some(&b' ') {
         return None;
     }
-    let (hour, min, sec) = hms(s, 6)?;
-    let (nanos, _) = fraction(s, 14, b".");
-    finish_yearless(
-        Civil {
-            year: 0,
-            month: num(s, 1, 2)?,
-            day: num(s, 3, 2)?,
-            hour,
-            min,
-            sec,
-            nanos,
-        },
-        clock,
-    )
+    yearless(s, (1, 3, 6), b".", clock)
 }
 
 #[cfg(test)]
