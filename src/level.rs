@@ -1,6 +1,7 @@
-//! Log levels, as words in plain-text lines (`ERROR`, `WARN`…) or JSON `level` fields.
+//! Log levels, as words in plain-text lines (`ERROR`, `WARN`…, coloured or not) or the level
+//! field of JSON and logfmt records.
 
-use memchr::memmem;
+use crate::record::{self, Value};
 
 /// A log level, most severe last (so `>=` means "at least as severe").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -33,17 +34,24 @@ impl Level {
 /// How far into a line a level word is looked for: levels come early, after the timestamp.
 const SCAN: usize = 160;
 
-/// The level a line states, if any: a JSON `level`/`lvl`/`severity` field, or the first level
-/// word (upper case, or `[info]`-style lower case in brackets) among the line's first bytes.
+/// Keys of a record's level field, as the common loggers name it (journald's `PRIORITY` too).
+const LEVEL_KEYS: [&[u8]; 5] = [b"level", b"lvl", b"severity", b"loglevel", b"PRIORITY"];
+
+/// The level a line states, if any: a JSON or logfmt record's level field (a word in any case,
+/// pino/bunyan's numbers 10–60, journald's priorities 0–7), or the first level word (upper
+/// case, or `[info]`-style lower case in brackets) among the line's first bytes, escape
+/// sequences skipped (a level coloured by the logger is still a level).
 pub fn detect(line: &[u8]) -> Option<Level> {
     let head = &line[..line.len().min(SCAN)];
-    if head.trim_ascii_start().first() == Some(&b'{')
-        && let Some(level) = json_level(line)
-    {
+    if let Some(level) = record_level(line) {
         return Some(level);
     }
     let mut i = 0;
     while i < head.len() {
+        if head[i] == 0x1b {
+            i = after_escape(head, i);
+            continue;
+        }
         if !head[i].is_ascii_alphabetic() {
             i += 1;
             continue;
@@ -82,20 +90,48 @@ fn word_level(word: &[u8]) -> Option<Level> {
     })
 }
 
-fn json_level(line: &[u8]) -> Option<Level> {
-    for key in [&b"\"level\""[..], b"\"lvl\"", b"\"severity\""] {
-        let Some(pos) = memmem::find(line, key) else {
-            continue;
-        };
-        let rest = line[pos + key.len()..]
-            .trim_ascii_start()
-            .strip_prefix(b":")?
-            .trim_ascii_start();
-        let value = rest.strip_prefix(b"\"")?;
-        let end = value.iter().position(|b| *b == b'"')?;
-        return word_level(&value[..end]);
+/// The level field of a JSON or logfmt record (the first of [`LEVEL_KEYS`] present).
+fn record_level(line: &[u8]) -> Option<Level> {
+    let first = *line.iter().find(|b| !b.is_ascii_whitespace())?;
+    // The cheap test first: most text lines start with a digit or a bracket.
+    if first != b'{' && !first.is_ascii_alphabetic() {
+        return None;
     }
-    None
+    let (key, value) = record::fields(line)?.find(|(key, _)| LEVEL_KEYS.contains(key))?;
+    let (Value::Str(text) | Value::Bare(text)) = value;
+    if !text.first().is_some_and(u8::is_ascii_digit) {
+        return word_level(text);
+    }
+    let n: u32 = std::str::from_utf8(text).ok()?.parse().ok()?;
+    if key == b"PRIORITY" {
+        // syslog priorities: 0 emerg … 3 err, 4 warning, 5 notice, 6 info, 7 debug.
+        return Some(match n {
+            0..=3 => Level::Error,
+            4 => Level::Warn,
+            5 | 6 => Level::Info,
+            _ => Level::Debug,
+        });
+    }
+    // pino and bunyan: 10 trace, 20 debug, 30 info, 40 warn, 50 error, 60 fatal.
+    Some(match n {
+        0..=19 => Level::Trace,
+        20..=29 => Level::Debug,
+        30..=39 => Level::Info,
+        40..=49 => Level::Warn,
+        _ => Level::Error,
+    })
+}
+
+/// The index after the escape sequence starting at `at` (`ESC [ … final`, or `ESC` and one
+/// byte).
+fn after_escape(s: &[u8], at: usize) -> usize {
+    if s.get(at + 1) != Some(&b'[') {
+        return (at + 2).min(s.len());
+    }
+    s[at + 2..]
+        .iter()
+        .position(|b| (0x40..=0x7e).contains(b))
+        .map_or(s.len(), |n| at + 2 + n + 1)
 }
 
 #[cfg(test)]
@@ -125,6 +161,40 @@ mod tests {
             None
         );
         assert_eq!(detect(b"    at com.example.Foo(Foo.java:1)"), None);
+    }
+
+    #[test]
+    fn records_and_coloured_words() {
+        let cases: &[(&[u8], Option<Level>)] = &[
+            (
+                b"ts=2024-05-01T10:00:00Z level=info msg=started",
+                Some(Level::Info),
+            ),
+            (b"level=WARNING msg=\"slow\"", Some(Level::Warn)),
+            (br#"{"msg":"x","level":50}"#, Some(Level::Error)),
+            (br#"{"level":30,"msg":"pino"}"#, Some(Level::Info)),
+            (
+                br#"{"PRIORITY":"4","MESSAGE":"journald"}"#,
+                Some(Level::Warn),
+            ),
+            (
+                br#"{"msg":"the word ERROR in a message","level":"debug"}"#,
+                Some(Level::Debug),
+            ),
+            (
+                b"2024-05-01 10:00:00 \x1b[31mERROR\x1b[0m boom",
+                Some(Level::Error),
+            ),
+            (
+                b"\x1b[1;33mWARN\x1b[0m cache miss ratio=0.90",
+                Some(Level::Warn),
+            ),
+            (b"\x1b[32m\x1b[0m no level here", None),
+            (b"\x1b[", None),
+        ];
+        for (line, want) in cases {
+            assert_eq!(detect(line), *want, "{}", String::from_utf8_lossy(line));
+        }
     }
 
     #[test]
