@@ -212,6 +212,16 @@ fn field(line: &[u8], token: u8) -> Option<&[u8]> {
         let next = rest[end..].iter().position(|b| *b != b' ' && *b != b'\t')?;
         rest = &rest[end + next..];
     }
+    // A logger that colours its timestamp (`ESC[2m2024-…`) still wrote one.
+    while let Some(sgr) = rest.strip_prefix(b"\x1b[") {
+        let len = sgr
+            .iter()
+            .position(|b| !(b.is_ascii_digit() || *b == b';'))?;
+        if sgr.get(len) != Some(&b'm') {
+            break;
+        }
+        rest = &sgr[len + 1..];
+    }
     Some(rest.strip_prefix(b"[").unwrap_or(rest))
 }
 
@@ -409,6 +419,11 @@ mod tests {
             ),
             (
                 "2024/05/01 10:00:00 [error] 31#31: *1 open() failed",
+                stamp(Format::Iso, 0),
+            ),
+            // A timestamp coloured by its logger.
+            (
+                "\x1b[2m2024-05-01 10:00:00.123\x1b[0m \x1b[33mWARN\x1b[0m evicted 12 keys",
                 stamp(Format::Iso, 0),
             ),
             // Rust's env_logger, klog, Python's logging with its default time format.
