@@ -25,6 +25,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use self::rates::Rates;
 use self::state::AppState;
 use crate::engine::{Engine, EngineEvent};
+use crate::orderer::Placement;
 use crate::store::Store;
 use crate::view::terminal::TerminalGuard;
 use crate::view::thread::RenderThread;
@@ -150,11 +151,21 @@ impl Core {
         match event {
             EngineEvent::Ready => {
                 let backlog = engine.in_backlog();
-                let store = &mut self.store;
-                let unseen = engine.drain(|id, batch, range, late| match late {
-                    Some(by) => store.append_late(id, batch, range, by),
-                    None => store.append(id, batch, range),
+                let (store, paused) = (&mut self.store, &self.state.paused);
+                let mut slotted = Vec::new();
+                let unseen = engine.drain(|id, batch, range, placement| match placement {
+                    Placement::InOrder => store.append(id, batch, range),
+                    Placement::Late(by) => store.append_late(id, batch, range, by),
+                    // A paused source's new lines wait after its mark, wherever their time.
+                    Placement::Slot if paused.get(id.index()).is_some_and(Option::is_some) => {
+                        let by = store.behind(batch.instants[range.start]);
+                        store.append_late(id, batch, range, by);
+                    }
+                    Placement::Slot => slotted.push(store.slot(id, batch, range)),
                 });
+                for moved in &slotted {
+                    self.state.renumber(moved);
+                }
                 if backlog {
                     self.rates.reset();
                 }

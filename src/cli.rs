@@ -256,7 +256,7 @@ impl Config {
                 big_file: (mode == Mode::Tui).then_some(BIG_FILE),
                 output: None,
                 merge_window: Duration::from_millis(args.merge_window),
-                tell_waiting: mode == Mode::Tui,
+                keeps_history: mode == Mode::Tui,
             },
             mode,
             filter,

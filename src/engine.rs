@@ -2,17 +2,17 @@
 //! send, and the channel between them — the one stream both the printer and the TUI consume.
 
 use std::ops::Range;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::batch::LineBatch;
+use crate::batch::StampedBatch;
 use crate::merge::Waiting;
-use crate::orderer::Orderer;
+use crate::orderer::{Orderer, Placement};
 use crate::source::big_file::History;
 use crate::source::supervisor::{Discovery, Started, Supervisor};
-use crate::source::{SourceEvent, SourceStatus};
+use crate::source::{SourceEvent, SourceSpec, SourceStatus};
 use crate::source_id::SourceId;
 use crate::timestamp::wall_nanos;
 
@@ -25,7 +25,7 @@ pub enum EngineEvent {
     /// called, `recv` keeps returning this).
     Ready,
     /// Live lines came in and wait in the merge window ([`Engine::waiting`]); only with
-    /// [`EngineOptions::tell_waiting`].
+    /// [`EngineOptions::keeps_history`].
     Waiting,
     /// A source's status changed.
     Status {
@@ -71,7 +71,14 @@ impl Engine {
             notices,
         } = Supervisor::start(defs, options, cancel)?;
         let sources = supervisor.sources().len();
-        let mut orderer = Orderer::new(sources, options.merge_window, options.tell_waiting);
+        let mut orderer = Orderer::new(sources, options.merge_window, options.keeps_history);
+        if options.keeps_history {
+            for (id, source) in SourceId::all(sources).zip(supervisor.sources()) {
+                if !matches!(source.spec, SourceSpec::File(_)) {
+                    orderer.slot_later(id);
+                }
+            }
+        }
         for text in notices {
             orderer.notice(text);
         }
@@ -109,12 +116,11 @@ impl Engine {
     }
 
     /// Hands out the lines that can go out now, in braid order (after [`EngineEvent::Ready`]):
-    /// `emit(source, lines, range, late)`; `late` says how far behind the lines handed out
-    /// before them they are, for lines that came too late to be placed by time. False when
-    /// every line handed out was shown already while it waited ([`EngineEvent::Waiting`]).
+    /// `emit(source, lines, range, placement)`. False when every line handed out was shown
+    /// already while it waited ([`EngineEvent::Waiting`]).
     pub fn drain<F>(&mut self, emit: F) -> bool
     where
-        F: FnMut(SourceId, &LineBatch, Range<usize>, Option<Duration>),
+        F: FnMut(SourceId, &StampedBatch, Range<usize>, Placement),
     {
         let unseen = self.orderer.drain(Instant::now(), wall_nanos(), emit);
         for batch in self.orderer.take_spent() {

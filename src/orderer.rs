@@ -5,7 +5,11 @@
 //! phase the lines every source started at launch already had — what a file holds, a stream's
 //! first burst ([`crate::source::burst`]) — go into a streaming timestamp merge ([`Merger`]).
 //! Once every backlog is merged, lines that arrive while following are braided by time within
-//! the merge window ([`live`]: the rule, in full). Whenever lines can be handed out, `pop`
+//! the merge window ([`live`]: the rule, in full). A backlog that comes later — a file a glob
+//! found, a stream that was silent through the start's grace, or, for a consumer that keeps a
+//! history ([`Orderer::slot_later`]), any stream's first burst — is handed out at once as far as
+//! it is older than what went out before, marked [`Placement::Slot`]: such a consumer slots it
+//! into its history by time, others place it by arrival. Whenever lines can be handed out, `pop`
 //! returns [`EngineEvent::Ready`] and the consumer takes them with [`Orderer::drain`]. Statuses
 //! and new sources pass in arrival order (after the backlog phase); notices and parts of big
 //! files' histories are handed out at once, whatever the phase.
@@ -24,11 +28,29 @@ use crate::source::SourceStatus;
 use crate::source::big_file::History;
 use crate::source_id::SourceId;
 
+/// Where lines handed out go relative to the lines handed out before them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// After them: in time order.
+    InOrder,
+    /// After them, though this much behind the newest of them: too late to be placed by time.
+    Late(Duration),
+    /// Old lines of a backlog that came after the start (all behind what went out before, in
+    /// their source's order): slotted into the history by time by a consumer that keeps one,
+    /// placed by arrival by others.
+    Slot,
+}
+
 /// The ordering state; see the module docs.
 #[derive(Debug)]
 pub struct Orderer {
     /// `Some` during the backlog phase: the merge of the backlogs of the sources given at start.
     merger: Option<Merger>,
+    /// Per source: its backlog goes into the merger (until it is done).
+    merging: Vec<bool>,
+    /// Backlogs that came after the start (or that the start does not wait for), in arrival
+    /// order, to be handed out as soon as the backlog phase is over.
+    later: VecDeque<(SourceId, StampedBatch)>,
     /// Live lines, braided within the window (they wait here during the backlog phase too).
     live: Live,
     /// Statuses and new sources, in arrival order (held during the backlog phase).
@@ -57,6 +79,8 @@ impl Orderer {
         }
         Self {
             merger: Some(Merger::new(sources)),
+            merging: vec![true; sources],
+            later: VecDeque::new(),
             live,
             held: VecDeque::new(),
             notices: VecDeque::new(),
@@ -68,6 +92,12 @@ impl Orderer {
         }
     }
 
+    /// The start does not wait for `id`'s backlog (a stream's first burst): it is slotted into
+    /// the history whenever it comes, like a backlog that comes after the start.
+    pub fn slot_later(&mut self, id: SourceId) {
+        self.backlog_done(id);
+    }
+
     /// Backlog lines of `id`, stamped.
     pub fn backlog(&mut self, id: SourceId, lines: StampedBatch) {
         // The last line's instant, not the largest: a watermark a little low only holds
@@ -76,14 +106,19 @@ impl Orderer {
             self.live.seen(id, newest);
         }
         match self.merger.as_mut() {
-            Some(merger) => merger.push(id, lines),
-            // Only sources started at launch have a backlog, and it ends before the phase does.
-            None => self.live.push(id, lines, Instant::now()),
+            Some(merger) if self.merging.get(id.index()).copied().unwrap_or(false) => {
+                merger.push(id, lines);
+            }
+            _ if lines.lines.is_empty() => {}
+            _ => self.later.push_back((id, lines)),
         }
     }
 
-    /// `id` has sent all its backlog.
+    /// `id` has sent all its backlog (or the start no longer waits for the rest).
     pub fn backlog_done(&mut self, id: SourceId) {
+        if let Some(merging) = self.merging.get_mut(id.index()) {
+            *merging = false;
+        }
         if let Some(merger) = self.merger.as_mut() {
             merger.finish(id);
         }
@@ -150,6 +185,7 @@ impl Orderer {
             _ => {}
         }
         !self.held.is_empty()
+            || !self.later.is_empty()
             || (self.tell_waiting && self.waiting_news && self.live.waiting() > 0)
             || self.live.ready(now, wall)
     }
@@ -184,7 +220,7 @@ impl Orderer {
         if let Some(event) = self.held.pop_front() {
             return Some(event);
         }
-        if self.live.ready(now, wall) {
+        if !self.later.is_empty() || self.live.ready(now, wall) {
             return Some(EngineEvent::Ready);
         }
         // Only lines still waiting are news: lines handed out at once are drawn anyway, and an
@@ -197,13 +233,12 @@ impl Orderer {
     }
 
     /// Hands out the lines that can go out at `now`, in braid order (after
-    /// [`EngineEvent::Ready`]): `emit(source, lines, range, late)`, `late` saying how far
-    /// behind the lines handed out before them they are, for lines the live braid could not
-    /// place by time. True unless every line handed out was shown while waiting (after an
-    /// [`EngineEvent::Waiting`]): then the screen does not change.
+    /// [`EngineEvent::Ready`]): `emit(source, lines, range, placement)`. True unless every line
+    /// handed out was shown while waiting (after an [`EngineEvent::Waiting`]): then the screen
+    /// does not change.
     pub fn drain<F>(&mut self, now: Instant, wall: i64, mut emit: F) -> bool
     where
-        F: FnMut(SourceId, &LineBatch, Range<usize>, Option<Duration>),
+        F: FnMut(SourceId, &StampedBatch, Range<usize>, Placement),
     {
         if let Some(merger) = self.merger.as_mut() {
             let mut newest = crate::timestamp::UNKNOWN;
@@ -213,7 +248,7 @@ impl Orderer {
                 if let Some(&t) = batch.instants[range.clone()].last() {
                     newest = newest.max(t);
                 }
-                emit(id, &batch.lines, range, None);
+                emit(id, batch, range, Placement::InOrder);
             });
             // A live line older than the backlog handed out is late too.
             self.live.handed_out(newest);
@@ -221,10 +256,49 @@ impl Orderer {
                 .extend(merger.take_spent().into_iter().map(|b| b.lines));
             return true;
         }
+        let slotted = self.hand_out_later(now, &mut emit);
         let unseen = self.live.drain(now, wall, emit);
         self.spent
             .extend(self.live.take_spent().into_iter().map(|b| b.lines));
-        unseen
+        slotted || unseen
+    }
+
+    /// Backlogs that came after the start: the lines older than what went out before (up to the
+    /// first that is not) go out at once, to be slotted in; the rest is braided like live lines.
+    fn hand_out_later<F>(&mut self, now: Instant, emit: &mut F) -> bool
+    where
+        F: FnMut(SourceId, &StampedBatch, Range<usize>, Placement),
+    {
+        let mut any = false;
+        while let Some((id, batch)) = self.later.pop_front() {
+            let n = batch.lines.len();
+            let old = batch
+                .instants
+                .iter()
+                .position(|&t| !self.live.is_late(t))
+                .unwrap_or(n);
+            if old > 0 {
+                emit(id, &batch, 0..old, Placement::Slot);
+                any = true;
+            }
+            if old < n {
+                self.waiting_news = true;
+                let rest = if old == 0 {
+                    batch
+                } else {
+                    let rest = StampedBatch {
+                        lines: LineBatch::from_lines((old..n).map(|i| batch.lines.line(i))),
+                        instants: batch.instants[old..].to_vec(),
+                    };
+                    self.spent.push(batch.lines);
+                    rest
+                };
+                self.live.push(id, rest, now);
+            } else {
+                self.spent.push(batch.lines);
+            }
+        }
+        any
     }
 
     /// Live lines not handed out yet, in the order they would go out now.
@@ -250,8 +324,12 @@ mod tests {
         Notice(&'static str),
         /// Time passes (milliseconds).
         Wait(u64),
-        /// What comes out now, in order (`source:line`, `notice:…`, `status:…`).
+        /// What comes out now, in order (`source:line`, `slot:source:line`, `notice:…`,
+        /// `status:…`).
         Out(&'static [&'static str]),
+        /// The start does not wait for this source's backlog.
+        SlotLater(u16),
+        Added(u16),
     }
 
     /// Instants of the scenarios are milliseconds after this wall clock.
@@ -269,12 +347,17 @@ mod tests {
         while let Some(event) = o.pop(now, wall) {
             match event {
                 EngineEvent::Ready => {
-                    o.drain(now, wall, |id, batch, range, _| {
+                    o.drain(now, wall, |id, batch, range, placement| {
+                        let mark = if placement == Placement::Slot {
+                            "slot:"
+                        } else {
+                            ""
+                        };
                         for i in range {
                             out.push(format!(
-                                "{}:{}",
+                                "{mark}{}:{}",
                                 id.0,
-                                String::from_utf8_lossy(batch.line(i))
+                                String::from_utf8_lossy(batch.lines.line(i))
                             ));
                         }
                     });
@@ -301,6 +384,8 @@ mod tests {
                 Step::Done(s) => o.backlog_done(SourceId(*s)),
                 Step::Live(s, lines) => o.lines(SourceId(*s), stamped(lines), now),
                 Step::Notice(text) => o.notice((*text).to_owned()),
+                Step::SlotLater(s) => o.slot_later(SourceId(*s)),
+                Step::Added(s) => o.added(SourceId(*s)),
                 Step::Wait(d) => ms += d,
                 Step::Out(want) => {
                     assert_eq!(
@@ -356,6 +441,62 @@ mod tests {
                 Out(&["0:file10", "1:cmd20"]),
                 Wait(100),
                 Out(&["0:file30"]),
+            ],
+        );
+    }
+
+    /// A stream silent through the start's grace, then its first burst: the old part goes out
+    /// at once to be slotted in, the part newer than what went out is braided as live lines.
+    #[test]
+    fn a_backlog_after_the_start_is_slotted_in_as_far_as_it_is_old() {
+        use Step::*;
+        run(
+            2,
+            &[
+                Backlog(0, &[(10, "file10"), (30, "file30")]),
+                Done(0),
+                Done(1),
+                Out(&["0:file10", "0:file30"]),
+                Backlog(1, &[(5, "cmd5"), (20, "cmd20"), (40, "cmd40")]),
+                Live(0, &[(50, "file50")]),
+                Out(&["slot:1:cmd5", "slot:1:cmd20", "1:cmd40"]),
+                Wait(100),
+                Out(&["0:file50"]),
+            ],
+        );
+    }
+
+    /// A file a glob found while following: its content is a backlog that came later.
+    #[test]
+    fn a_file_found_later_is_slotted_in() {
+        use Step::*;
+        run(
+            1,
+            &[
+                Backlog(0, &[(10, "a10"), (30, "a30")]),
+                Done(0),
+                Out(&["0:a10", "0:a30"]),
+                Added(1),
+                Backlog(1, &[(20, "b20")]),
+                Done(1),
+                Out(&["added:1", "slot:1:b20"]),
+            ],
+        );
+    }
+
+    /// The TUI does not wait for streams at start: their bursts come in as they come.
+    #[test]
+    fn a_stream_the_start_does_not_wait_for() {
+        use Step::*;
+        run(
+            2,
+            &[
+                SlotLater(1),
+                Backlog(0, &[(10, "file10"), (30, "file30")]),
+                Done(0),
+                Out(&["0:file10", "0:file30"]),
+                Backlog(1, &[(20, "cmd20")]),
+                Out(&["slot:1:cmd20"]),
             ],
         );
     }

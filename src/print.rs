@@ -170,10 +170,11 @@ pub async fn run<W: Write>(
         let written = match event {
             EngineEvent::Ready => {
                 let mut result = Ok(());
-                // A late line goes out where it arrived: a stream has no way to say so.
-                engine.drain(|id, batch, range, _late| {
+                // A late line, or a backlog that came after the start, goes out where it
+                // arrived: a stream cannot take back what it wrote.
+                engine.drain(|id, batch, range, _placement| {
                     if result.is_ok() {
-                        result = printer.write_run(id.index(), batch, range);
+                        result = printer.write_run(id.index(), &batch.lines, range);
                     }
                 });
                 result
@@ -192,7 +193,7 @@ pub async fn run<W: Write>(
                 printer.set_names(engine.sources().iter().map(|s| s.name.as_str()));
                 Ok(())
             }
-            // Only sent with `EngineOptions::tell_waiting` and `big_file`, which print mode
+            // Only sent with `EngineOptions::keeps_history` and `big_file`, which print mode
             // never sets: it writes lines once they are braided, and reads every file's lines.
             EngineEvent::Waiting | EngineEvent::History { .. } => Ok(()),
         };

@@ -19,9 +19,11 @@ pub mod watch;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Instant;
 
 use tokio::sync::mpsc;
 
+use self::burst::{Burst, Due};
 use crate::batch::{BufferPool, LineBatch, StampedBatch};
 use crate::source_id::SourceId;
 use crate::timestamp::{Clock, Stamper, UNKNOWN, wall_nanos};
@@ -143,14 +145,18 @@ pub enum SourceEvent {
     },
 }
 
-/// What a source sends before its live lines; the orderer braids all backlogs by time before
-/// anything live.
+/// What a source sends before its live lines: old lines, braided into the history by time (the
+/// orderer merges the backlogs of the sources given at start before anything live, and slots
+/// later ones into the history).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backlog {
-    /// Nothing: every line is live (a file found after the start).
+    /// Nothing: every line is live.
     None,
     /// What a file holds at start; lines before its first timestamp sort first.
     History,
+    /// What a file found while following (by a glob) already holds; lines without a timestamp
+    /// take their arrival.
+    Found,
     /// A stream's first burst (a command's, stdin's): up to its first pause
     /// ([`burst`]), or all of it with `until_end` (`--no-follow`). Lines without a timestamp
     /// take their arrival.
@@ -167,6 +173,8 @@ pub struct Emitter {
     tx: mpsc::Sender<SourceEvent>,
     /// What the source sends before its live lines, until [`backlog_done`](Self::backlog_done).
     backlog: Backlog,
+    /// A stream's first burst, while it may end before the stream does (when it pauses).
+    burst: Option<Burst>,
     stamper: Stamper,
     last_status: Option<SourceStatus>,
     closed: bool,
@@ -187,6 +195,8 @@ impl Emitter {
             id,
             tx,
             backlog,
+            burst: (backlog == Backlog::Burst { until_end: false })
+                .then(|| Burst::new(Instant::now())),
             stamper: Stamper::detecting(clock),
             last_status: None,
             closed: false,
@@ -233,24 +243,44 @@ impl Emitter {
         self.send_blocking(SourceEvent::Notice(message));
     }
 
-    /// Ends the backlog phase; later calls do nothing (from blocking code).
+    /// Ends the backlog; later calls do nothing (from blocking code).
     pub fn backlog_done(&mut self) {
-        if std::mem::replace(&mut self.backlog, Backlog::None) != Backlog::None {
-            self.send_blocking(SourceEvent::BacklogDone { id: self.id });
+        if let Some(event) = self.backlog_done_event() {
+            self.send_blocking(event);
         }
     }
 
-    /// Ends the backlog phase (from async code).
+    /// Ends the backlog (from async code).
     pub async fn backlog_done_async(&mut self) {
-        if std::mem::replace(&mut self.backlog, Backlog::None) != Backlog::None {
-            self.send(SourceEvent::BacklogDone { id: self.id }).await;
+        if let Some(event) = self.backlog_done_event() {
+            self.send(event).await;
         }
     }
 
-    /// True while a stream's first burst may end before the stream does (when it pauses): the
-    /// stream ends it with [`backlog_done_async`](Self::backlog_done_async).
-    pub fn in_burst(&self) -> bool {
-        self.backlog == Backlog::Burst { until_end: false }
+    /// When a stream's first burst must be looked at again ([`burst_due`](Self::burst_due)) if
+    /// nothing comes; `None`: not until data comes, or never.
+    pub fn burst_deadline(&self) -> Option<Instant> {
+        self.burst.and_then(|b| b.next()).map(|(at, _)| at)
+    }
+
+    /// The burst deadline passed: the start stops waiting for the stream, or the burst is over.
+    pub async fn burst_due(&mut self) {
+        match self.burst.and_then(|b| b.next()) {
+            Some((_, Due::Release)) => {
+                if let Some(burst) = &mut self.burst {
+                    burst.release();
+                }
+                self.send(SourceEvent::BacklogDone { id: self.id }).await;
+            }
+            Some((_, Due::End)) => self.backlog_done_async().await,
+            None => {}
+        }
+    }
+
+    fn backlog_done_event(&mut self) -> Option<SourceEvent> {
+        let released = self.burst.take().is_some_and(|b| b.released());
+        let had = std::mem::replace(&mut self.backlog, Backlog::None) != Backlog::None;
+        (had && !released).then_some(SourceEvent::BacklogDone { id: self.id })
     }
 
     /// The source's id.
@@ -273,6 +303,9 @@ impl Emitter {
             return None;
         }
         let id = self.id;
+        if let Some(burst) = &mut self.burst {
+            burst.data(Instant::now());
+        }
         // A file's history is older than anything live: untimestamped, it sorts first.
         let fallback = if self.backlog == Backlog::History {
             UNKNOWN

@@ -7,6 +7,12 @@
 //! (per-source index) = 8 bytes. When memory exceeds the bound, whole chunks are evicted, oldest
 //! first, and each source's evicted lines are counted.
 //!
+//! Lines arrive in braid order ([`crate::orderer`]). A backlog that comes after the start (a
+//! command's first output, a file a glob found) is *slotted in* by time ([`Store::slot`]):
+//! the store keeps the instants of its newest [`SLOT_LINES`] lines, takes out the lines newer
+//! than the burst's first, and appends both again merged by time, each in its own order. That
+//! renumbers those lines; [`Slotted`] tells the holders of sequence numbers how.
+//!
 //! A big file's history is not copied: it arrives later, newest first, as chunks of offsets
 //! into the file ([`FileLines`], 4 bytes per line) that are *prepended*, numbered below the
 //! first line. Sequence numbers therefore start at [`FIRST_SEQ`], not 0. Their text is read back
@@ -23,11 +29,41 @@ use std::time::Duration;
 
 use self::chunk::{CHUNK_TEXT, Chunk, Locals, Text};
 use self::reader::{GONE, Reader};
-use crate::batch::{FileLines, LineBatch};
+use crate::batch::{FileLines, LineBatch, StampedBatch};
 use crate::source_id::SourceId;
 
 /// Sequence number of the first line appended: room below it for history prepended later.
 pub const FIRST_SEQ: u64 = 1 << 40;
+
+/// Lines whose instants are kept (the newest): how far back a burst can be slotted in by time.
+/// 512 KiB; a burst older than all of them goes before them, marked late.
+pub const SLOT_LINES: usize = 1 << 16;
+
+/// How a burst slotted in ([`Store::slot`]) renumbered the retained lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slotted {
+    /// Lines numbered below this kept their numbers.
+    pub from: u64,
+    /// `moved[i]`: the number now of the line numbered `from + i` before (increasing).
+    moved: Vec<u64>,
+    /// Lines the burst added.
+    added: u64,
+}
+
+impl Slotted {
+    /// The number now of the line numbered `seq` before; a number past the newest line stays
+    /// past it.
+    pub fn renumber(&self, seq: u64) -> u64 {
+        if seq < self.from {
+            return seq;
+        }
+        usize::try_from(seq - self.from)
+            .ok()
+            .and_then(|i| self.moved.get(i))
+            .copied()
+            .unwrap_or_else(|| seq.saturating_add(self.added))
+    }
+}
 
 /// One retained line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +101,9 @@ pub struct Store {
     /// their first sequence number, their count, and how late they were. Few, so a sorted list
     /// pruned with eviction.
     late: VecDeque<(u64, u64, Duration)>,
+    /// Instants (nanoseconds since the epoch) of the newest appended lines, at most
+    /// [`SLOT_LINES`]: `recent[i]` is line `next_seq - recent.len() + i`'s.
+    recent: VecDeque<i64>,
 }
 
 impl Store {
@@ -78,6 +117,7 @@ impl Store {
             max_memory,
             reader: Mutex::default(),
             late: VecDeque::new(),
+            recent: VecDeque::new(),
         }
     }
 
@@ -86,15 +126,121 @@ impl Store {
     pub fn append_late(
         &mut self,
         source: SourceId,
-        batch: &LineBatch,
+        batch: &StampedBatch,
         range: Range<usize>,
         by: Duration,
     ) {
-        let first = self.next_seq;
-        self.append(source, batch, range);
-        let n = self.next_seq - first;
-        if n > 0 {
-            self.late.push_back((first, n, by));
+        self.count(source);
+        for i in range {
+            self.mark_late(self.next_seq, by);
+            self.push(source, batch.lines.line(i), batch.instants[i]);
+        }
+        self.evict();
+    }
+
+    /// How far an `instant` is behind the newest line's (zero when it is not).
+    pub fn behind(&self, instant: i64) -> Duration {
+        let newest = self.recent.iter().copied().max().unwrap_or(instant);
+        Duration::from_nanos(u64::try_from(newest.saturating_sub(instant)).unwrap_or(0))
+    }
+
+    /// Slots lines `range` of `batch` (old lines of `source`, in its order) into the history by
+    /// time: each goes after the retained lines as old as it or older, among the newest
+    /// [`SLOT_LINES`]; retained lines keep their order, and lines with equal instants stay
+    /// before the burst's. Lines older than every line whose instant is kept go before those,
+    /// marked late, unless nothing older is retained. Evicts the oldest lines if needed.
+    pub fn slot(&mut self, source: SourceId, batch: &StampedBatch, range: Range<usize>) -> Slotted {
+        self.count(source);
+        let added = range.len() as u64;
+        let Some(&first) = batch.instants.get(range.start) else {
+            return Slotted {
+                from: self.next_seq,
+                moved: Vec::new(),
+                added,
+            };
+        };
+        // Scanning back from the newest line: a retained line out of time order deep in the
+        // window does not pull the burst down to it.
+        let kept = self.recent.iter().rev().take_while(|&&t| t > first).count();
+        let from = self.next_seq - kept as u64;
+        let floor = (kept == self.recent.len() && from > self.first_seq())
+            .then(|| self.recent.front().copied())
+            .flatten();
+        let tail = self.take_from(from);
+        let mut moved = Vec::with_capacity(tail.sources.len());
+        let (mut a, mut b) = (0, range.start);
+        while a < tail.sources.len() || b < range.end {
+            if b == range.end || (a < tail.sources.len() && tail.instants[a] <= batch.instants[b]) {
+                moved.push(self.next_seq);
+                if let Some(by) = tail.late[a] {
+                    self.mark_late(self.next_seq, by);
+                }
+                self.push(tail.sources[a], tail.lines.line(a), tail.instants[a]);
+                a += 1;
+            } else {
+                let instant = batch.instants[b];
+                if let Some(newer) = floor.filter(|_| a == 0) {
+                    self.mark_late(self.next_seq, nanos(newer.saturating_sub(instant)));
+                }
+                self.push(source, batch.lines.line(b), instant);
+                b += 1;
+            }
+        }
+        self.evict();
+        Slotted { from, moved, added }
+    }
+
+    /// Takes the lines numbered from `from` (appended ones, in memory) out, with their
+    /// instants and late marks.
+    fn take_from(&mut self, from: u64) -> Tail {
+        let mut tail = Tail::default();
+        let n = usize::try_from(self.next_seq - from).unwrap_or(0);
+        let recent_from = self.recent.len().saturating_sub(n);
+        tail.instants.extend(self.recent.range(recent_from..));
+        self.visit(from..self.next_seq, |line| {
+            tail.lines.push(&line.text);
+            tail.sources.push(line.source);
+        });
+        tail.late = (from..self.next_seq).map(|seq| self.late(seq)).collect();
+        while let Some(last) = self.chunks.back_mut() {
+            let keep = usize::try_from(from.saturating_sub(last.first_seq)).unwrap_or(usize::MAX);
+            let before = last.counts();
+            self.memory -= last.memory();
+            if keep == 0 {
+                self.chunks.pop_back();
+            } else {
+                last.truncate(keep);
+                self.memory += last.memory();
+            }
+            let after = self.chunks.back().filter(|_| keep > 0).map(Chunk::counts);
+            for (s, n) in before {
+                let still = after
+                    .iter()
+                    .flatten()
+                    .find(|(t, _)| *t == s)
+                    .map_or(0, |&(_, m)| m);
+                self.counts[s.index()].appended -= n - still;
+            }
+            if keep > 0 {
+                break;
+            }
+        }
+        self.next_seq = from;
+        self.recent.truncate(recent_from);
+        while self.late.back().is_some_and(|&(first, _, _)| first >= from) {
+            self.late.pop_back();
+        }
+        if let Some((first, n, _)) = self.late.back_mut() {
+            *n = (*n).min(from - *first);
+        }
+        tail
+    }
+
+    /// Marks line `seq` (the next one pushed) late by `by`.
+    fn mark_late(&mut self, seq: u64, by: Duration) {
+        match self.late.back_mut() {
+            Some((first, n, was)) if *first + *n == seq && *was == by => *n += 1,
+            _ => self.late.push_back((seq, 1, by)),
         }
     }
 
@@ -106,10 +252,10 @@ impl Store {
     }
 
     /// Appends lines `range` of `batch`, from `source`; evicts the oldest lines if needed.
-    pub fn append(&mut self, source: SourceId, batch: &LineBatch, range: Range<usize>) {
+    pub fn append(&mut self, source: SourceId, batch: &StampedBatch, range: Range<usize>) {
         self.count(source);
         for i in range {
-            self.push(source, batch.line(i));
+            self.push(source, batch.lines.line(i), batch.instants[i]);
         }
         self.evict();
     }
@@ -143,7 +289,11 @@ impl Store {
         }
     }
 
-    fn push(&mut self, source: SourceId, line: &[u8]) {
+    fn push(&mut self, source: SourceId, line: &[u8], instant: i64) {
+        if self.recent.len() == SLOT_LINES {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(instant);
         if !self.chunks.back().is_some_and(|c| c.has_room(line.len())) {
             if let Some(full) = self.chunks.back_mut() {
                 self.memory -= full.memory();
@@ -179,6 +329,10 @@ impl Store {
         let first = self.first_seq();
         while self.late.front().is_some_and(|&(s, n, _)| s + n <= first) {
             self.late.pop_front();
+        }
+        let retained = usize::try_from(self.next_seq - first).unwrap_or(usize::MAX);
+        while self.recent.len() > retained {
+            self.recent.pop_front();
         }
     }
 
@@ -355,6 +509,20 @@ impl Store {
     }
 }
 
+/// Lines taken out of the store to be appended again ([`Store::slot`]).
+#[derive(Debug, Default)]
+struct Tail {
+    lines: LineBatch,
+    sources: Vec<SourceId>,
+    instants: Vec<i64>,
+    late: Vec<Option<Duration>>,
+}
+
+/// `n` nanoseconds (negative: zero) as a duration.
+fn nanos(n: i64) -> Duration {
+    Duration::from_nanos(u64::try_from(n).unwrap_or(0))
+}
+
 #[cfg(test)]
 mod tests {
     use std::fs::File;
@@ -364,6 +532,7 @@ mod tests {
 
     use super::*;
     use crate::test_support::file_with;
+    use crate::test_support::unstamped;
 
     fn text(store: &Store, seq: u64) -> Vec<u8> {
         store.line(seq).map(|l| l.text.to_vec()).unwrap_or_default()
@@ -372,9 +541,9 @@ mod tests {
     #[test]
     fn lines_by_seq_and_by_source() {
         let mut store = Store::new(usize::MAX);
-        store.append(SourceId(0), &LineBatch::from_lines(["a0", "a1"]), 0..2);
-        store.append(SourceId(1), &LineBatch::from_lines(["b0"]), 0..1);
-        store.append(SourceId(0), &LineBatch::from_lines(["a2"]), 0..1);
+        store.append(SourceId(0), &unstamped(["a0", "a1"]), 0..2);
+        store.append(SourceId(1), &unstamped(["b0"]), 0..1);
+        store.append(SourceId(0), &unstamped(["a2"]), 0..1);
         assert_eq!(store.len(), 4);
         assert_eq!(text(&store, FIRST_SEQ + 2), b"b0");
         assert_eq!(
@@ -394,9 +563,9 @@ mod tests {
     fn overhead_per_line_is_small() {
         let mut store = Store::new(usize::MAX);
         let line = [b'x'; 100];
-        let batch = LineBatch::from_lines(std::iter::repeat_n(&line[..], 1000));
+        let batch = unstamped(std::iter::repeat_n(&line[..], 1000));
         for i in 0..1000u16 {
-            store.append(SourceId(i % 4), &batch, 0..batch.len());
+            store.append(SourceId(i % 4), &batch, 0..batch.lines.len());
         }
         assert_eq!(store.len(), 1_000_000);
         let overhead = (store.memory() - 100 * 1_000_000) / 1_000_000;
@@ -428,8 +597,8 @@ mod tests {
             .collect();
         let file = file_with(&content);
         let mut store = Store::new(usize::MAX);
-        store.append(SourceId(1), &LineBatch::from_lines(["a0"]), 0..1);
-        store.append(SourceId(0), &LineBatch::from_lines(["f10"]), 0..1);
+        store.append(SourceId(1), &unstamped(["a0"]), 0..1);
+        store.append(SourceId(0), &unstamped(["f10"]), 0..1);
         // Newest first, as the indexer sends them.
         assert!(store.prepend(SourceId(0), file_lines(&file, &content, 5..10)));
         assert!(store.prepend(SourceId(0), file_lines(&file, &content, 0..5)));
@@ -481,11 +650,7 @@ mod tests {
         let file = file_with(&content);
         let mut store = Store::new(1 << 20);
         let big = vec![b'z'; 600 << 10];
-        store.append(
-            SourceId(1),
-            &LineBatch::from_lines([&big[..], &big[..]]),
-            0..2,
-        );
+        store.append(SourceId(1), &unstamped([&big[..], &big[..]]), 0..2);
         assert_eq!(store.evicted_total(), 1);
         assert!(!store.prepend(SourceId(0), file_lines(&file, &content, 0..2)));
         assert_eq!(store.evicted(SourceId(0)), 2);
@@ -493,7 +658,130 @@ mod tests {
         assert_eq!(store.len(), 1);
     }
 
+    /// Lines of `source` stamped with the given instants, named `{source}@{instant}`.
+    fn at(source: u16, instants: &[i64]) -> StampedBatch {
+        StampedBatch {
+            lines: LineBatch::from_lines(instants.iter().map(|t| format!("{source}@{t}"))),
+            instants: instants.to_vec(),
+        }
+    }
+
+    fn all_text(store: &Store) -> Vec<String> {
+        let mut out = Vec::new();
+        store.visit(0..u64::MAX, |l| {
+            out.push(String::from_utf8_lossy(&l.text).into_owned());
+        });
+        out
+    }
+
+    #[test]
+    fn a_burst_is_slotted_in_by_time_and_the_lines_after_it_renumbered() {
+        let mut store = Store::new(usize::MAX);
+        store.append(SourceId(0), &at(0, &[10, 20]), 0..2);
+        store.append_late(SourceId(0), &at(0, &[30]), 0..1, Duration::from_millis(7));
+        store.append(SourceId(0), &at(0, &[40]), 0..1);
+        let slotted = store.slot(SourceId(1), &at(1, &[15, 20, 25]), 0..3);
+        assert_eq!(
+            all_text(&store),
+            ["0@10", "1@15", "0@20", "1@20", "1@25", "0@30", "0@40"],
+            "equal instants: the retained line first"
+        );
+        assert_eq!(slotted.from, FIRST_SEQ + 1);
+        // Every retained line keeps its identity under its new number.
+        assert_eq!(slotted.renumber(FIRST_SEQ), FIRST_SEQ);
+        assert_eq!(slotted.renumber(FIRST_SEQ + 1), FIRST_SEQ + 2);
+        assert_eq!(slotted.renumber(FIRST_SEQ + 2), FIRST_SEQ + 5);
+        assert_eq!(
+            slotted.renumber(FIRST_SEQ + 4),
+            FIRST_SEQ + 7,
+            "past the newest"
+        );
+        assert_eq!(store.late(FIRST_SEQ + 5), Some(Duration::from_millis(7)));
+        assert_eq!(store.late(FIRST_SEQ + 2), None);
+        assert_eq!(
+            store.source_seqs_rev(SourceId(1)).collect::<Vec<_>>(),
+            [FIRST_SEQ + 4, FIRST_SEQ + 3, FIRST_SEQ + 1]
+        );
+        assert_eq!(store.source_len(SourceId(0)), 4);
+        assert_eq!(store.source_appended(SourceId(0)), 4, "not counted twice");
+        assert_eq!(store.source_appended(SourceId(1)), 3);
+        // A burst newer than everything is simply appended.
+        let slotted = store.slot(SourceId(1), &at(1, &[50]), 0..1);
+        assert_eq!(slotted.from, FIRST_SEQ + 7);
+        assert_eq!(all_text(&store).last().map(String::as_str), Some("1@50"));
+    }
+
+    #[test]
+    fn a_burst_older_than_the_instants_kept_goes_before_them_marked_late() {
+        let mut store = Store::new(usize::MAX);
+        let n = SLOT_LINES + 2;
+        let old: Vec<i64> = (1_000..).take(n).collect();
+        store.append(SourceId(0), &at(0, &old), 0..n);
+        store.slot(SourceId(1), &at(1, &[5]), 0..1);
+        let seq = FIRST_SEQ + 2;
+        assert_eq!(text(&store, seq), b"1@5");
+        assert_eq!(store.late(seq), Some(Duration::from_nanos(1_002 - 5)));
+        // When nothing older is retained, the oldest line is not late.
+        let mut store = Store::new(usize::MAX);
+        store.append(SourceId(0), &at(0, &[10]), 0..1);
+        store.slot(SourceId(1), &at(1, &[5]), 0..1);
+        assert_eq!(all_text(&store), ["1@5", "0@10"]);
+        assert_eq!(store.late(FIRST_SEQ), None);
+    }
+
     proptest! {
+
+        /// Any retained lines (instants in any order) and any burst: nothing lost or doubled,
+        /// every source's order and the retained lines' order kept, the lines before the slot
+        /// untouched, each burst line after every line of the burst's region as old as it, and
+        /// renumbering follows each retained line.
+        #[test]
+        fn a_slotted_burst_keeps_every_order(
+            retained in proptest::collection::vec((0u16..3, 0i64..50), 0..60),
+            burst in proptest::collection::vec(0i64..50, 1..20),
+        ) {
+            let mut store = Store::new(usize::MAX);
+            for (k, (source, instant)) in retained.iter().enumerate() {
+                let batch = StampedBatch {
+                    lines: LineBatch::from_lines([format!("r{k}")]),
+                    instants: vec![*instant],
+                };
+                store.append(SourceId(*source), &batch, 0..1);
+            }
+            let before: Vec<String> = all_text(&store);
+            let burst_batch = StampedBatch {
+                lines: LineBatch::from_lines((0..burst.len()).map(|k| format!("b{k}"))),
+                instants: burst.clone(),
+            };
+            let slotted = store.slot(SourceId(3), &burst_batch, 0..burst.len());
+            let after = all_text(&store);
+            prop_assert_eq!(after.len(), before.len() + burst.len());
+            let kept: Vec<&String> = after.iter().filter(|t| t.starts_with('r')).collect();
+            prop_assert_eq!(kept, before.iter().collect::<Vec<_>>());
+            let ours: Vec<String> = after.iter().filter(|t| t.starts_with('b')).cloned().collect();
+            let want: Vec<String> = (0..burst.len()).map(|k| format!("b{k}")).collect();
+            prop_assert_eq!(ours, want);
+            let cut = usize::try_from(slotted.from - FIRST_SEQ).expect("small");
+            prop_assert_eq!(&after[..cut], &before[..cut]);
+            let instant = |t: &str| -> i64 {
+                let k: usize = t[1..].parse().expect("numbered");
+                if t.starts_with('r') { retained[k].1 } else { burst[k] }
+            };
+            // The first burst line goes after every retained line up to it as old as it.
+            let first = after.iter().position(|t| t == "b0").expect("there");
+            prop_assert!(after[cut..first].iter().all(|t| instant(t) <= burst[0]));
+            for (old, text) in before.iter().enumerate().skip(cut) {
+                let now = slotted.renumber(FIRST_SEQ + old as u64);
+                prop_assert_eq!(store.line(now).map(|l| l.text.to_vec()), Some(text.clone().into_bytes()));
+            }
+            for s in 0..4u16 {
+                let seqs: Vec<u64> = store.source_seqs_rev(SourceId(s)).collect();
+                let want: Vec<u64> = (store.first_seq()..store.next_seq()).rev()
+                    .filter(|&q| store.line(q).is_some_and(|l| l.source == SourceId(s))).collect();
+                prop_assert_eq!(seqs.len() as u64, store.source_len(SourceId(s)));
+                prop_assert_eq!(seqs, want);
+            }
+        }
         /// Against a model that keeps everything: the store holds a suffix of what was
         /// appended, each source's lines are a suffix of that source's lines, eviction counts
         /// add up, and memory stays near the bound.
@@ -512,7 +800,7 @@ mod tests {
                     model.push((*source, l.clone()));
                     l
                 }).collect();
-                store.append(SourceId(*source), &LineBatch::from_lines(&lines), 0..lines.len());
+                store.append(SourceId(*source), &unstamped(&lines), 0..lines.len());
                 prop_assert!(store.memory() <= max_memory + (2 << 20));
             }
             let first = store.first_seq();

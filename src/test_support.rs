@@ -10,3 +10,16 @@ pub fn file_with(content: &[u8]) -> Arc<File> {
     file.write_all(content).expect("write");
     Arc::new(file)
 }
+
+/// `lines` as a batch whose instants are all unknown (they sort first).
+pub fn unstamped<I, L>(lines: I) -> crate::batch::StampedBatch
+where
+    I: IntoIterator<Item = L>,
+    L: AsRef<[u8]>,
+{
+    let lines = crate::batch::LineBatch::from_lines(lines);
+    crate::batch::StampedBatch {
+        instants: vec![crate::timestamp::UNKNOWN; lines.len()],
+        lines,
+    }
+}

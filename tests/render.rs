@@ -8,7 +8,7 @@ use logbraid::app::keys::{Action, PromptKind};
 use logbraid::app::rates::Rates;
 use logbraid::app::snapshot::{self, Context};
 use logbraid::app::state::AppState;
-use logbraid::batch::LineBatch;
+use logbraid::batch::{LineBatch, StampedBatch};
 use logbraid::merge::Waiting;
 use logbraid::source::big_file;
 use logbraid::source_id::SourceId;
@@ -51,8 +51,16 @@ fn store_with(n: u64) -> Store {
     store
 }
 
+/// One line whose instant does not matter here.
+fn unstamped(line: impl AsRef<[u8]>) -> StampedBatch {
+    StampedBatch {
+        lines: LineBatch::from_lines([line]),
+        instants: vec![0],
+    }
+}
+
 fn append(store: &mut Store, source: u16, line: impl AsRef<[u8]>) {
-    store.append(SourceId(source), &LineBatch::from_lines([line]), 0..1);
+    store.append(SourceId(source), &unstamped(line), 0..1);
 }
 
 fn names(n: usize) -> Arc<Vec<String>> {
@@ -343,7 +351,7 @@ fn waiting_lines_show_at_once_and_late_lines_are_marked() {
     append(&mut store, 0, "10:00:01 api braided");
     store.append_late(
         SourceId(1),
-        &LineBatch::from_lines(["09:59:00 worker came late"]),
+        &unstamped("09:59:00 worker came late"),
         0..1,
         std::time::Duration::from_secs(61),
     );
@@ -583,4 +591,81 @@ fn no_color_draws_without_colours() {
         );
     }
     assert!(terminal.backend().to_string().contains("ERROR boom red"));
+}
+
+/// Lines of `source` at the given instants (seconds after 10:00), named by them.
+fn at_seconds(source: u16, seconds: &[i64], tag: &str) -> StampedBatch {
+    StampedBatch {
+        lines: LineBatch::from_lines(
+            seconds
+                .iter()
+                .map(|s| format!("10:00:{s:02} {} {tag}", NAMES[usize::from(source)])),
+        ),
+        instants: seconds.iter().map(|s| s * 1_000_000_000).collect(),
+    }
+}
+
+/// The texts pane `slot` would show, newest last.
+fn pane_texts(state: &AppState, store: &Store, slot: usize) -> Vec<String> {
+    let mut seqs: Vec<u64> = state.lines(slot).rev_from(store, u64::MAX).collect();
+    seqs.reverse();
+    seqs.iter()
+        .filter_map(|&s| store.line(s))
+        .map(|l| String::from_utf8_lossy(&l.text).into_owned())
+        .collect()
+}
+
+/// A burst slotted into the history renumbers lines: a scrolled view stays on its line, a
+/// paused source keeps its later lines held back, a filter sees the burst in its place.
+#[test]
+fn a_slotted_burst_keeps_views_pauses_and_filters_on_their_lines() {
+    let mut store = Store::new(64 << 20);
+    let mut state = AppState::new(3, Rect::new(0, 0, 100, 24));
+    store.append(SourceId(0), &at_seconds(0, &[1, 3], "keep"), 0..2);
+    store.append(SourceId(2), &at_seconds(2, &[4], "keep"), 0..1);
+    store.append(SourceId(0), &at_seconds(0, &[5, 7, 9], "keep"), 0..3);
+    state.apply(Action::FocusSource(2), &store);
+    state.apply(Action::TogglePause, &store);
+    store.append(SourceId(2), &at_seconds(2, &[8], "held"), 0..1);
+    state.apply(Action::FocusMerged, &store);
+    state.apply(Action::Prompt(PromptKind::Include), &store);
+    type_text(&mut state, &store, "keep|held");
+    state.apply(Action::Submit, &store);
+    screen(&mut state, &store, 100, 24);
+    state.apply(Action::Up(2), &store);
+    let bottom = |state: &AppState, store: &Store| {
+        let seq = state.bottom(0, store).expect("a line");
+        String::from_utf8_lossy(&store.line(seq).expect("retained").text).into_owned()
+    };
+    let before = bottom(&state, &store);
+    screen(&mut state, &store, 100, 24);
+
+    let burst = at_seconds(1, &[2, 6], "keep");
+    let slotted = store.slot(SourceId(1), &burst, 0..2);
+    state.renumber(&slotted);
+    screen(&mut state, &store, 100, 24);
+
+    assert_eq!(bottom(&state, &store), before, "the view stays on its line");
+    assert_eq!(
+        pane_texts(&state, &store, 0),
+        [
+            "10:00:01 api.log keep",
+            "10:00:02 worker.log keep",
+            "10:00:03 api.log keep",
+            "10:00:04 db-proxy.log keep",
+            "10:00:05 api.log keep",
+            "10:00:06 worker.log keep",
+            "10:00:07 api.log keep",
+            "10:00:09 api.log keep",
+        ],
+        "the burst in its place, the paused source's later line still held back"
+    );
+    state.apply(Action::TogglePause, &store);
+    state.apply(Action::FocusSource(2), &store);
+    state.apply(Action::TogglePause, &store);
+    screen(&mut state, &store, 100, 24);
+    assert!(
+        pane_texts(&state, &store, 0).contains(&"10:00:08 db-proxy.log held".to_owned()),
+        "resumed, it shows"
+    );
 }

@@ -511,3 +511,74 @@ fn command_bursts_braid_and_a_late_line_is_marked() {
     );
     tmux.keys(&["q"]);
 }
+
+/// The texts after the timestamps of the merged pane's rows.
+fn merged_texts(screen: &str) -> Vec<String> {
+    pane_rows(screen, "merged")
+        .iter()
+        .filter_map(|r| r.split_once("Z ").map(|(_, text)| text.to_owned()))
+        .collect()
+}
+
+/// A command silent through the start's grace does not hold the screen up, and its first burst,
+/// when it comes, is slotted into the history by time (not placed by arrival as one block).
+#[test]
+fn a_burst_after_the_start_is_slotted_in_by_time() {
+    let dir = Dir::new();
+    dir.write(
+        "app.log",
+        "2024-05-01T10:00:01Z app 1\n2024-05-01T10:00:03Z app 3\n2024-05-01T10:00:05Z app 5\n",
+    );
+    dir.write(
+        "late.sh",
+        "sleep 3; printf '2024-05-01T10:00:02Z cmd 2\\n2024-05-01T10:00:04Z cmd 4\\n'; sleep 30\n",
+    );
+    let Some(tmux) = Tmux::start(&dir) else {
+        return;
+    };
+    let started = Instant::now();
+    tmux.logbraid("app.log -N cmd -c 'sh late.sh'");
+    let screen = tmux.wait("the file's lines", |s| s.contains("app 5"));
+    assert!(
+        started.elapsed() < Duration::from_millis(1500) && !screen.contains("cmd 2"),
+        "the file's lines waited for the silent command ({:?})\n{screen}",
+        started.elapsed()
+    );
+    let screen = tmux.wait("the burst", |s| s.contains("cmd 4"));
+    assert_eq!(
+        merged_texts(&screen),
+        ["app 1", "cmd 2", "app 3", "cmd 4", "app 5"],
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("~ 2024"),
+        "slotted lines are not late\n{screen}"
+    );
+    tmux.keys(&["q"]);
+}
+
+/// A file a glob finds while following, holding older lines, is braided into the history.
+#[test]
+fn a_file_found_later_is_slotted_in_by_time() {
+    let dir = Dir::new();
+    dir.write(
+        "logs/a.log",
+        "2024-05-01T10:00:01Z a 1\n2024-05-01T10:00:03Z a 3\n2024-05-01T10:00:05Z a 5\n",
+    );
+    let Some(tmux) = Tmux::start(&dir) else {
+        return;
+    };
+    tmux.logbraid("-n all 'logs/*.log'");
+    tmux.wait("the first file", |s| s.contains("a 5"));
+    dir.write(
+        "logs/b.log",
+        "2024-05-01T10:00:02Z b 2\n2024-05-01T10:00:04Z b 4\n",
+    );
+    let screen = tmux.wait("the found file", |s| s.contains("b 4"));
+    assert_eq!(
+        merged_texts(&screen),
+        ["a 1", "b 2", "a 3", "b 4", "a 5"],
+        "{screen}"
+    );
+    tmux.keys(&["q"]);
+}

@@ -7,7 +7,7 @@
 use regex::bytes::Regex;
 
 use super::index::PaneLines;
-use crate::store::Store;
+use crate::store::{Slotted, Store};
 
 /// Lines tested per slice (a few milliseconds, from memory or from the page cache).
 pub const HUNT_SLICE: usize = 32_768;
@@ -52,6 +52,12 @@ impl Hunt {
             next: Some(from),
             cap,
         }
+    }
+
+    /// Follows the lines it walks through a burst slotted in.
+    pub fn renumber(&mut self, slotted: &Slotted) {
+        self.next = self.next.map(|seq| slotted.renumber(seq));
+        self.cap = slotted.renumber(self.cap);
     }
 
     /// Tests up to `budget` more of the pane's lines.
@@ -118,15 +124,15 @@ impl Hunt {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::batch::LineBatch;
     use crate::source_id::SourceId;
     use crate::store::FIRST_SEQ;
+    use crate::test_support::unstamped;
 
     #[test]
     fn walks_in_slices_both_ways_and_says_when_nothing_is_left() {
         let mut store = Store::new(usize::MAX);
         let lines: Vec<String> = (0..100).map(|i| format!("line {i}")).collect();
-        store.append(SourceId(0), &LineBatch::from_lines(&lines), 0..100);
+        store.append(SourceId(0), &unstamped(&lines), 0..100);
         let re = Regex::new("^line 1[05]$").expect("regex");
         let top = FIRST_SEQ + 99;
         let mut hunt = Hunt::new(0, true, "x".into(), re.clone(), top, top);

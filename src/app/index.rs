@@ -123,6 +123,16 @@ impl MatchIndex {
         self.low = self.low.max(first);
     }
 
+    /// Forgets what it knows of the lines numbered from `from` (they were renumbered): they are
+    /// tested again with the next lines.
+    pub fn forget_from(&mut self, from: u64) {
+        while self.seqs.back().is_some_and(|&s| s >= from) {
+            self.seqs.pop_back();
+        }
+        self.upto = self.upto.min(from);
+        self.low = self.low.min(from);
+    }
+
     /// True while part of the history has not been tested.
     pub fn rebuilding(&self, store: &Store) -> bool {
         self.low > store.first_seq()
@@ -228,13 +238,13 @@ mod tests {
     use regex::bytes::Regex;
 
     use super::*;
-    use crate::batch::LineBatch;
     use crate::store::FIRST_SEQ as B;
+    use crate::test_support::unstamped;
 
     fn store_with(lines: &[(u16, &str)]) -> Store {
         let mut store = Store::new(usize::MAX);
         for (source, text) in lines {
-            store.append(SourceId(*source), &LineBatch::from_lines([text]), 0..1);
+            store.append(SourceId(*source), &unstamped([text]), 0..1);
         }
         store
     }
@@ -269,7 +279,7 @@ mod tests {
         index.rebuild_slice(&store, &pred, 40);
         assert!(index.rebuilding(&store));
         for (s, t) in &refs[150..] {
-            store.append(SourceId(*s), &LineBatch::from_lines([t]), 0..1);
+            store.append(SourceId(*s), &unstamped([t]), 0..1);
         }
         index.catch_up(&store, &pred);
         while index.rebuilding(&store) {

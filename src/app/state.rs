@@ -13,7 +13,7 @@ use crate::filter::LineFilter;
 use crate::level::Level;
 use crate::source::SourceStatus;
 use crate::source_id::SourceId;
-use crate::store::Store;
+use crate::store::{Slotted, Store};
 use crate::view::layout::{self, LayoutMode, PaneId, Placement};
 
 /// How long "rotated" / "truncated" stay in a pane's title.
@@ -279,6 +279,28 @@ impl AppState {
     fn refresh_all(&mut self, store: &Store) {
         for slot in 0..self.panes.len() {
             self.refresh_index(slot, store);
+        }
+    }
+
+    /// A burst was slotted into the history: lines were renumbered. Views, marks and the search
+    /// keep their lines; indices test the renumbered lines again.
+    pub fn renumber(&mut self, slotted: &Slotted) {
+        for pane in &mut self.panes {
+            if let Some(index) = &mut pane.index {
+                index.forget_from(slotted.from);
+            }
+            if let Scroll::At(seq) = &mut pane.scroll {
+                *seq = slotted.renumber(*seq);
+            }
+        }
+        for mark in self.paused.iter_mut().flatten() {
+            *mark = slotted.renumber(*mark);
+        }
+        if let Some(current) = &mut self.current {
+            *current = slotted.renumber(*current);
+        }
+        if let Some(hunt) = &mut self.hunt {
+            hunt.renumber(slotted);
         }
     }
 

@@ -19,7 +19,8 @@ use std::collections::VecDeque;
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
-use crate::batch::{LineBatch, StampedBatch};
+use super::Placement;
+use crate::batch::StampedBatch;
 use crate::merge::{Merger, Waiting};
 use crate::source_id::SourceId;
 use crate::timestamp::UNKNOWN;
@@ -121,6 +122,11 @@ impl Live {
         self.finished = true;
     }
 
+    /// True when a line stamped `instant` would be late now: behind the newest line handed out.
+    pub fn is_late(&self, instant: i64) -> bool {
+        is_late(instant, self.frontier)
+    }
+
     /// Lines waiting.
     pub fn waiting(&self) -> usize {
         self.merge.waiting()
@@ -146,12 +152,13 @@ impl Live {
         self.merge.head().is_some_and(|head| head < bound)
     }
 
-    /// Hands out what may go out at `now`, in braid order: `emit(source, lines, range, late)`,
-    /// `late` being how far the lines are behind the newest line handed out before them. True
+    /// Hands out what may go out at `now`, in braid order: `emit(source, lines, range,
+    /// placement)`; a late line goes out alone, with how far it is behind the newest line handed
+    /// out before it. True
     /// when some of them were not [`shown`](Self::shown) while waiting.
     pub fn drain<F>(&mut self, now: Instant, wall: i64, mut emit: F) -> bool
     where
-        F: FnMut(SourceId, &LineBatch, Range<usize>, Option<Duration>),
+        F: FnMut(SourceId, &StampedBatch, Range<usize>, Placement),
     {
         let mut unseen = false;
         loop {
@@ -171,9 +178,9 @@ impl Live {
                     if is_late(instant, *frontier) {
                         emit(
                             id,
-                            &batch.lines,
+                            batch,
                             start..start + 1,
-                            Some(lateness(*frontier, instant)),
+                            Placement::Late(lateness(*frontier, instant)),
                         );
                         start += 1;
                         continue;
@@ -183,7 +190,7 @@ impl Live {
                         *frontier = (*frontier).max(batch.instants[end]);
                         end += 1;
                     }
-                    emit(id, &batch.lines, start..end, None);
+                    emit(id, batch, start..end, Placement::InOrder);
                     start = end;
                 }
             });
@@ -252,6 +259,7 @@ fn lateness(frontier: i64, instant: i64) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::batch::LineBatch;
 
     const MS: i64 = 1_000_000;
     /// The wall clock of the tests: instants are milliseconds after it.
@@ -296,12 +304,12 @@ mod tests {
         fn out(&mut self, ms: u64) -> Vec<String> {
             let (now, wall) = self.at(ms);
             let mut got = Vec::new();
-            self.live.drain(now, wall, |_, lines, range, late| {
+            self.live.drain(now, wall, |_, batch, range, placement| {
                 for i in range {
-                    let text = String::from_utf8_lossy(lines.line(i)).into_owned();
-                    got.push(match late {
-                        Some(by) => format!("{text} (late {} ms)", by.as_millis()),
-                        None => text,
+                    let text = String::from_utf8_lossy(batch.lines.line(i)).into_owned();
+                    got.push(match placement {
+                        Placement::Late(by) => format!("{text} (late {} ms)", by.as_millis()),
+                        _ => text,
                     });
                 }
             });
@@ -428,7 +436,7 @@ mod tests {
             let (now, wall) = s.at(at);
             s.live.drain(now, wall, |id, batch, range, _| {
                 for i in range {
-                    let text = String::from_utf8_lossy(batch.line(i)).into_owned();
+                    let text = String::from_utf8_lossy(batch.lines.line(i)).into_owned();
                     let index = text.parse().expect("index");
                     out.push((id.0, index));
                 }

@@ -5,7 +5,7 @@
 //! such as `ssh host tail -F …` end with us. Its exit status is reported, never fatal.
 
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
@@ -15,7 +15,7 @@ use crate::batch::LineBatch;
 use tokio::process::{Child, Command};
 use tokio_util::sync::CancellationToken;
 
-use super::burst::Burst;
+use super::burst::sleep_until;
 use super::split::LineSplitter;
 use super::{Emitter, SourceStatus};
 
@@ -88,14 +88,13 @@ pub async fn run(cmd: String, mut emit: Emitter, cancel: CancellationToken) {
     emit.status_async(SourceStatus::Following).await;
     let mut out = Stream::new(child.stdout.take());
     let mut err = Stream::new(child.stderr.take());
-    let mut burst = Burst::new(Instant::now());
     while out.is_open() || err.is_open() {
-        let in_burst = emit.in_burst();
+        let burst = emit.burst_deadline();
         let batch = tokio::select! {
             read = out.fill(), if out.is_open() => out.take_lines(&read),
             read = err.fill(), if err.is_open() => err.take_lines(&read),
-            () = tokio::time::sleep_until(burst.deadline().into()), if in_burst => {
-                emit.backlog_done_async().await;
+            () = sleep_until(burst), if burst.is_some() => {
+                emit.burst_due().await;
                 continue;
             }
             () = cancel.cancelled() => {
@@ -103,7 +102,6 @@ pub async fn run(cmd: String, mut emit: Emitter, cancel: CancellationToken) {
                 return;
             }
         };
-        burst.data(Instant::now());
         emit.lines_async(batch).await;
         if emit.closed() {
             terminate(&mut child).await;

@@ -1,11 +1,9 @@
 //! Standard input as a source (`-`): read until end of input.
 
-use std::time::Instant;
-
 use tokio::io::AsyncReadExt;
 use tokio_util::sync::CancellationToken;
 
-use super::burst::Burst;
+use super::burst::sleep_until;
 use super::split::LineSplitter;
 use super::{Emitter, SourceStatus};
 
@@ -14,21 +12,17 @@ pub async fn run(mut emit: Emitter, cancel: CancellationToken) {
     emit.status_async(SourceStatus::Following).await;
     let mut input = tokio::io::stdin();
     let mut splitter = LineSplitter::default();
-    let mut burst = Burst::new(Instant::now());
     loop {
         let (mut buf, held) = splitter.take_buffer_from(emit.spare_buffer(), 64 << 10);
         buf.truncate(held);
         let read = loop {
-            let in_burst = emit.in_burst();
+            let burst = emit.burst_deadline();
             tokio::select! {
                 read = input.read_buf(&mut buf) => break read,
-                () = tokio::time::sleep_until(burst.deadline().into()), if in_burst => {
-                    emit.backlog_done_async().await;
-                }
+                () = sleep_until(burst), if burst.is_some() => emit.burst_due().await,
                 () = cancel.cancelled() => return,
             }
         };
-        burst.data(Instant::now());
         let batch = splitter.split(buf);
         emit.lines_async(batch).await;
         match read {

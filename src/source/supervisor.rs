@@ -51,8 +51,10 @@ pub struct EngineOptions {
     /// Live lines are held at most this long to be braided by time (`--merge-window`; zero:
     /// arrival order).
     pub merge_window: Duration,
-    /// Say when live lines start waiting in the window (the TUI shows them at once).
-    pub tell_waiting: bool,
+    /// The consumer keeps a history (the TUI): it is told when live lines start waiting in the
+    /// window (it shows them at once), and the start does not wait for streams' first bursts
+    /// (it slots them into the history by time when they come).
+    pub keeps_history: bool,
 }
 
 /// The default merge window, from measurements (docs/PERFORMANCE.md): long enough for lines of
@@ -267,7 +269,7 @@ impl Supervisor {
         let (tx, hub, cancel) = self.handles();
         let backlog = match (&spec, initial) {
             (SourceSpec::File(_), true) => Backlog::History,
-            (SourceSpec::File(_), false) => Backlog::None,
+            (SourceSpec::File(_), false) => Backlog::Found,
             _ => Backlog::Burst { until_end: !follow },
         };
         let emit = Emitter::new(id, tx, backlog, self.clock, Arc::clone(&self.pool));

@@ -209,6 +209,27 @@ impl Chunk {
         }
     }
 
+    /// Keeps the first `keep` lines only.
+    pub fn truncate(&mut self, keep: usize) {
+        if keep >= self.len() {
+            return;
+        }
+        self.ends.truncate(keep);
+        if let Body::Memory {
+            text,
+            sources,
+            by_source,
+        } = &mut self.body
+        {
+            text.truncate(self.ends.last().map_or(0, |&e| e as usize));
+            sources.truncate(keep);
+            for (_, locals) in by_source.iter_mut() {
+                locals.truncate(locals.partition_point(|&i| usize::from(i) < keep));
+            }
+            by_source.retain(|(_, locals)| !locals.is_empty());
+        }
+    }
+
     /// Gives back spare capacity once the chunk is full (vectors grow by doubling).
     pub fn seal(&mut self) {
         self.ends.shrink_to_fit();

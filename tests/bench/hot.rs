@@ -4,7 +4,7 @@
 
 use divan::{Bencher, black_box};
 use logbraid::app::index::{MatchIndex, Predicate, Shared};
-use logbraid::batch::LineBatch;
+use logbraid::batch::{LineBatch, StampedBatch};
 use logbraid::filter::LineFilter;
 use logbraid::source::big_file;
 use logbraid::source::split::LineSplitter;
@@ -79,13 +79,36 @@ fn stamp_1000_lines(bencher: Bencher, layout: &str) {
         });
 }
 
+/// `n` lines of 100 bytes, stamped `first`, `first + step`, … nanoseconds.
+fn stamped(n: usize, first: i64, step: i64) -> StampedBatch {
+    StampedBatch {
+        lines: LineBatch::from_lines(std::iter::repeat_n([b'x'; 100].as_slice(), n)),
+        instants: (0..).take(n).map(|i: i64| first + i * step).collect(),
+    }
+}
+
 #[divan::bench]
 fn store_append_1000_lines(bencher: Bencher) {
-    let batch = LineBatch::from_lines(std::iter::repeat_n([b'x'; 100].as_slice(), 1000));
+    let batch = stamped(1000, 0, 1);
     let mut store = Store::new(64 << 20);
     bencher
         .counter(divan::counter::ItemsCount::new(1000usize))
-        .bench_local(|| store.append(SourceId(0), black_box(&batch), 0..batch.len()));
+        .bench_local(|| store.append(SourceId(0), black_box(&batch), 0..1000));
+}
+
+/// A command's first burst of 100 old lines slotted by time into a history whose newest 65,536
+/// lines (every one of them newer than the burst's first) are taken out and put back.
+#[divan::bench(sample_count = 20)]
+fn store_slot_100_lines_under_64k(bencher: Bencher) {
+    let history = stamped(1 << 16, 1_000, 10);
+    let burst = stamped(100, 1_005, 6_000);
+    bencher
+        .with_inputs(|| {
+            let mut store = Store::new(usize::MAX);
+            store.append(SourceId(0), &history, 0..1 << 16);
+            store
+        })
+        .bench_local_refs(|store| store.slot(SourceId(1), black_box(&burst), 0..100));
 }
 
 /// A filter change over a full store: every retained line tested again (all slices).
@@ -100,9 +123,12 @@ fn refilter_1m_lines(bencher: Bencher) {
             )
         })
         .collect();
-    let batch = LineBatch::from_lines(&lines);
+    let batch = StampedBatch {
+        instants: vec![0; lines.len()],
+        lines: LineBatch::from_lines(&lines),
+    };
     for s in 0..1000u16 {
-        store.append(SourceId(s % 4), &batch, 0..batch.len());
+        store.append(SourceId(s % 4), &batch, 0..1000);
     }
     let filter = LineFilter::from((Regex::new("ERROR").ok(), None));
     let predicate = Predicate {
