@@ -254,9 +254,10 @@ impl Store {
     /// Appends lines `range` of `batch`, from `source`; evicts the oldest lines if needed.
     pub fn append(&mut self, source: SourceId, batch: &StampedBatch, range: Range<usize>) {
         self.count(source);
-        for i in range {
-            self.push(source, batch.lines.line(i), batch.instants[i]);
+        for i in range.clone() {
+            self.push_text(source, batch.lines.line(i));
         }
+        self.remember(&batch.instants[range]);
         self.evict();
     }
 
@@ -289,11 +290,19 @@ impl Store {
         }
     }
 
+    /// Keeps the instants of lines just pushed.
+    fn remember(&mut self, instants: &[i64]) {
+        self.recent.extend(instants);
+        let over = self.recent.len().saturating_sub(SLOT_LINES);
+        self.recent.drain(..over);
+    }
+
     fn push(&mut self, source: SourceId, line: &[u8], instant: i64) {
-        if self.recent.len() == SLOT_LINES {
-            self.recent.pop_front();
-        }
-        self.recent.push_back(instant);
+        self.push_text(source, line);
+        self.remember(&[instant]);
+    }
+
+    fn push_text(&mut self, source: SourceId, line: &[u8]) {
         if !self.chunks.back().is_some_and(|c| c.has_room(line.len())) {
             if let Some(full) = self.chunks.back_mut() {
                 self.memory -= full.memory();
