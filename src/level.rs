@@ -1,7 +1,7 @@
 //! Log levels, as words in plain-text lines (`ERROR`, `WARN`…, coloured or not) or the level
 //! field of JSON and logfmt records.
 
-use crate::record::{self, Value};
+use crate::record::{self, Value, keys};
 
 /// A log level, most severe last (so `>=` means "at least as severe").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -33,9 +33,6 @@ impl Level {
 
 /// How far into a line a level word is looked for: levels come early, after the timestamp.
 const SCAN: usize = 160;
-
-/// Keys of a record's level field, as the common loggers name it (journald's `PRIORITY` too).
-const LEVEL_KEYS: [&[u8]; 5] = [b"level", b"lvl", b"severity", b"loglevel", b"PRIORITY"];
 
 /// The level a line states, if any: a JSON or logfmt record's level field (a word in any case,
 /// pino/bunyan's numbers 10–60, journald's priorities 0–7), or the first level word (upper
@@ -90,14 +87,14 @@ fn word_level(word: &[u8]) -> Option<Level> {
     })
 }
 
-/// The level field of a JSON or logfmt record (the first of [`LEVEL_KEYS`] present).
+/// The level field of a JSON or logfmt record (the first of [`keys::LEVEL`] present).
 fn record_level(line: &[u8]) -> Option<Level> {
     let first = *line.iter().find(|b| !b.is_ascii_whitespace())?;
     // The cheap test first: most text lines start with a digit or a bracket.
     if first != b'{' && !first.is_ascii_alphabetic() {
         return None;
     }
-    let (key, value) = record::fields(line)?.find(|(key, _)| LEVEL_KEYS.contains(key))?;
+    let (key, value) = record::fields(line)?.find(|(key, _)| keys::LEVEL.contains(key))?;
     let (Value::Str(text) | Value::Bare(text)) = value;
     if !text.first().is_some_and(u8::is_ascii_digit) {
         return word_level(text);

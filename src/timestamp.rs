@@ -11,7 +11,7 @@
 mod parse;
 
 use crate::batch::LineBatch;
-use crate::record::{self, Value};
+use crate::record::{self, Value, keys};
 
 /// Instants are nanoseconds since the Unix epoch. Lines before a source's first timestamp get
 /// this value, which sorts them first.
@@ -77,15 +77,11 @@ pub enum Format {
     Klog,
     /// Epoch seconds (10 digits), milliseconds (13), microseconds (16) or nanoseconds (19).
     Epoch,
-    /// A JSON object or logfmt line's time field ([`TIME_KEYS`], the first one present): RFC 3339
+    /// A JSON object or logfmt line's time field ([`keys::TIME`], the first one present): RFC 3339
     /// (or another text layout) as a string, or epoch seconds, milliseconds, microseconds or
     /// nanoseconds as a number or a string of digits.
     Record,
 }
-
-/// The keys of a record's time field, as the common loggers name it (see
-/// `../shared/structured-logs.md`).
-pub const TIME_KEYS: [&[u8]; 5] = [b"ts", b"time", b"timestamp", b"@timestamp", b"t"];
 
 impl Format {
     /// Formats tried at a token, most specific first (a `Compact` date must not be mistaken for
@@ -225,14 +221,14 @@ fn field(line: &[u8], token: u8) -> Option<&[u8]> {
     Some(rest.strip_prefix(b"[").unwrap_or(rest))
 }
 
-/// The instant in a JSON or logfmt line's time field (the first of [`TIME_KEYS`] present).
+/// The instant in a JSON or logfmt line's time field (the first of [`keys::TIME`] present).
 fn record_time(line: &[u8], clock: &Clock) -> Option<i64> {
     let first = *line.iter().find(|b| !b.is_ascii_whitespace())?;
     // The cheap test first: most lines of a text log start with a digit or a bracket.
     if first != b'{' && !first.is_ascii_alphabetic() && first != b'@' {
         return None;
     }
-    let (_, value) = record::fields(line)?.find(|(key, _)| TIME_KEYS.contains(key))?;
+    let (_, value) = record::fields(line)?.find(|(key, _)| keys::TIME.contains(key))?;
     let (Value::Str(text) | Value::Bare(text)) = value;
     if text.first().is_some_and(u8::is_ascii_digit)
         && text.iter().all(|b| b.is_ascii_digit() || *b == b'.')
