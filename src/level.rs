@@ -71,7 +71,7 @@ pub fn detect(line: &[u8]) -> Option<Level> {
 }
 
 fn word_level(word: &[u8]) -> Option<Level> {
-    let mut upper = [0u8; 8];
+    let mut upper = [0u8; 9];
     if word.len() > upper.len() {
         return None;
     }
@@ -82,7 +82,8 @@ fn word_level(word: &[u8]) -> Option<Level> {
         b"DEBUG" => Level::Debug,
         b"INFO" | b"NOTICE" => Level::Info,
         b"WARN" | b"WARNING" => Level::Warn,
-        b"ERROR" | b"ERR" | b"FATAL" | b"CRITICAL" | b"CRIT" | b"PANIC" => Level::Error,
+        b"ERROR" | b"ERR" | b"FATAL" | b"CRITICAL" | b"CRIT" | b"PANIC" | b"DPANIC" | b"ALERT"
+        | b"EMERG" | b"EMERGENCY" => Level::Error,
         _ => return None,
     })
 }
@@ -95,11 +96,30 @@ fn record_level(line: &[u8]) -> Option<Level> {
         return None;
     }
     let (key, value) = record::fields(line)?.find(|(key, _)| keys::LEVEL.contains(key))?;
+    of_field(key, value)
+}
+
+/// The level a record's level field states (`key` says how to read a number).
+pub fn of_field(key: &[u8], value: Value<'_>) -> Option<Level> {
     let (Value::Str(text) | Value::Bare(text)) = value;
     if !text.first().is_some_and(u8::is_ascii_digit) {
+        // .NET's `Information`: a level in a level field, a word like any other in prose.
+        if text.eq_ignore_ascii_case(b"information") {
+            return Some(Level::Info);
+        }
         return word_level(text);
     }
     let n: u32 = std::str::from_utf8(text).ok()?.parse().ok()?;
+    if key == b"SeverityNumber" {
+        // OpenTelemetry: 1–4 trace, 5–8 debug, 9–12 info, 13–16 warn, 17–24 error and fatal.
+        return Some(match n {
+            0..=4 => Level::Trace,
+            5..=8 => Level::Debug,
+            9..=12 => Level::Info,
+            13..=16 => Level::Warn,
+            _ => Level::Error,
+        });
+    }
     if key == b"PRIORITY" {
         // syslog priorities: 0 emerg … 3 err, 4 warning, 5 notice, 6 info, 7 debug.
         return Some(match n {

@@ -229,6 +229,12 @@ fn record_time(line: &[u8], clock: &Clock) -> Option<i64> {
         return None;
     }
     let (_, value) = record::fields(line)?.find(|(key, _)| keys::TIME.contains(key))?;
+    field_instant(value, clock)
+}
+
+/// The instant a record's time field states: RFC 3339 (or another text layout) as a string, or
+/// epoch s/ms/µs/ns as a number or a string of digits.
+pub fn field_instant(value: Value<'_>, clock: &Clock) -> Option<i64> {
     let (Value::Str(text) | Value::Bare(text)) = value;
     if text.first().is_some_and(u8::is_ascii_digit)
         && text.iter().all(|b| b.is_ascii_digit() || *b == b'.')

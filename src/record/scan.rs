@@ -57,6 +57,13 @@ pub struct JsonFields<'a> {
     pos: usize,
 }
 
+impl<'a> JsonFields<'a> {
+    /// The members of `object`, a JSON object's text (from its `{`).
+    pub fn new(object: &'a [u8]) -> Self {
+        Self { s: object, pos: 1 }
+    }
+}
+
 impl<'a> Iterator for JsonFields<'a> {
     type Item = (&'a [u8], Value<'a>);
 
@@ -106,6 +113,13 @@ impl<'a> Iterator for JsonFields<'a> {
 pub struct LogfmtFields<'a> {
     s: &'a [u8],
     pos: usize,
+}
+
+impl<'a> LogfmtFields<'a> {
+    /// The `key=value` pairs among the tokens of `line`.
+    pub fn new(line: &'a [u8]) -> Self {
+        Self { s: line, pos: 0 }
+    }
 }
 
 impl<'a> Iterator for LogfmtFields<'a> {
@@ -174,7 +188,7 @@ fn string_end(s: &[u8], from: usize) -> Option<usize> {
 }
 
 /// One past the bracket closing the object or array opening at `from`.
-fn nested_end(s: &[u8], from: usize) -> Option<usize> {
+pub fn nested_end(s: &[u8], from: usize) -> Option<usize> {
     let mut depth = 0usize;
     let mut i = from;
     while i < s.len() {

@@ -1,0 +1,277 @@
+//! A structured record as a reader wants it: time, level, logger and message first, then the
+//! other fields as `key=value` in the record's order.
+//!
+//! The text produced is inert (no control byte: a newline in a value shows as `↵`, an escape
+//! sequence decoded from a JSON string as `^[`), and its parts are given as byte ranges, so the
+//! TUI styles them and `--format pretty` colours them on a terminal. Long values are cut with
+//! `…`; the whole record stays in the line.
+
+use std::ops::Range;
+
+use super::decode;
+use super::flat::Record;
+use super::hide::Hide;
+use super::keys;
+use super::scan::Value;
+use crate::level::{self, Level};
+use crate::sanitize;
+use crate::timestamp::{self, Clock};
+
+/// What a range of the rendered text is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// Text before the record (a syslog header, a pod name).
+    Prefix,
+    /// The record's time.
+    Time,
+    /// Its level.
+    Level(Level),
+    /// The logger that wrote it.
+    Logger,
+    /// A field's key (with its `=`).
+    Key,
+    /// A marker: a cut value's `…`, a newline's `↵`, hidden fields' `…`.
+    Marker,
+}
+
+/// A rendered record; see the module docs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rendered {
+    /// The text, inert.
+    pub text: Vec<u8>,
+    /// Styled parts, in order, not overlapping; the rest is values and the message.
+    pub parts: Vec<(Range<usize>, Part)>,
+    /// The record's level, if it states one.
+    pub level: Option<Level>,
+}
+
+/// How to render.
+#[derive(Debug, Clone, Copy)]
+pub struct Options<'a> {
+    /// Fields left out.
+    pub hide: &'a Hide,
+    /// Characters a field's value shows at most (the message is never cut).
+    pub max_value: usize,
+}
+
+/// `line` rendered, when it is a JSON or logfmt record.
+pub fn render(line: &[u8], options: Options<'_>, clock: &Clock) -> Option<Rendered> {
+    let record = Record::parse(line);
+    if !record.is_structured() {
+        return None;
+    }
+    let mut out = Rendered::default();
+    let time = record.role(&keys::TIME);
+    let level = record.role(&keys::LEVEL);
+    let logger = record.role(&keys::LOGGER);
+    let message = record.role(&keys::MESSAGE);
+    if !record.prefix.is_empty() {
+        let prefix = trim_end(record.prefix);
+        out.push_part(prefix, Part::Prefix, usize::MAX);
+        out.text.push(b' ');
+    }
+    if let Some((_, value)) = time {
+        match timestamp::field_instant(value, clock).and_then(format_time) {
+            Some(shown) => out.push_part(shown.as_bytes(), Part::Time, usize::MAX),
+            None => out.push_part(&decode::text(value), Part::Time, options.max_value),
+        }
+        out.text.push(b' ');
+    }
+    if let Some((i, value)) = level {
+        let key = &record.fields[i].0;
+        out.level = level::of_field(key, value);
+        match out.level {
+            Some(l) => out.push_part(short(l).as_bytes(), Part::Level(l), usize::MAX),
+            None => out.push_part(&decode::text(value), Part::Key, options.max_value),
+        }
+        out.text.push(b' ');
+    }
+    if let Some((_, value)) = logger {
+        out.push_part(&decode::text(value), Part::Logger, options.max_value);
+        out.push_part(b":", Part::Logger, usize::MAX);
+        out.text.push(b' ');
+    }
+    if let Some((_, value)) = message {
+        out.push_value(&decode::text(value), usize::MAX);
+    }
+    let taken = [time, level, logger, message].map(|r| r.map(|(i, _)| i));
+    let mut hidden = false;
+    for (i, (key, value)) in record.fields.iter().enumerate() {
+        if taken.contains(&Some(i)) {
+            continue;
+        }
+        if options.hide.hides(key) {
+            hidden = true;
+            continue;
+        }
+        if !out.text.is_empty() && out.text.last() != Some(&b' ') {
+            out.text.push(b' ');
+        }
+        let start = out.text.len();
+        sanitize::inert(key, false, &mut out.text);
+        out.text.push(b'=');
+        out.parts.push((start..out.text.len(), Part::Key));
+        let text = decode::text(*value);
+        let quote = matches!(value, Value::Str(_))
+            && (text.is_empty() || text.iter().any(|b| b.is_ascii_whitespace() || *b == b'='));
+        if quote {
+            out.text.push(b'"');
+        }
+        out.push_value(&text, options.max_value);
+        if quote {
+            out.text.push(b'"');
+        }
+    }
+    if hidden {
+        out.text.push(b' ');
+        out.push_part("…".as_bytes(), Part::Marker, usize::MAX);
+    }
+    while out.text.last() == Some(&b' ') {
+        out.text.pop();
+    }
+    Some(out)
+}
+
+impl Rendered {
+    /// Appends `text` made inert as one part, cut to `max` characters.
+    fn push_part(&mut self, text: &[u8], part: Part, max: usize) {
+        let start = self.text.len();
+        self.push_value(text, max);
+        self.parts.retain(|(range, _)| range.start < start);
+        self.parts.push((start..self.text.len(), part));
+    }
+
+    /// Appends a value made inert: newlines become `↵`, other control bytes caret notation; cut
+    /// with `…` after `max` characters.
+    fn push_value(&mut self, text: &[u8], max: usize) {
+        let mut shown = 0;
+        for (n, piece) in text.split(|&b| b == b'\n').enumerate() {
+            if n > 0 {
+                self.marker("↵");
+            }
+            let piece = piece.strip_suffix(b"\r").unwrap_or(piece);
+            let mut inert = Vec::new();
+            sanitize::inert(piece, false, &mut inert);
+            let left = max.saturating_sub(shown);
+            let s = String::from_utf8_lossy(&inert);
+            let count = s.chars().count();
+            if count > left {
+                let cut: String = s.chars().take(left.saturating_sub(1)).collect();
+                self.text.extend_from_slice(cut.as_bytes());
+                self.marker("…");
+                return;
+            }
+            shown += count;
+            self.text.extend_from_slice(&inert);
+        }
+    }
+
+    fn marker(&mut self, text: &str) {
+        let start = self.text.len();
+        self.text.extend_from_slice(text.as_bytes());
+        self.parts.push((start..self.text.len(), Part::Marker));
+    }
+}
+
+/// `Nov 24 09:15:02.481`, in UTC (as hl shows times by default).
+fn format_time(nanos: i64) -> Option<String> {
+    let ts = jiff::Timestamp::from_nanosecond(i128::from(nanos)).ok()?;
+    Some(ts.strftime("%b %d %H:%M:%S%.3f").to_string())
+}
+
+/// The level in three letters.
+fn short(level: Level) -> &'static str {
+    match level {
+        Level::Trace => "TRC",
+        Level::Debug => "DBG",
+        Level::Info => "INF",
+        Level::Warn => "WRN",
+        Level::Error => "ERR",
+    }
+}
+
+fn trim_end(s: &[u8]) -> &[u8] {
+    let end = s
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(0, |i| i + 1);
+    &s[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(line: &str, hide: &[&str], max: usize) -> String {
+        let hide = Hide::new(hide).expect("valid");
+        let options = Options {
+            hide: &hide,
+            max_value: max,
+        };
+        render(line.as_bytes(), options, &Clock::now())
+            .map(|r| String::from_utf8_lossy(&r.text).into_owned())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn time_level_logger_message_then_fields_in_order() {
+        assert_eq!(
+            shown(
+                r#"{"level":50,"time":1795511702512,"pid":4173,"name":"billing","msg":"database unavailable","err":{"code":"ECONNREFUSED"},"note":"a b"}"#,
+                &[],
+                40
+            ),
+            r#"Nov 24 09:15:02.512 ERR billing: database unavailable pid=4173 err.code=ECONNREFUSED note="a b""#
+        );
+        assert_eq!(
+            shown(
+                r#"ts=2026-11-24T09:15:02.481Z level=warn msg="slow query" dur=3ms"#,
+                &[],
+                40
+            ),
+            "Nov 24 09:15:02.481 WRN slow query dur=3ms"
+        );
+        assert_eq!(
+            shown("plain text line", &[], 40),
+            "",
+            "text is not rendered"
+        );
+    }
+
+    #[test]
+    fn values_are_inert_cut_and_hidden() {
+        let got = shown(
+            r#"{"msg":"boom\u001b[31m red","stack":"Error: x\n    at f (a.js:1)","long":"abcdefghijklmnop","pid":1}"#,
+            &["pid"],
+            8,
+        );
+        assert_eq!(got, r#"boom^[[31m red stack="Error: x↵…" long=abcdefg… …"#);
+        assert!(!got.contains('\x1b'));
+        let prefixed = shown(r#"web-1 api {"msg":"hi","stack":"a\nb"}"#, &[], 40);
+        assert_eq!(prefixed, r#"web-1 api hi stack="a↵b""#);
+    }
+
+    #[test]
+    fn parts_cover_what_is_styled() {
+        let hide = Hide::default();
+        let options = Options {
+            hide: &hide,
+            max_value: 40,
+        };
+        let r = render(
+            br#"{"level":"info","msg":"m","k":1}"#,
+            options,
+            &Clock::now(),
+        )
+        .expect("a record");
+        let part = |p: Part| {
+            r.parts
+                .iter()
+                .find(|(_, q)| *q == p)
+                .map(|(range, _)| String::from_utf8_lossy(&r.text[range.clone()]).into_owned())
+        };
+        assert_eq!(part(Part::Level(Level::Info)).as_deref(), Some("INF"));
+        assert_eq!(part(Part::Key).as_deref(), Some("k="));
+        assert_eq!(r.level, Some(Level::Info));
+    }
+}
