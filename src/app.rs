@@ -26,6 +26,7 @@ use self::rates::Rates;
 use self::state::AppState;
 use crate::engine::{Engine, EngineEvent};
 use crate::orderer::Placement;
+use crate::record::hide::Hide;
 use crate::store::Store;
 use crate::view::terminal::TerminalGuard;
 use crate::view::thread::RenderThread;
@@ -36,11 +37,12 @@ const FRAME: Duration = Duration::from_millis(16);
 const TICK: Duration = Duration::from_millis(500);
 
 /// Runs the TUI until the user quits (or a signal, or the terminal goes away).
-pub async fn run(mut engine: Engine, max_memory: usize) -> io::Result<()> {
+pub async fn run(mut engine: Engine, max_memory: usize, hide: Hide) -> io::Result<()> {
     let (width, height) = crossterm::terminal::size()?;
     let guard = TerminalGuard::enter()?;
     let render = RenderThread::spawn(guard)?;
     let mut core = Core::new(&engine, max_memory, Rect::new(0, 0, width, height));
+    core.state.hide = hide;
     let result = core.run(&mut engine, &render).await;
     engine.shutdown();
     let drawn = render.quit();

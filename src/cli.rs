@@ -10,6 +10,7 @@ use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, ValueEnum};
 use crate::engine::{BIG_FILE, EngineOptions, MERGE_WINDOW, SourceDef};
 use crate::filter::LineFilter;
 use crate::print::LineFormat;
+use crate::record::hide::Hide;
 use crate::source::glob::is_glob;
 use crate::source::{SourceSpec, StartAt};
 
@@ -93,9 +94,31 @@ pub struct Args {
     )]
     pub merge_window: u64,
 
+    /// With --print: raw (the bytes as read), pretty (JSON and logfmt records rendered as the
+    /// TUI shows them; coloured on a terminal), json (one object per line: time, level, source,
+    /// msg, fields)
+    #[arg(long, value_enum, value_name = "FORM", default_value_t = FormatArg::Raw)]
+    pub format: FormatArg,
+
+    /// Leave FIELD out of rendered records (repeatable; `*` wildcards; `!FIELD` keeps one:
+    /// `--hide '*' --hide '!status'`)
+    #[arg(long, value_name = "FIELD")]
+    pub hide: Vec<String>,
+
     /// Memory for the history the TUI keeps; the oldest lines are evicted beyond it (K, M, G)
     #[arg(long, value_name = "SIZE", default_value = "256M")]
     pub max_memory: ByteSize,
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// The bytes as read (escapes per `--escapes`).
+    Raw,
+    /// Records rendered.
+    Pretty,
+    /// One JSON object per line.
+    Json,
 }
 
 /// The longest merge window accepted, in milliseconds (an hour): longer holds make no sense for
@@ -188,8 +211,10 @@ pub struct Config {
     pub prefix: bool,
     /// `-o`.
     pub output: Option<PathBuf>,
-    /// The form lines are written in, from the resolved `--escapes` policy.
+    /// The form lines are written in: `--format`, with the resolved `--escapes` policy.
     pub line_format: LineFormat,
+    /// `--hide`.
+    pub hide: Hide,
     /// `--max-memory`, in bytes.
     pub max_memory: usize,
     /// `--demo`.
@@ -226,11 +251,15 @@ impl Config {
         let filter = LineFilter::new(&args.filters, &args.excludes, args.ignore_case)
             .map_err(|e| usage(format!("invalid filter: {e}")))?;
         let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-        let line_format = match args.escapes {
-            EscapesArg::Inert => LineFormat::Inert,
-            EscapesArg::Auto if to_terminal => LineFormat::Inert,
-            EscapesArg::Raw | EscapesArg::Auto => LineFormat::Raw,
+        let colour = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let line_format = match (args.format, args.escapes) {
+            (FormatArg::Json, _) => LineFormat::Json,
+            (FormatArg::Pretty, _) => LineFormat::Pretty { colour },
+            (FormatArg::Raw, EscapesArg::Inert) => LineFormat::Inert,
+            (FormatArg::Raw, EscapesArg::Auto) if to_terminal => LineFormat::Inert,
+            (FormatArg::Raw, EscapesArg::Raw | EscapesArg::Auto) => LineFormat::Raw,
         };
+        let hide = Hide::new(&args.hide).map_err(usage)?;
         let headless = args.print || args.no_follow || args.output.is_some();
         let mode = if headless || !std::io::stdout().is_terminal() {
             Mode::Print
@@ -263,6 +292,7 @@ impl Config {
             prefix: args.prefix,
             output: args.output,
             line_format,
+            hide,
             max_memory: args.max_memory.0,
             demo: args.demo,
         })

@@ -12,7 +12,7 @@ use logbraid::cli::{Config, Mode};
 use logbraid::demo::Demo;
 use logbraid::engine::Engine;
 use logbraid::engine::SourceDef;
-use logbraid::print::{self, Outcome, Printer};
+use logbraid::print::{self, Outcome, PrintOptions, Printer};
 use logbraid::source::SourceSpec;
 use logbraid::source::claims::FileId;
 use tokio_util::sync::CancellationToken;
@@ -54,7 +54,7 @@ fn run(config: Config) -> anyhow::Result<ExitCode> {
         if config.mode == Mode::Tui {
             let engine = Engine::start(sources, config.engine, CancellationToken::new())
                 .context("invalid glob")?;
-            app::run(engine, config.max_memory)
+            app::run(engine, config.max_memory, config.hide)
                 .await
                 .context("terminal error")?;
             return Ok(Outcome::Done);
@@ -80,10 +80,13 @@ fn run(config: Config) -> anyhow::Result<ExitCode> {
             Engine::start(sources, options, CancellationToken::new()).context("invalid glob")?;
         let printer = Printer::new(
             out,
-            config.prefix,
-            colour,
-            config.filter,
-            config.line_format,
+            PrintOptions {
+                prefix: config.prefix,
+                colour,
+                filter: config.filter,
+                format: config.line_format,
+                hide: config.hide,
+            },
         );
         print::run(engine, printer, config.output.is_none())
             .await

@@ -5,6 +5,8 @@
 //! once, a burst goes out in large writes. Source faults go to stderr, one line each.
 
 pub mod format;
+pub mod json;
+pub mod pretty;
 pub mod sink;
 
 pub use self::format::LineFormat;
@@ -18,58 +20,84 @@ use nix::sys::stat::{SFlag, fstat};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::oneshot;
 
+use self::format::{Formatter, Line};
 use self::sink::Sink;
-use crate::batch::LineBatch;
+use crate::batch::StampedBatch;
 use crate::engine::{Engine, EngineEvent};
 use crate::filter::LineFilter;
+use crate::record::hide::Hide;
 use crate::sanitize;
 use crate::source::{SourceSpec, SourceStatus};
 
 /// Writes lines to the sink in the chosen format, when they pass the filter.
 pub struct Printer<W: Write> {
     sink: Sink<W>,
-    format: LineFormat,
+    formatter: Formatter,
     filter: LineFilter,
-    scratch: Vec<u8>,
+    /// The sources' names, for formats that write them.
+    names: Vec<String>,
+}
+
+/// How the printer writes, besides where.
+#[derive(Debug, Clone)]
+pub struct PrintOptions {
+    /// `--prefix`: each line after its source's name.
+    pub prefix: bool,
+    /// Colour prefixes (a terminal without `NO_COLOR`).
+    pub colour: bool,
+    /// `-e`/`-v`.
+    pub filter: LineFilter,
+    /// The form lines take.
+    pub format: LineFormat,
+    /// `--hide`, for `pretty`.
+    pub hide: Hide,
 }
 
 impl<W: Write> Printer<W> {
-    /// A printer to `out`. `colour` colours prefixes (a terminal without `NO_COLOR`).
-    pub fn new(out: W, prefix: bool, colour: bool, filter: LineFilter, format: LineFormat) -> Self {
+    /// A printer to `out`.
+    pub fn new(out: W, options: PrintOptions) -> Self {
         Self {
-            sink: Sink::new(out, prefix, colour),
-            format,
-            filter,
-            scratch: Vec::new(),
+            sink: Sink::new(out, options.prefix, options.colour),
+            formatter: Formatter::new(options.format, options.hide),
+            filter: options.filter,
+            names: Vec::new(),
         }
     }
 
     /// Sets the source names (prefixes are aligned to the longest).
     pub fn set_names<'a>(&mut self, names: impl IntoIterator<Item = &'a str>) {
-        self.sink.set_names(names);
+        self.names = names.into_iter().map(str::to_owned).collect();
+        self.sink.set_names(self.names.iter().map(String::as_str));
     }
 
     /// Writes lines `range` of `batch`, from source `source`.
     pub fn write_run(
         &mut self,
         source: usize,
-        batch: &LineBatch,
+        batch: &StampedBatch,
         range: Range<usize>,
     ) -> io::Result<()> {
-        if !self.sink.prefixed() && self.filter.is_empty() && self.format.passes_through() {
+        if !self.sink.prefixed()
+            && self.filter.is_empty()
+            && self.formatter.format().passes_through()
+        {
             // The common case: the run is one contiguous slice, newlines included.
-            return self.sink.out().write_all(batch.run_bytes(range));
+            return self.sink.out().write_all(batch.lines.run_bytes(range));
         }
         for i in range {
-            let line = batch.line(i);
-            if !self.filter.matches(line) {
+            let text = batch.lines.line(i);
+            if !self.filter.matches(text) {
                 continue;
             }
             if self.sink.prefixed() {
                 self.sink.write_prefix(source)?;
             }
-            self.format
-                .write(line, &mut self.scratch, self.sink.out())?;
+            let line = Line {
+                text,
+                source: self.names.get(source).map_or("?", String::as_str),
+                instant: batch.instants[i],
+            };
+            self.formatter.write(line, self.sink.out())?;
             self.sink.out().write_all(b"\n")?;
         }
         Ok(())
@@ -174,7 +202,7 @@ pub async fn run<W: Write>(
                 // arrived: a stream cannot take back what it wrote.
                 engine.drain(|id, batch, range, _placement| {
                     if result.is_ok() {
-                        result = printer.write_run(id.index(), &batch.lines, range);
+                        result = printer.write_run(id.index(), batch, range);
                     }
                 });
                 result

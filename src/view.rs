@@ -16,6 +16,7 @@ use std::sync::Arc;
 use ratatui::layout::Rect;
 
 use crate::level::Level;
+use crate::record::render::Part;
 
 /// Everything one frame shows.
 #[derive(Debug, Clone, Default)]
@@ -129,6 +130,8 @@ pub enum MarkKind {
     Filter,
     /// It matches the search.
     Search,
+    /// A part of a rendered record (a key, the level…).
+    Part(Part),
 }
 
 /// The tab strip listing every source when they are too many to tile.

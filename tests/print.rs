@@ -388,3 +388,72 @@ fn sighup_flushes_every_complete_line_too() {
     assert_eq!(code, 0);
     assert_eq!(lines, ["ready", "one", "two"]);
 }
+
+/// A JSON source, a logfmt one and a text one: `--format pretty` renders the records (and leaves
+/// text lines as they are), `--format json` gives one shape for all, `--hide` drops fields.
+#[test]
+fn formats_pretty_and_json_make_one_readable_stream() {
+    let dir = Dir::new();
+    dir.write(
+        "api.log",
+        "{\"time\":\"2024-03-01T10:00:01.000Z\",\"level\":\"info\",\"msg\":\"GET /orders\",\
+         \"http\":{\"status\":200},\"pid\":7}\n\
+         {\"time\":\"2024-03-01T10:00:04.000Z\",\"level\":\"error\",\"msg\":\"db down\",\
+         \"err\":\"boom\\u001b[2J\\nat x\",\"pid\":7}\n",
+    );
+    dir.write(
+        "cache.log",
+        "ts=2024-03-01T10:00:02Z level=warn msg=\"slow get\" key=user:1 dur=3ms\n",
+    );
+    dir.write("web.log", "2024-03-01T10:00:03Z web served status=200\n");
+    let sources = ["api.log", "cache.log", "web.log"];
+    let args = |extra: &[&'static str]| -> Vec<&'static str> {
+        let mut a = vec!["--no-follow", "-n", "all"];
+        a.extend_from_slice(extra);
+        a.extend_from_slice(&sources);
+        a
+    };
+    let (code, out, err) = run(&args(&["--format", "pretty", "--hide", "pid"]), &dir);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        text(&out),
+        "Mar 01 10:00:01.000 INF GET /orders http.status=200 …\n\
+         Mar 01 10:00:02.000 WRN slow get key=user:1 dur=3ms\n\
+         2024-03-01T10:00:03Z web served status=200\n\
+         Mar 01 10:00:04.000 ERR db down err=\"boom^[[2J↵at x\" …\n"
+    );
+    let (code, out, err) = run(&args(&["--format", "json"]), &dir);
+    assert_eq!(code, 0, "{err}");
+    let objects: Vec<serde_json::Value> = text(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let summary: Vec<(String, String, String)> = objects
+        .iter()
+        .map(|o| {
+            (
+                o["source"].as_str().unwrap_or("?").to_owned(),
+                o["level"].as_str().unwrap_or("-").to_owned(),
+                o["msg"].as_str().unwrap_or("?").to_owned(),
+            )
+        })
+        .collect();
+    let own = |s: &str, l: &str, m: &str| (s.to_owned(), l.to_owned(), m.to_owned());
+    assert_eq!(
+        summary,
+        [
+            own("api.log", "info", "GET /orders"),
+            own("cache.log", "warn", "slow get"),
+            own("web.log", "-", "2024-03-01T10:00:03Z web served status=200"),
+            own("api.log", "error", "db down"),
+        ]
+    );
+    assert_eq!(objects[0]["time"], "2024-03-01T10:00:01Z");
+    assert_eq!(
+        objects[0]["fields"],
+        serde_json::json!({"http":{"status":200},"pid":7})
+    );
+    assert_eq!(objects[1]["fields"]["dur"], "3ms");
+    assert_eq!(objects[3]["fields"]["err"], "boom\u{1b}[2J\nat x");
+    assert!(!out.contains(&0x1b), "no raw escape reaches the output");
+}

@@ -669,3 +669,50 @@ fn a_slotted_burst_keeps_views_pauses_and_filters_on_their_lines() {
         "resumed, it shows"
     );
 }
+
+/// A JSON source beside a text one: records rendered (time, level, message, then fields), text
+/// lines as they are; `r` shows the focused pane's records raw.
+fn structured_store() -> Store {
+    let mut store = Store::new(64 << 20);
+    append(
+        &mut store,
+        0,
+        r#"{"time":"2026-11-24T10:00:01.250Z","level":"info","msg":"GET /orders","http":{"status":200,"ms":12},"pid":7}"#,
+    );
+    append(
+        &mut store,
+        1,
+        "2026-11-24 10:00:02,000 INFO worker picked job 42",
+    );
+    append(
+        &mut store,
+        0,
+        r#"{"time":"2026-11-24T10:00:03.500Z","level":"error","msg":"db down","err":"connect refused\n  at pool.rs:88","pid":7}"#,
+    );
+    append(
+        &mut store,
+        1,
+        r#"ts=2026-11-24T10:00:04Z level=warn msg="queue slow" depth=120"#,
+    );
+    store
+}
+
+#[test]
+fn structured_records_render_at_160_columns() {
+    let store = structured_store();
+    let mut state = AppState::new(2, Rect::new(0, 0, 160, 14));
+    insta::assert_snapshot!(screen(&mut state, &store, 160, 14).backend());
+}
+
+#[test]
+fn structured_records_render_at_50_columns_and_r_shows_them_raw() {
+    let store = structured_store();
+    let mut state = AppState::new(2, Rect::new(0, 0, 50, 14));
+    state.apply(Action::CycleLayout, &store);
+    let rendered = screen(&mut state, &store, 50, 14).backend().to_string();
+    assert!(rendered.contains("ERR db down err="), "{rendered}");
+    insta::assert_snapshot!(screen(&mut state, &store, 50, 14).backend());
+    state.apply(Action::ToggleRaw, &store);
+    let raw = screen(&mut state, &store, 50, 14).backend().to_string();
+    assert!(raw.contains(r#"{"time":"2026-11-24T10:00:03"#), "{raw}");
+}

@@ -36,6 +36,8 @@ pub enum Action {
     Right,
     /// Wrap on/off.
     ToggleWrap,
+    /// Structured records rendered or raw, in the focused pane.
+    ToggleRaw,
     /// Pause/resume the focused source (the merged pane: all).
     TogglePause,
     /// Hide/show the focused source in the merged pane.
@@ -112,6 +114,7 @@ pub fn normal(key: KeyEvent) -> Option<Action> {
         (KeyCode::Left, _) => Action::Left,
         (KeyCode::Right, _) => Action::Right,
         (KeyCode::Char('w'), _) => Action::ToggleWrap,
+        (KeyCode::Char('r'), _) => Action::ToggleRaw,
         (KeyCode::Char('p'), _) => Action::TogglePause,
         (KeyCode::Char('s'), _) => Action::ToggleHidden,
         (KeyCode::Char('f'), _) => Action::Prompt(PromptKind::Include),

@@ -11,6 +11,7 @@ use super::rates::Rates;
 use super::state::{AppState, FLASH, Scroll, SourceState};
 use crate::level;
 use crate::merge::Waiting;
+use crate::record::render;
 use crate::source::SourceStatus;
 use crate::source_id::SourceId;
 use crate::store::{LineRef, Store};
@@ -21,6 +22,10 @@ use crate::view::{
 
 /// Widest source tag in the merged pane.
 const TAG_MAX: usize = 18;
+/// Panes narrower than this show records' time of day only.
+const NARROW: usize = 100;
+/// Records longer than this are shown as written: rendering parses the whole line.
+const RENDER_MAX: usize = 256 << 10;
 
 /// Everything a frame needs besides the state and the store.
 pub struct Context<'a> {
@@ -104,15 +109,36 @@ fn rows(
         usize::from(pane.hscroll) + width * if state.wrap { height.max(1) } else { 1 };
     let cap = visible_cols * 4 + 256;
     let search = state.search.as_ref().map(|(_, re)| re);
+    let options = render::Options {
+        hide: &state.hide,
+        max_value: (width / 3).max(16),
+        short_time: width < NARROW,
+    };
     let row = |source: SourceId, text: &[u8], seq: Option<u64>| {
-        let text = &text[..text.len().min(cap)];
+        let rendered = (!pane.raw && text.len() <= RENDER_MAX)
+            .then(|| render::render(text, options, &state.clock))
+            .flatten();
+        let level = rendered
+            .as_ref()
+            .and_then(|r| r.level)
+            .or_else(|| level::detect(text));
+        let (mut text, parts) = match rendered {
+            Some(r) => (r.text, r.parts),
+            None => (text.to_vec(), Vec::new()),
+        };
+        text.truncate(cap);
         let mut marks = Vec::new();
-        push_marks(&mut marks, pane.filter.include(), text, MarkKind::Filter);
-        push_marks(&mut marks, search, text, MarkKind::Search);
+        push_marks(&mut marks, pane.filter.include(), &text, MarkKind::Filter);
+        push_marks(&mut marks, search, &text, MarkKind::Search);
+        // After the highlights: the first mark covering a byte gives its style.
+        marks.extend(parts.into_iter().map(|(range, part)| Mark {
+            range,
+            kind: MarkKind::Part(part),
+        }));
         Row {
             source: source.0,
-            text: text.to_vec(),
-            level: level::detect(text),
+            text,
+            level,
             marks,
             current: seq.is_some() && state.current == seq,
             late: seq.is_some_and(|seq| store.late(seq).is_some()),

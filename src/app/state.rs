@@ -11,9 +11,11 @@ use super::index::{MatchIndex, PaneLines, Predicate, SLICE, Shared};
 use super::keys::{Action, PromptKind};
 use crate::filter::LineFilter;
 use crate::level::Level;
+use crate::record::hide::Hide;
 use crate::source::SourceStatus;
 use crate::source_id::SourceId;
 use crate::store::{Slotted, Store};
+use crate::timestamp::Clock;
 use crate::view::layout::{self, LayoutMode, PaneId, Placement};
 
 /// How long "rotated" / "truncated" stay in a pane's title.
@@ -47,6 +49,8 @@ pub struct Pane {
     pub scroll: Scroll,
     /// Columns scrolled sideways.
     pub hscroll: u16,
+    /// Structured records are shown as written, not rendered (`r`).
+    pub raw: bool,
 }
 
 impl Pane {
@@ -59,6 +63,7 @@ impl Pane {
             index: None,
             scroll: Scroll::Follow,
             hscroll: 0,
+            raw: false,
         }
     }
 }
@@ -124,6 +129,10 @@ pub struct AppState {
     pub statuses: Vec<SourceState>,
     /// Set by `q`.
     pub quit: bool,
+    /// Fields rendered records leave out (`--hide`).
+    pub hide: Hide,
+    /// For reading records' times (the local zone, the year).
+    pub clock: Clock,
 }
 
 impl AppState {
@@ -147,6 +156,8 @@ impl AppState {
             size,
             statuses: Vec::new(),
             quit: false,
+            hide: Hide::default(),
+            clock: Clock::now(),
         };
         for _ in 0..sources {
             state.add_source();
@@ -378,6 +389,7 @@ impl AppState {
                 self.panes[slot].hscroll = self.panes[slot].hscroll.saturating_add(HSTEP);
             }
             Action::ToggleWrap => self.wrap = !self.wrap,
+            Action::ToggleRaw => self.panes[slot].raw = !self.panes[slot].raw,
             Action::TogglePause => self.toggle_pause(store),
             Action::ToggleHidden => self.toggle_hidden(store),
             Action::Prompt(kind) => self.open_prompt(kind),

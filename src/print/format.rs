@@ -1,9 +1,12 @@
-//! How one line is written: its bytes as read, or made inert. (Issue 10 adds the rendered and
-//! the JSON forms here.)
+//! How one line is written: its bytes as read, made inert, rendered ([`pretty`]), or as a
+//! normalised JSON object ([`json`]).
 
 use std::io::{self, Write};
 
+use super::{json, pretty};
+use crate::record::hide::Hide;
 use crate::sanitize;
+use crate::timestamp::Clock;
 
 /// The form lines are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,6 +15,14 @@ pub enum LineFormat {
     Raw,
     /// Control characters and escape sequences shown inert, SGR colours kept (onto a terminal).
     Inert,
+    /// JSON and logfmt records rendered as the TUI shows them (`--format pretty`), other lines
+    /// inert; coloured with `colour`.
+    Pretty {
+        /// Colour the parts (a terminal without `NO_COLOR`).
+        colour: bool,
+    },
+    /// One JSON object per line (`--format json`): time, level, source, msg and fields.
+    Json,
 }
 
 impl LineFormat {
@@ -19,16 +30,61 @@ impl LineFormat {
     pub fn passes_through(self) -> bool {
         self == Self::Raw
     }
+}
 
-    /// Writes `line` (without its newline) to `out`; `scratch` is reused between lines.
-    pub fn write(self, line: &[u8], scratch: &mut Vec<u8>, out: &mut impl Write) -> io::Result<()> {
-        match self {
-            Self::Raw => out.write_all(line),
-            Self::Inert => {
-                scratch.clear();
-                sanitize::inert(line, true, scratch);
-                out.write_all(scratch)
-            }
+/// A line and what is known of it.
+#[derive(Debug, Clone, Copy)]
+pub struct Line<'a> {
+    /// Its bytes, without the newline.
+    pub text: &'a [u8],
+    /// Its source's name.
+    pub source: &'a str,
+    /// Its instant (nanoseconds since the epoch; [`crate::timestamp::UNKNOWN`] when none).
+    pub instant: i64,
+}
+
+/// Writes lines in a [`LineFormat`].
+#[derive(Debug)]
+pub struct Formatter {
+    format: LineFormat,
+    hide: Hide,
+    clock: Clock,
+    scratch: Vec<u8>,
+}
+
+impl Formatter {
+    /// A formatter for `format`; `hide` applies to `pretty`.
+    pub fn new(format: LineFormat, hide: Hide) -> Self {
+        Self {
+            format,
+            hide,
+            clock: Clock::now(),
+            scratch: Vec::new(),
         }
+    }
+
+    /// The format.
+    pub fn format(&self) -> LineFormat {
+        self.format
+    }
+
+    /// Writes `line` to `out`, without a newline.
+    pub fn write(&mut self, line: Line<'_>, out: &mut impl Write) -> io::Result<()> {
+        self.scratch.clear();
+        match self.format {
+            LineFormat::Raw => return out.write_all(line.text),
+            LineFormat::Inert => sanitize::inert(line.text, true, &mut self.scratch),
+            LineFormat::Pretty { colour } => {
+                pretty::write(
+                    line.text,
+                    &self.hide,
+                    &self.clock,
+                    colour,
+                    &mut self.scratch,
+                );
+            }
+            LineFormat::Json => json::write(line, &mut self.scratch),
+        }
+        out.write_all(&self.scratch)
     }
 }

@@ -52,6 +52,8 @@ pub struct Options<'a> {
     pub hide: &'a Hide,
     /// Characters a field's value shows at most (the message is never cut).
     pub max_value: usize,
+    /// The time of day only (`09:15:02.481`), for narrow panes.
+    pub short_time: bool,
 }
 
 /// `line` rendered, when it is a JSON or logfmt record.
@@ -71,7 +73,9 @@ pub fn render(line: &[u8], options: Options<'_>, clock: &Clock) -> Option<Render
         out.text.push(b' ');
     }
     if let Some((_, value)) = time {
-        match timestamp::field_instant(value, clock).and_then(format_time) {
+        let shown = timestamp::field_instant(value, clock)
+            .and_then(|nanos| format_time(nanos, options.short_time));
+        match shown {
             Some(shown) => out.push_part(shown.as_bytes(), Part::Time, usize::MAX),
             None => out.push_part(&decode::text(value), Part::Time, options.max_value),
         }
@@ -173,10 +177,15 @@ impl Rendered {
     }
 }
 
-/// `Nov 24 09:15:02.481`, in UTC (as hl shows times by default).
-fn format_time(nanos: i64) -> Option<String> {
+/// `Nov 24 09:15:02.481` (`09:15:02.481` when `short`), in UTC, as hl shows times by default.
+fn format_time(nanos: i64, short: bool) -> Option<String> {
     let ts = jiff::Timestamp::from_nanosecond(i128::from(nanos)).ok()?;
-    Some(ts.strftime("%b %d %H:%M:%S%.3f").to_string())
+    let layout = if short {
+        "%H:%M:%S%.3f"
+    } else {
+        "%b %d %H:%M:%S%.3f"
+    };
+    Some(ts.strftime(layout).to_string())
 }
 
 /// The level in three letters.
@@ -207,6 +216,7 @@ mod tests {
         let options = Options {
             hide: &hide,
             max_value: max,
+            short_time: false,
         };
         render(line.as_bytes(), options, &Clock::now())
             .map(|r| String::from_utf8_lossy(&r.text).into_owned())
@@ -257,6 +267,7 @@ mod tests {
         let options = Options {
             hide: &hide,
             max_value: 40,
+            short_time: true,
         };
         let r = render(
             br#"{"level":"info","msg":"m","k":1}"#,

@@ -366,6 +366,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("g Home  G End", "top / bottom (follow again)"),
     ("← →", "scroll sideways (wrap off)"),
     ("w", "wrap long lines on/off"),
+    ("r", "JSON/logfmt records rendered or raw"),
     ("p", "pause/resume source (merged: all)"),
     ("s", "hide/show source in merged pane"),
     ("f  F", "include / exclude filter (regex)"),

@@ -10,6 +10,8 @@ use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthChar;
 
 use super::{Mark, MarkKind};
+use crate::level::Level;
+use crate::record::render::Part;
 use crate::sanitize::sgr_len;
 
 const TAB: usize = 8;
@@ -34,7 +36,33 @@ pub fn mark_style(kind: MarkKind, colors: bool) -> Style {
     match (kind, colors) {
         (MarkKind::Filter, true) => Style::new().fg(Color::Black).bg(Color::Yellow),
         (MarkKind::Search, true) => Style::new().fg(Color::Black).bg(Color::LightCyan),
-        (_, false) => Style::new().add_modifier(Modifier::REVERSED),
+        (MarkKind::Filter | MarkKind::Search, false) => {
+            Style::new().add_modifier(Modifier::REVERSED)
+        }
+        (MarkKind::Part(part), colors) => part_style(part, colors),
+    }
+}
+
+/// The style of a part of a rendered record: keys set apart from values, the level coloured.
+fn part_style(part: Part, colors: bool) -> Style {
+    let dim = Style::new().add_modifier(Modifier::DIM);
+    match (part, colors) {
+        (Part::Prefix | Part::Time | Part::Marker, _) | (Part::Key, false) => dim,
+        (Part::Key, true) => Style::new().fg(Color::Cyan),
+        (Part::Logger, true) => Style::new().fg(Color::Magenta),
+        (Part::Level(level), true) => match level {
+            Level::Error => Style::new()
+                .fg(Color::LightRed)
+                .add_modifier(Modifier::BOLD),
+            Level::Warn => Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            Level::Info => Style::new().fg(Color::Green),
+            Level::Debug => Style::new().fg(Color::Blue),
+            Level::Trace => dim,
+        },
+        (Part::Level(Level::Error | Level::Warn), false) => {
+            Style::new().add_modifier(Modifier::BOLD)
+        }
+        (Part::Logger | Part::Level(_), false) => Style::new(),
     }
 }
 
