@@ -43,6 +43,7 @@ pub async fn run(mut engine: Engine, max_memory: usize, hide: Hide) -> io::Resul
     let render = RenderThread::spawn(guard)?;
     let mut core = Core::new(&engine, max_memory, Rect::new(0, 0, width, height));
     core.state.hide = hide;
+    core.state.names = Arc::clone(&core.names);
     let result = core.run(&mut engine, &render).await;
     engine.shutdown();
     let drawn = render.quit();
@@ -194,6 +195,7 @@ impl Core {
             EngineEvent::Added(_) => {
                 self.state.add_source();
                 self.names = Arc::new(engine.sources().iter().map(|s| s.name.clone()).collect());
+                self.state.names = Arc::clone(&self.names);
             }
         }
         self.dirty = true;

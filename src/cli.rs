@@ -10,6 +10,7 @@ use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, ValueEnum};
 use crate::engine::{BIG_FILE, EngineOptions, MERGE_WINDOW, SourceDef};
 use crate::filter::LineFilter;
 use crate::print::LineFormat;
+use crate::query::Query;
 use crate::record::hide::Hide;
 use crate::source::glob::is_glob;
 use crate::source::{SourceSpec, StartAt};
@@ -74,6 +75,11 @@ pub struct Args {
     /// Hide lines matching REGEX (repeatable)
     #[arg(short = 'v', long = "exclude", value_name = "REGEX")]
     pub excludes: Vec<String>,
+
+    /// Show only lines where EXPR holds (repeatable: all must hold), e.g. `http.status >= 500`,
+    /// `level >= warn and source = api` (see "Structured logs" in the README)
+    #[arg(short = 'w', long = "where", value_name = "EXPR")]
+    pub wheres: Vec<String>,
 
     /// Match filters case-insensitively
     #[arg(short = 'i', long)]
@@ -248,8 +254,14 @@ impl Config {
                 "no source given: name files, globs, - for stdin, or -c CMD".into(),
             ));
         }
-        let filter = LineFilter::new(&args.filters, &args.excludes, args.ignore_case)
+        let mut filter = LineFilter::new(&args.filters, &args.excludes, args.ignore_case)
             .map_err(|e| usage(format!("invalid filter: {e}")))?;
+        let queries = args
+            .wheres
+            .iter()
+            .map(|w| Query::parse(w).map_err(|e| usage(format!("invalid --where '{w}': {e}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        filter.set_query(Query::all(queries));
         let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
         let colour = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         let line_format = match (args.format, args.escapes) {

@@ -1,19 +1,27 @@
-//! Include/exclude regex filters over lines: one type for `--print` (`-e`/`-v`) and the TUI's
-//! panes (`f`/`F`).
+//! The filters over lines — include/exclude regexes and a field query — as one type for
+//! `--print` (`-e`/`-v`/`--where`) and the TUI's panes (`f`/`F`/`&`).
 
 use regex::bytes::{Regex, RegexBuilder};
 
-/// A line passes when it matches the include pattern (or there is none) and not the exclude one.
+use crate::query::{Query, Subject};
+
+/// A line passes when it matches the include pattern (or there is none), not the exclude one,
+/// and satisfies the query (or there is none).
 #[derive(Debug, Clone, Default)]
 pub struct LineFilter {
     include: Option<Regex>,
     exclude: Option<Regex>,
+    query: Option<Query>,
 }
 
 impl From<(Option<Regex>, Option<Regex>)> for LineFilter {
     /// A filter of an include and an exclude pattern, compiled already.
     fn from((include, exclude): (Option<Regex>, Option<Regex>)) -> Self {
-        Self { include, exclude }
+        Self {
+            include,
+            exclude,
+            query: None,
+        }
     }
 }
 
@@ -27,6 +35,7 @@ impl LineFilter {
         Ok(Self {
             include: any_of(includes, ignore_case)?,
             exclude: any_of(excludes, ignore_case)?,
+            query: None,
         })
     }
 
@@ -45,15 +54,24 @@ impl LineFilter {
         self.exclude = re;
     }
 
-    /// True when no pattern is set.
-    pub fn is_empty(&self) -> bool {
-        self.include.is_none() && self.exclude.is_none()
+    /// Replaces the query (`None`: every line passes it).
+    pub fn set_query(&mut self, query: Option<Query>) {
+        self.query = query;
     }
 
-    /// Whether `line` passes.
-    pub fn matches(&self, line: &[u8]) -> bool {
+    /// True when no pattern and no query is set.
+    pub fn is_empty(&self) -> bool {
+        self.include.is_none() && self.exclude.is_none() && self.query.is_none()
+    }
+
+    /// Whether `line`, from the source named `source`, passes.
+    pub fn matches(&self, line: &[u8], source: &str) -> bool {
         self.include.as_ref().is_none_or(|re| re.is_match(line))
             && !self.exclude.as_ref().is_some_and(|re| re.is_match(line))
+            && self
+                .query
+                .as_ref()
+                .is_none_or(|q| q.matches(Subject { line, source }))
     }
 }
 
@@ -89,13 +107,13 @@ mod tests {
     fn include_any_exclude_none() {
         let f = LineFilter::new(&strings(&["ERROR", "WARN"]), &strings(&["healthz"]), false)
             .expect("valid");
-        assert!(f.matches(b"ERROR boom"));
-        assert!(f.matches(b"WARN slow"));
-        assert!(!f.matches(b"INFO fine"));
-        assert!(!f.matches(b"ERROR GET /healthz"));
+        assert!(f.matches(b"ERROR boom", "s"));
+        assert!(f.matches(b"WARN slow", "s"));
+        assert!(!f.matches(b"INFO fine", "s"));
+        assert!(!f.matches(b"ERROR GET /healthz", "s"));
         let ci = LineFilter::new(&strings(&["error"]), &[], true).expect("valid");
-        assert!(ci.matches(b"ERROR boom"));
-        assert!(LineFilter::default().matches(b"anything"));
+        assert!(ci.matches(b"ERROR boom", "s"));
+        assert!(LineFilter::default().matches(b"anything", "s"));
     }
 
     #[test]

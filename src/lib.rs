@@ -12,6 +12,7 @@ pub mod level;
 pub mod merge;
 pub mod orderer;
 pub mod print;
+pub mod query;
 pub mod record;
 pub mod sanitize;
 pub mod source;

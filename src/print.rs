@@ -86,7 +86,8 @@ impl<W: Write> Printer<W> {
         }
         for i in range {
             let text = batch.lines.line(i);
-            if !self.filter.matches(text) {
+            let name = self.names.get(source).map_or("?", String::as_str);
+            if !self.filter.matches(text, name) {
                 continue;
             }
             if self.sink.prefixed() {
@@ -94,7 +95,7 @@ impl<W: Write> Printer<W> {
             }
             let line = Line {
                 text,
-                source: self.names.get(source).map_or("?", String::as_str),
+                source: name,
                 instant: batch.instants[i],
             };
             self.formatter.write(line, self.sink.out())?;

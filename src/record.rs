@@ -11,6 +11,7 @@ pub mod decode;
 pub mod flat;
 pub mod hide;
 pub mod keys;
+pub mod path;
 pub mod render;
 pub mod scan;
 

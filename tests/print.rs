@@ -457,3 +457,67 @@ fn formats_pretty_and_json_make_one_readable_stream() {
     assert_eq!(objects[3]["fields"]["err"], "boom\u{1b}[2J\nat x");
     assert!(!out.contains(&0x1b), "no raw escape reaches the output");
 }
+
+/// `--where` filters by field across JSON, logfmt and text sources; several must all hold; an
+/// invalid expression is a usage error that says where.
+#[test]
+fn where_queries_fields_and_says_where_it_is_wrong() {
+    let dir = Dir::new();
+    dir.write(
+        "api.log",
+        "{\"ts\":\"2024-03-01T10:00:01Z\",\"level\":\"info\",\"msg\":\"ok\",\"http\":{\"status\":200}}\n\
+         {\"ts\":\"2024-03-01T10:00:03Z\",\"level\":\"error\",\"msg\":\"down\",\"http\":{\"status\":503}}\n",
+    );
+    dir.write(
+        "web.log",
+        "2024-03-01T10:00:02Z GET /a http.status=500 took=3\n\
+         2024-03-01T10:00:04Z GET /b http.status=404 took=9\n",
+    );
+    let (code, out, err) = run(
+        &[
+            "--no-follow",
+            "-n",
+            "all",
+            "--where",
+            "http.status >= 500",
+            "api.log",
+            "web.log",
+        ],
+        &dir,
+    );
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = std::str::from_utf8(&out).unwrap_or("").lines().collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].contains("GET /a") && lines[1].contains("\"down\""));
+    let (code, out, err) = run(
+        &[
+            "--no-follow",
+            "-n",
+            "all",
+            "-w",
+            "source = web.log or level >= error",
+            "-w",
+            "not took > 5",
+            "api.log",
+            "web.log",
+        ],
+        &dir,
+    );
+    assert_eq!(code, 0, "{err}");
+    let text = String::from_utf8_lossy(&out);
+    assert!(
+        text.contains("GET /a") && !text.contains("GET /b"),
+        "{text}"
+    );
+    // `took > 5` is false where there is no `took`: `not` keeps the line.
+    assert!(
+        text.contains("\"down\"") && !text.contains("\"ok\""),
+        "{text}"
+    );
+    let (code, _, err) = run(&["--where", "http.status >=", "api.log"], &dir);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("column 15") && err.contains("expected a value"),
+        "{err}"
+    );
+}

@@ -28,6 +28,8 @@ pub struct Shared<'a> {
     /// Paused sources' marks: their lines numbered from the mark on are held back from the merged
     /// pane.
     pub paused: &'a [Option<u64>],
+    /// The sources' names (queries can ask for `source`).
+    pub names: &'a [String],
 }
 
 /// A pane's complete predicate.
@@ -77,7 +79,12 @@ impl Predicate<'_> {
         {
             return false;
         }
-        self.filter.matches(&line.text)
+        let name = self
+            .shared
+            .names
+            .get(line.source.index())
+            .map_or("?", String::as_str);
+        self.filter.matches(&line.text, name)
     }
 }
 
@@ -254,6 +261,7 @@ mod tests {
             min_level: None,
             hidden,
             paused,
+            names: &[],
         }
     }
 

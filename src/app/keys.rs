@@ -75,6 +75,8 @@ pub enum PromptKind {
     Exclude,
     /// `/`: the search.
     Search,
+    /// `&`: the focused pane's field query.
+    Where,
 }
 
 impl PromptKind {
@@ -84,6 +86,7 @@ impl PromptKind {
             Self::Include => "filter",
             Self::Exclude => "exclude",
             Self::Search => "search",
+            Self::Where => "where",
         }
     }
 }
@@ -120,6 +123,7 @@ pub fn normal(key: KeyEvent) -> Option<Action> {
         (KeyCode::Char('f'), _) => Action::Prompt(PromptKind::Include),
         (KeyCode::Char('F'), _) => Action::Prompt(PromptKind::Exclude),
         (KeyCode::Char('/'), _) => Action::Prompt(PromptKind::Search),
+        (KeyCode::Char('&'), _) => Action::Prompt(PromptKind::Where),
         (KeyCode::Char('n'), _) => Action::OlderMatch,
         (KeyCode::Char('N'), _) => Action::NewerMatch,
         (KeyCode::Char('l'), _) => Action::CycleLevel,

@@ -320,6 +320,9 @@ fn status(state: &AppState, rect: ratatui::layout::Rect, ctx: &Context<'_>) -> S
     if let Some(text) = &pane.exclude_text {
         filters.push(format!("-/{text}/"));
     }
+    if let Some(text) = &pane.where_text {
+        filters.push(format!("&{text}"));
+    }
     let hidden = state.hidden.iter().filter(|h| **h).count();
     if hidden > 0 {
         filters.push(format!("{hidden} hidden"));

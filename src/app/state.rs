@@ -1,5 +1,6 @@
 //! The TUI's state and how actions change it. Owned by the core task; never shared.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{MouseEvent, MouseEventKind};
@@ -11,6 +12,7 @@ use super::index::{MatchIndex, PaneLines, Predicate, SLICE, Shared};
 use super::keys::{Action, PromptKind};
 use crate::filter::LineFilter;
 use crate::level::Level;
+use crate::query::Query;
 use crate::record::hide::Hide;
 use crate::source::SourceStatus;
 use crate::source_id::SourceId;
@@ -43,6 +45,8 @@ pub struct Pane {
     pub include_text: Option<String>,
     /// The exclude filter as typed.
     pub exclude_text: Option<String>,
+    /// The query as typed (`&`).
+    pub where_text: Option<String>,
     /// The filtered index, when a predicate is in force.
     pub index: Option<MatchIndex>,
     /// The view.
@@ -60,6 +64,7 @@ impl Pane {
             filter: LineFilter::default(),
             include_text: None,
             exclude_text: None,
+            where_text: None,
             index: None,
             scroll: Scroll::Follow,
             hscroll: 0,
@@ -131,6 +136,8 @@ pub struct AppState {
     pub quit: bool,
     /// Fields rendered records leave out (`--hide`).
     pub hide: Hide,
+    /// The sources' names, for queries on `source`.
+    pub names: Arc<Vec<String>>,
     /// For reading records' times (the local zone, the year).
     pub clock: Clock,
 }
@@ -157,6 +164,7 @@ impl AppState {
             statuses: Vec::new(),
             quit: false,
             hide: Hide::default(),
+            names: Arc::default(),
             clock: Clock::now(),
         };
         for _ in 0..sources {
@@ -238,6 +246,7 @@ impl AppState {
                 min_level: self.min_level,
                 hidden: &self.hidden,
                 paused: &self.paused,
+                names: &self.names,
             },
         }
     }
@@ -585,6 +594,7 @@ impl AppState {
         let before = match kind {
             PromptKind::Include => pane.include_text.clone(),
             PromptKind::Exclude => pane.exclude_text.clone(),
+            PromptKind::Where => pane.where_text.clone(),
             PromptKind::Search => self.search.as_ref().map(|(text, _)| text.clone()),
         };
         let input = before.clone().unwrap_or_default();
@@ -631,15 +641,26 @@ impl AppState {
         self.prompt = Some(prompt);
     }
 
-    /// Puts `text` in force as the filter or search `kind` (empty clears it).
+    /// Puts `text` in force as the filter, query or search `kind` (empty clears it).
     fn set_pattern(&mut self, kind: PromptKind, text: &str, store: &Store) -> Result<(), String> {
+        let slot = Self::slot(self.focus);
+        let owned = (!text.is_empty()).then(|| text.to_owned());
+        if kind == PromptKind::Where {
+            let query = owned
+                .as_deref()
+                .map(Query::parse)
+                .transpose()
+                .map_err(|e| e.to_string())?;
+            self.panes[slot].filter.set_query(query);
+            self.panes[slot].where_text = owned;
+            self.refresh_index(slot, store);
+            return Ok(());
+        }
         let compiled = if text.is_empty() {
             None
         } else {
             Some(Regex::new(text).map_err(|e| first_line(&e.to_string()))?)
         };
-        let slot = Self::slot(self.focus);
-        let owned = (!text.is_empty()).then(|| text.to_owned());
         match kind {
             PromptKind::Include => {
                 self.panes[slot].filter.set_include(compiled);
@@ -652,6 +673,7 @@ impl AppState {
                 self.refresh_index(slot, store);
             }
             PromptKind::Search => self.search = owned.zip(compiled),
+            PromptKind::Where => {}
         }
         Ok(())
     }

@@ -93,7 +93,7 @@ impl<'a> Record<'a> {
 }
 
 /// The JSON object in `line`, whole (only whitespace after it), and the text before it.
-fn json_object(line: &[u8]) -> Option<(&[u8], &[u8])> {
+pub fn json_object(line: &[u8]) -> Option<(&[u8], &[u8])> {
     let open = memchr::memchr(b'{', line)?;
     let end = scan::nested_end(line, open)?;
     if !line[end..].iter().all(u8::is_ascii_whitespace) {

@@ -367,6 +367,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("← →", "scroll sideways (wrap off)"),
     ("w", "wrap long lines on/off"),
     ("r", "JSON/logfmt records rendered or raw"),
+    ("&", "field query: http.status >= 500"),
     ("p", "pause/resume source (merged: all)"),
     ("s", "hide/show source in merged pane"),
     ("f  F", "include / exclude filter (regex)"),

@@ -138,6 +138,7 @@ fn refilter_1m_lines(bencher: Bencher) {
             min_level: None,
             hidden: &[],
             paused: &[],
+            names: &[],
         },
     };
     bencher
