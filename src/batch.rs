@@ -109,6 +109,17 @@ pub struct StampedBatch {
     pub lines: LineBatch,
     /// `instants[i]` is the instant of line `i`.
     pub instants: Vec<i64>,
+    /// `continued[i]`: line `i` carries no timestamp of its own and follows one that did (a
+    /// stack trace's line): it belongs to the record before it. Shorter than the lines (empty,
+    /// often) where the rest are not.
+    pub continued: Vec<bool>,
+}
+
+impl StampedBatch {
+    /// Whether line `i` belongs to the record before it.
+    pub fn is_continued(&self, i: usize) -> bool {
+        self.continued.get(i).copied().unwrap_or(false)
+    }
 }
 
 /// Lines that stay in their file: the store reads them back on demand. A big file's history is

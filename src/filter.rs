@@ -1,9 +1,36 @@
 //! The filters over lines — include/exclude regexes and a field query — as one type for
 //! `--print` (`-e`/`-v`/`--where`) and the TUI's panes (`f`/`F`/`&`).
 
+use std::borrow::Cow;
+
 use regex::bytes::{Regex, RegexBuilder};
 
 use crate::query::{Query, Subject};
+use crate::record::render::{self, Options};
+use crate::sanitize;
+use crate::timestamp::Clock;
+
+/// The text a reader sees of a line, which regex filters and searches match: without its
+/// escape sequences, or rendered when the line is a record shown rendered.
+#[derive(Debug, Clone, Copy)]
+pub enum Seen<'a> {
+    /// The line's text, escape sequences left out.
+    Plain,
+    /// Records rendered so (other lines plain).
+    Rendered(Options<'a>, &'a Clock),
+}
+
+impl Seen<'_> {
+    /// What the reader sees of `line`.
+    pub fn text<'l>(&self, line: &'l [u8]) -> Cow<'l, [u8]> {
+        if let Seen::Rendered(options, clock) = self
+            && let Some(rendered) = render::render(line, *options, clock)
+        {
+            return Cow::Owned(rendered.text);
+        }
+        sanitize::strip_escapes(line)
+    }
+}
 
 /// A line passes when it matches the include pattern (or there is none), not the exclude one,
 /// and satisfies the query (or there is none).
@@ -64,10 +91,15 @@ impl LineFilter {
         self.include.is_none() && self.exclude.is_none() && self.query.is_none()
     }
 
-    /// Whether `line`, from the source named `source`, passes.
-    pub fn matches(&self, line: &[u8], source: &str) -> bool {
-        self.include.as_ref().is_none_or(|re| re.is_match(line))
-            && !self.exclude.as_ref().is_some_and(|re| re.is_match(line))
+    /// Whether `line`, from the source named `source`, passes: the patterns match what is
+    /// `seen` of it, the query its fields.
+    pub fn matches(&self, line: &[u8], source: &str, seen: Seen<'_>) -> bool {
+        let patterns = self.include.is_none() && self.exclude.is_none() || {
+            let shown = seen.text(line);
+            self.include.as_ref().is_none_or(|re| re.is_match(&shown))
+                && !self.exclude.as_ref().is_some_and(|re| re.is_match(&shown))
+        };
+        patterns
             && self
                 .query
                 .as_ref()
@@ -99,6 +131,12 @@ fn any_of(patterns: &[String], ignore_case: bool) -> Result<Option<Regex>, regex
 mod tests {
     use super::*;
 
+    impl LineFilter {
+        fn matches_plain(&self, line: &[u8], source: &str) -> bool {
+            self.matches(line, source, Seen::Plain)
+        }
+    }
+
     fn strings(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| (*s).to_owned()).collect()
     }
@@ -107,13 +145,13 @@ mod tests {
     fn include_any_exclude_none() {
         let f = LineFilter::new(&strings(&["ERROR", "WARN"]), &strings(&["healthz"]), false)
             .expect("valid");
-        assert!(f.matches(b"ERROR boom", "s"));
-        assert!(f.matches(b"WARN slow", "s"));
-        assert!(!f.matches(b"INFO fine", "s"));
-        assert!(!f.matches(b"ERROR GET /healthz", "s"));
+        assert!(f.matches_plain(b"ERROR boom", "s"));
+        assert!(f.matches_plain(b"WARN slow", "s"));
+        assert!(!f.matches_plain(b"INFO fine", "s"));
+        assert!(!f.matches_plain(b"ERROR GET /healthz", "s"));
         let ci = LineFilter::new(&strings(&["error"]), &[], true).expect("valid");
-        assert!(ci.matches(b"ERROR boom", "s"));
-        assert!(LineFilter::default().matches(b"anything", "s"));
+        assert!(ci.matches_plain(b"ERROR boom", "s"));
+        assert!(LineFilter::default().matches_plain(b"anything", "s"));
     }
 
     #[test]

@@ -300,6 +300,7 @@ mod tests {
         StampedBatch {
             lines: LineBatch::from_lines(lines.iter().map(|(_, l)| l)),
             instants: lines.iter().map(|(t, _)| *t).collect(),
+            continued: Vec::new(),
         }
     }
 
@@ -382,6 +383,7 @@ mod tests {
                 batches.iter().map(|ts| StampedBatch {
                     lines: LineBatch::from_lines(ts.iter().map(|_| { n += 1; format!("{s}:{n}") })),
                     instants: ts.clone(),
+                    continued: Vec::new(),
                 }).collect()
             }).collect();
             let out = merged(&backlogs);

@@ -289,6 +289,7 @@ impl Orderer {
                     let rest = StampedBatch {
                         lines: LineBatch::from_lines((old..n).map(|i| batch.lines.line(i))),
                         instants: batch.instants[old..].to_vec(),
+                        continued: (old..n).map(|i| batch.is_continued(i)).collect(),
                     };
                     self.spent.push(batch.lines);
                     rest
@@ -339,6 +340,7 @@ mod tests {
         StampedBatch {
             lines: LineBatch::from_lines(lines.iter().map(|(_, l)| l)),
             instants: lines.iter().map(|(t, _)| WALL + t * 1_000_000).collect(),
+            continued: Vec::new(),
         }
     }
 

@@ -36,6 +36,9 @@ pub struct Printer<W: Write> {
     filter: LineFilter,
     /// The sources' names, for formats that write them.
     names: Vec<String>,
+    /// Per source: whether the last record begun passed the filter (its continuation lines go
+    /// with it).
+    heads: Vec<bool>,
 }
 
 /// How the printer writes, besides where.
@@ -61,6 +64,7 @@ impl<W: Write> Printer<W> {
             formatter: Formatter::new(options.format, options.hide),
             filter: options.filter,
             names: Vec::new(),
+            heads: Vec::new(),
         }
     }
 
@@ -87,7 +91,13 @@ impl<W: Write> Printer<W> {
         for i in range {
             let text = batch.lines.line(i);
             let name = self.names.get(source).map_or("?", String::as_str);
-            if !self.filter.matches(text, name) {
+            if self.heads.len() <= source {
+                self.heads.resize(source + 1, true);
+            }
+            if !batch.is_continued(i) {
+                self.heads[source] = self.filter.matches(text, name, self.formatter.seen());
+            }
+            if !self.heads[source] {
                 continue;
             }
             if self.sink.prefixed() {

@@ -7,6 +7,8 @@
 //! SGR colour sequences (`ESC [ … m`) may be kept, and a line that used one ends with a reset so
 //! its colour cannot bleed into the next line.
 
+use std::borrow::Cow;
+
 /// Appends `line` to `out` with nothing left that a terminal would act on. With `keep_sgr`,
 /// well-formed SGR sequences are copied as they are.
 pub fn inert(line: &[u8], keep_sgr: bool, out: &mut Vec<u8>) {
@@ -48,6 +50,42 @@ fn is_plain(line: &[u8]) -> bool {
         .all(|&b| (0x20..0x7f).contains(&b) || b == b'\t')
 }
 
+/// `line` without its escape sequences (CSI `ESC [ … final`, OSC `ESC ] … BEL` or `ESC \\`,
+/// two-byte `ESC x`): the text a reader sees, for filters and searches.
+pub fn strip_escapes(line: &[u8]) -> Cow<'_, [u8]> {
+    let Some(first) = memchr::memchr(0x1b, line) else {
+        return Cow::Borrowed(line);
+    };
+    let mut out = line[..first].to_vec();
+    let mut i = first;
+    while i < line.len() {
+        if line[i] != 0x1b {
+            out.push(line[i]);
+            i += 1;
+            continue;
+        }
+        i += match line.get(i + 1) {
+            Some(b'[') => line[i + 2..]
+                .iter()
+                .position(|b| (0x40..=0x7e).contains(b))
+                .map_or(line.len() - i, |n| n + 3),
+            Some(b']') => {
+                let body = &line[i + 2..];
+                let bel = memchr::memchr(0x07, body).map(|n| n + 3);
+                let st = memchr::memmem::find(body, b"\x1b\\").map(|n| n + 4);
+                match (bel, st) {
+                    (Some(a), Some(b)) => a.min(b),
+                    (Some(a), None) | (None, Some(a)) => a,
+                    (None, None) => line.len() - i,
+                }
+            }
+            Some(_) => 2,
+            None => 1,
+        };
+    }
+    Cow::Owned(out)
+}
+
 /// Length of a well-formed SGR sequence (`ESC [` parameters `m`) at the start of `s`.
 pub fn sgr_len(s: &[u8]) -> Option<usize> {
     let params = s.strip_prefix(b"\x1b[")?;
@@ -75,6 +113,18 @@ mod tests {
         let mut out = Vec::new();
         inert(line, keep_sgr, &mut out);
         String::from_utf8(out).expect("inert output is UTF-8")
+    }
+
+    #[test]
+    fn escapes_are_stripped_for_matching() {
+        assert_eq!(
+            &*strip_escapes(
+                b"ratio=\x1b[1;33m0.90\x1b[0m ok \x1b]0;t\x07x \x1b]8;;u\x1b\\y \x1bcz"
+            ),
+            b"ratio=0.90 ok x y z"
+        );
+        assert!(matches!(strip_escapes(b"plain"), Cow::Borrowed(_)));
+        assert_eq!(&*strip_escapes(b"cut \x1b[12"), b"cut ");
     }
 
     #[test]

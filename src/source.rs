@@ -312,8 +312,12 @@ impl Emitter {
         } else {
             wall_nanos()
         };
-        let instants = self.stamper.stamp_batch_or(&lines, fallback);
-        let lines = StampedBatch { lines, instants };
+        let (instants, continued) = self.stamper.stamp_batch_or(&lines, fallback);
+        let lines = StampedBatch {
+            lines,
+            instants,
+            continued,
+        };
         Some(if self.backlog == Backlog::None {
             SourceEvent::Lines { id, lines }
         } else {

@@ -2,11 +2,14 @@
 //! name sources without depending on how sources are read.
 
 /// Index of a source, in the order sources were given (discovered ones come after). At most
-/// 65,536 sources exist: the supervisor refuses more.
+/// 32,768 sources exist ([`SourceId::MAX`]): the supervisor refuses more.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SourceId(pub u16);
 
 impl SourceId {
+    /// The largest id: the store keeps a flag in the top bit beside it.
+    pub const MAX: SourceId = SourceId(0x7fff);
+
     /// The index as a `usize`, for tables indexed by source.
     pub fn index(self) -> usize {
         usize::from(self.0)

@@ -74,6 +74,8 @@ pub struct LineRef<'a> {
     pub source: SourceId,
     /// Its bytes, without the newline (read from its file for a big file's history).
     pub text: Cow<'a, [u8]>,
+    /// It continues the record before it in its source (a stack trace's line).
+    pub continued: bool,
 }
 
 /// Per-source counters.
@@ -133,7 +135,7 @@ impl Store {
         self.count(source);
         for i in range {
             self.mark_late(self.next_seq, by);
-            self.push(source, batch.lines.line(i), batch.instants[i]);
+            self.push(source, batch, i);
         }
         self.evict();
     }
@@ -175,14 +177,15 @@ impl Store {
                 if let Some(by) = tail.late[a] {
                     self.mark_late(self.next_seq, by);
                 }
-                self.push(tail.sources[a], tail.lines.line(a), tail.instants[a]);
+                self.push_text(tail.sources[a], tail.lines.line(a), tail.continued[a]);
+                self.remember(&[tail.instants[a]]);
                 a += 1;
             } else {
                 let instant = batch.instants[b];
                 if let Some(newer) = floor.filter(|_| a == 0) {
                     self.mark_late(self.next_seq, nanos(newer.saturating_sub(instant)));
                 }
-                self.push(source, batch.lines.line(b), instant);
+                self.push(source, batch, b);
                 b += 1;
             }
         }
@@ -200,6 +203,7 @@ impl Store {
         self.visit(from..self.next_seq, |line| {
             tail.lines.push(&line.text);
             tail.sources.push(line.source);
+            tail.continued.push(line.continued);
         });
         tail.late = (from..self.next_seq).map(|seq| self.late(seq)).collect();
         while let Some(last) = self.chunks.back_mut() {
@@ -255,7 +259,7 @@ impl Store {
     pub fn append(&mut self, source: SourceId, batch: &StampedBatch, range: Range<usize>) {
         self.count(source);
         for i in range.clone() {
-            self.push_text(source, batch.lines.line(i));
+            self.push_text(source, batch.lines.line(i), batch.is_continued(i));
         }
         self.remember(&batch.instants[range]);
         self.evict();
@@ -297,12 +301,13 @@ impl Store {
         self.recent.drain(..over);
     }
 
-    fn push(&mut self, source: SourceId, line: &[u8], instant: i64) {
-        self.push_text(source, line);
-        self.remember(&[instant]);
+    /// Pushes line `i` of `batch`.
+    fn push(&mut self, source: SourceId, batch: &StampedBatch, i: usize) {
+        self.push_text(source, batch.lines.line(i), batch.is_continued(i));
+        self.remember(&[batch.instants[i]]);
     }
 
-    fn push_text(&mut self, source: SourceId, line: &[u8]) {
+    fn push_text(&mut self, source: SourceId, line: &[u8], continued: bool) {
         if !self.chunks.back().is_some_and(|c| c.has_room(line.len())) {
             if let Some(full) = self.chunks.back_mut() {
                 self.memory -= full.memory();
@@ -318,7 +323,7 @@ impl Store {
             .back_mut()
             .expect("a chunk with room was just ensured");
         let before = chunk.memory();
-        chunk.push(source, line);
+        chunk.push(source, line, continued);
         self.memory = self.memory + chunk.memory() - before;
         self.counts[source.index()].appended += 1;
         self.next_seq += 1;
@@ -383,6 +388,7 @@ impl Store {
             seq,
             source: chunk.source(i),
             text,
+            continued: chunk.continued(i),
         })
     }
 
@@ -415,6 +421,7 @@ impl Store {
                     seq: chunk.first_seq + i as u64,
                     source: chunk.source(i),
                     text: Cow::Borrowed(text),
+                    continued: chunk.continued(i),
                 });
             }
         }
@@ -523,6 +530,7 @@ impl Store {
 struct Tail {
     lines: LineBatch,
     sources: Vec<SourceId>,
+    continued: Vec<bool>,
     instants: Vec<i64>,
     late: Vec<Option<Duration>>,
 }
@@ -672,6 +680,7 @@ mod tests {
         StampedBatch {
             lines: LineBatch::from_lines(instants.iter().map(|t| format!("{source}@{t}"))),
             instants: instants.to_vec(),
+            continued: Vec::new(),
         }
     }
 
@@ -754,6 +763,7 @@ mod tests {
                 let batch = StampedBatch {
                     lines: LineBatch::from_lines([format!("r{k}")]),
                     instants: vec![*instant],
+                    continued: Vec::new(),
                 };
                 store.append(SourceId(*source), &batch, 0..1);
             }
@@ -761,6 +771,7 @@ mod tests {
             let burst_batch = StampedBatch {
                 lines: LineBatch::from_lines((0..burst.len()).map(|k| format!("b{k}"))),
                 instants: burst.clone(),
+                continued: Vec::new(),
             };
             let slotted = store.slot(SourceId(3), &burst_batch, 0..burst.len());
             let after = all_text(&store);

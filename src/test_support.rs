@@ -21,5 +21,6 @@ where
     crate::batch::StampedBatch {
         instants: vec![crate::timestamp::UNKNOWN; lines.len()],
         lines,
+        continued: Vec::new(),
     }
 }

@@ -246,6 +246,15 @@ pub fn field_instant(value: Value<'_>, clock: &Clock) -> Option<i64> {
         .find_map(|f| f.parse_at(text, clock))
 }
 
+/// True for a JSON object or a logfmt record: a record of its own, timestamp or not.
+fn is_record(line: &[u8]) -> bool {
+    match line.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => true,
+        Some(b) if b.is_ascii_alphabetic() => record::fields(line).is_some(),
+        _ => false,
+    }
+}
+
 /// Lines a source's layout is detected from.
 const DETECT_LINES: usize = 32;
 
@@ -260,6 +269,8 @@ pub struct Stamper {
     detected: bool,
     clock: Clock,
     last: i64,
+    /// The last line had a timestamp of its own.
+    own: bool,
 }
 
 impl Stamper {
@@ -271,6 +282,7 @@ impl Stamper {
             detected: true,
             clock,
             last: UNKNOWN,
+            own: false,
         }
     }
 
@@ -282,40 +294,54 @@ impl Stamper {
             detected: false,
             clock,
             last: UNKNOWN,
+            own: false,
         }
     }
 
     /// The instants of every line of `batch`, in order. Lines before the source's first
     /// timestamp get [`UNKNOWN`].
     pub fn stamp_batch(&mut self, batch: &LineBatch) -> Vec<i64> {
-        self.stamp_batch_or(batch, UNKNOWN)
+        self.stamp_batch_or(batch, UNKNOWN).0
     }
 
-    /// The instants of every line of `batch`, in order; lines before the source's first
+    /// The instants of every line of `batch`, in order, and which lines continue the record
+    /// before them (no timestamp of their own after one that had: see
+    /// [`StampedBatch::continued`](crate::batch::StampedBatch)); lines before the source's first
     /// timestamp get `fallback` (a live line's arrival: an untimestamped source keeps arrival
     /// order).
-    pub fn stamp_batch_or(&mut self, batch: &LineBatch, fallback: i64) -> Vec<i64> {
+    pub fn stamp_batch_or(&mut self, batch: &LineBatch, fallback: i64) -> (Vec<i64>, Vec<bool>) {
         if !self.detected && !batch.is_empty() {
             self.detected = true;
             self.stamp = Stamp::detect(batch.iter().take(DETECT_LINES), &self.clock);
         }
-        batch
+        let mut continued = Vec::new();
+        let instants = batch
             .iter()
-            .map(|line| match self.next(line) {
-                UNKNOWN => fallback,
-                t => t,
+            .enumerate()
+            .map(|(i, line)| {
+                let before = self.last;
+                let t = self.next(line);
+                if !self.own && before != UNKNOWN && !is_record(line) {
+                    continued.resize(i, false);
+                    continued.push(true);
+                }
+                if t == UNKNOWN { fallback } else { t }
             })
-            .collect()
+            .collect();
+        (instants, continued)
     }
 
     /// The instant of the next line of the source.
     #[inline]
     pub fn next(&mut self, line: &[u8]) -> i64 {
         // The fast path: the source's own layout.
+        self.own = true;
         if let Some(t) = self.stamp.as_ref().and_then(|s| s.parse(line, &self.clock)) {
             self.last = t;
         } else if let Some(t) = self.other(line) {
             self.last = t;
+        } else {
+            self.own = false;
         }
         self.last
     }
@@ -456,6 +482,27 @@ mod tests {
             "2024-01-01 00:00:00 c",
         ];
         assert_eq!(detect(&lines), stamp(Format::Syslog, 0));
+    }
+
+    /// Lines without a timestamp after one that had it continue its record; JSON lines are
+    /// records of their own; a source that never had a timestamp has no continuations.
+    #[test]
+    fn continuation_lines_are_flagged() {
+        let batch = LineBatch::from_lines([
+            "no stamp yet",
+            "2024-05-01 10:00:00,000 ERROR boom",
+            "java.lang.Exception: x",
+            "\tat A.b(A.java:1)",
+            r#"{"msg":"a record without time"}"#,
+            "",
+            "2024-05-01 10:00:01,000 INFO ok",
+        ]);
+        let mut stamper = Stamper::detecting(clock());
+        let (_, continued) = stamper.stamp_batch_or(&batch, 7);
+        let flags: Vec<bool> = (0..batch.len())
+            .map(|i| continued.get(i).copied().unwrap_or(false))
+            .collect();
+        assert_eq!(flags, [false, false, true, true, false, true, false]);
     }
 
     #[test]

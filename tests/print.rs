@@ -521,3 +521,39 @@ fn where_queries_fields_and_says_where_it_is_wrong() {
         "{err}"
     );
 }
+
+/// A filter, a query or a level applies to a record: the stack trace under a kept line is kept,
+/// the one under a dropped line is dropped. Patterns match the text without escape sequences.
+#[test]
+fn filters_keep_records_whole_and_match_what_is_shown() {
+    let dir = Dir::new();
+    dir.write(
+        "app.log",
+        "2024-03-01 10:00:01,000 INFO starting\n\
+         2024-03-01 10:00:02,000 ERROR request failed\n\
+         java.lang.IllegalStateException: boom\n\
+         \tat com.example.Api.handle(Api.java:42)\n\
+         2024-03-01 10:00:03,000 INFO retry\n\
+         \tat com.example.Retry.run(Retry.java:7)\n\
+         2024-03-01 10:00:04,000 WARN cache ratio=\x1b[33m0.90\x1b[0m low\n",
+    );
+    let out = |args: &[&str]| {
+        let mut all = vec!["--no-follow", "-n", "all"];
+        all.extend_from_slice(args);
+        all.push("app.log");
+        let (code, out, err) = run(&all, &dir);
+        assert_eq!(code, 0, "{err}");
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    let want_error = "2024-03-01 10:00:02,000 ERROR request failed\n\
+                      java.lang.IllegalStateException: boom\n\
+                      \tat com.example.Api.handle(Api.java:42)\n";
+    assert_eq!(out(&["-e", "ERROR"]), want_error);
+    assert_eq!(out(&["--where", "level >= error"]), want_error);
+    let without = out(&["-v", "ERROR"]);
+    assert!(
+        !without.contains("IllegalState") && without.contains("Retry.run"),
+        "{without}"
+    );
+    assert!(out(&["-e", "ratio=0.90"]).contains("cache ratio"));
+}

@@ -56,6 +56,7 @@ fn unstamped(line: impl AsRef<[u8]>) -> StampedBatch {
     StampedBatch {
         lines: LineBatch::from_lines([line]),
         instants: vec![0],
+        continued: Vec::new(),
     }
 }
 
@@ -602,6 +603,7 @@ fn at_seconds(source: u16, seconds: &[i64], tag: &str) -> StampedBatch {
                 .map(|s| format!("10:00:{s:02} {} {tag}", NAMES[usize::from(source)])),
         ),
         instants: seconds.iter().map(|s| s * 1_000_000_000).collect(),
+        continued: Vec::new(),
     }
 }
 

@@ -7,6 +7,7 @@
 use regex::bytes::Regex;
 
 use super::index::PaneLines;
+use crate::filter::Seen;
 use crate::store::{Slotted, Store};
 
 /// Lines tested per slice (a few milliseconds, from memory or from the page cache).
@@ -60,13 +61,19 @@ impl Hunt {
         self.cap = slotted.renumber(self.cap);
     }
 
-    /// Tests up to `budget` more of the pane's lines.
-    pub fn step(&mut self, lines: PaneLines<'_>, store: &Store, budget: usize) -> Step {
+    /// Tests up to `budget` more of the pane's lines, as the pane shows them (`seen`).
+    pub fn step(
+        &mut self,
+        lines: PaneLines<'_>,
+        seen: Seen<'_>,
+        store: &Store,
+        budget: usize,
+    ) -> Step {
         let Some(from) = self.next else {
             return Step::Missing;
         };
         if let PaneLines::All = lines {
-            return self.step_all(store, from, budget as u64);
+            return self.step_all(store, seen, from, budget as u64);
         }
         let walk: Box<dyn Iterator<Item = u64>> = if self.older {
             lines.rev_from(store, from)
@@ -78,7 +85,10 @@ impl Hunt {
                 self.next = Some(seq);
                 return Step::Going;
             }
-            if store.line(seq).is_some_and(|l| self.re.is_match(&l.text)) {
+            if store
+                .line(seq)
+                .is_some_and(|l| self.re.is_match(&seen.text(&l.text)))
+            {
                 self.next = None;
                 return Step::Found(seq);
             }
@@ -89,7 +99,7 @@ impl Hunt {
 
     /// [`step`](Self::step) for a pane of every line: a run of numbers, read a block at a time
     /// ([`Store::visit`]) instead of line by line.
-    fn step_all(&mut self, store: &Store, from: u64, budget: u64) -> Step {
+    fn step_all(&mut self, store: &Store, seen: Seen<'_>, from: u64, budget: u64) -> Step {
         let (first, end) = (store.first_seq(), store.next_seq());
         let mut found = None;
         let (range, rest) = if self.older {
@@ -108,7 +118,7 @@ impl Hunt {
         };
         store.visit(range, |line| {
             // Older: the newest match of the run; newer: its oldest.
-            if (self.older || found.is_none()) && self.re.is_match(&line.text) {
+            if (self.older || found.is_none()) && self.re.is_match(&seen.text(&line.text)) {
                 found = Some(line.seq);
             }
         });
@@ -137,7 +147,7 @@ mod tests {
         let top = FIRST_SEQ + 99;
         let mut hunt = Hunt::new(0, true, "x".into(), re.clone(), top, top);
         let steps: Vec<Step> = (0..10)
-            .map(|_| hunt.step(PaneLines::All, &store, 30))
+            .map(|_| hunt.step(PaneLines::All, Seen::Plain, &store, 30))
             .collect();
         // 99..70, 69..40, then 39..15: 15 matches.
         assert_eq!(
@@ -147,17 +157,23 @@ mod tests {
         assert_eq!(steps[3], Step::Missing);
         let mut hunt = Hunt::new(0, false, "x".into(), re.clone(), FIRST_SEQ + 11, top);
         assert_eq!(
-            hunt.step(PaneLines::All, &store, 1000),
+            hunt.step(PaneLines::All, Seen::Plain, &store, 1000),
             Step::Found(FIRST_SEQ + 15)
         );
         let mut hunt = Hunt::new(0, false, "x".into(), re.clone(), FIRST_SEQ + 16, top);
-        assert_eq!(hunt.step(PaneLines::All, &store, 1000), Step::Missing);
+        assert_eq!(
+            hunt.step(PaneLines::All, Seen::Plain, &store, 1000),
+            Step::Missing
+        );
         // A source's pane walks its own lines, one by one.
         let source = PaneLines::Source(SourceId(0));
         let mut hunt = Hunt::new(1, true, "x".into(), re.clone(), top, top);
-        assert_eq!(hunt.step(source, &store, 50), Step::Going);
-        assert_eq!(hunt.step(source, &store, 50), Step::Found(FIRST_SEQ + 15));
+        assert_eq!(hunt.step(source, Seen::Plain, &store, 50), Step::Going);
+        assert_eq!(
+            hunt.step(source, Seen::Plain, &store, 50),
+            Step::Found(FIRST_SEQ + 15)
+        );
         let mut hunt = Hunt::new(1, false, "x".into(), re, FIRST_SEQ + 16, top);
-        assert_eq!(hunt.step(source, &store, 1000), Step::Missing);
+        assert_eq!(hunt.step(source, Seen::Plain, &store, 1000), Step::Missing);
     }
 }

@@ -10,7 +10,7 @@
 
 use std::collections::VecDeque;
 
-use crate::filter::LineFilter;
+use crate::filter::{LineFilter, Seen};
 use crate::level::{self, Level};
 use crate::source_id::SourceId;
 use crate::store::{LineRef, Store};
@@ -32,6 +32,10 @@ pub struct Shared<'a> {
     pub names: &'a [String],
 }
 
+/// How far back a line that continues a record looks for the line that began it (a stack
+/// trace longer than this is judged from this far on).
+const RECORD_LINES: usize = 1000;
+
 /// A pane's complete predicate.
 #[derive(Debug, Clone, Copy)]
 pub struct Predicate<'a> {
@@ -39,6 +43,8 @@ pub struct Predicate<'a> {
     pub source: Option<SourceId>,
     /// The pane's own filters.
     pub filter: &'a LineFilter,
+    /// What the pane shows of a line (its regexes match that).
+    pub seen: Seen<'a>,
     /// The shared part.
     pub shared: Shared<'a>,
 }
@@ -52,8 +58,51 @@ impl Predicate<'_> {
         self.filter.is_empty() && self.shared.min_level.is_none() && !merged_only
     }
 
-    /// Whether `line` is shown.
+    /// Whether `line` is shown, judged alone (see [`matches_in`](Self::matches_in)).
     pub fn matches(&self, line: &LineRef<'_>) -> bool {
+        self.shows_source(line) && self.content(&line.text, line.source)
+    }
+
+    /// Whether `line` is shown, as part of its record: a line that continues a record (a stack
+    /// trace's) goes with the line that began it. `heads` remembers, per source, the verdict on
+    /// the last record begun (lines are given in order); a continuation whose record began
+    /// before is judged by walking back to it.
+    pub fn matches_in(
+        &self,
+        line: &LineRef<'_>,
+        store: &Store,
+        heads: &mut Vec<Option<bool>>,
+    ) -> bool {
+        if !self.shows_source(line) {
+            return false;
+        }
+        let s = line.source.index();
+        if heads.len() <= s {
+            heads.resize(s + 1, None);
+        }
+        if !line.continued {
+            let verdict = self.content(&line.text, line.source);
+            heads[s] = Some(verdict);
+            return verdict;
+        }
+        if let Some(verdict) = heads[s] {
+            return verdict;
+        }
+        let head = store
+            .source_seqs_rev_from(line.source, line.seq.saturating_sub(1))
+            .take(RECORD_LINES)
+            .filter_map(|seq| store.line(seq))
+            .find(|l| !l.continued);
+        let verdict = match head {
+            Some(head) => self.content(&head.text, head.source),
+            None => self.content(&line.text, line.source),
+        };
+        heads[s] = Some(verdict);
+        verdict
+    }
+
+    /// Whether the pane shows `line`'s source at that line (hidden and paused sources).
+    fn shows_source(&self, line: &LineRef<'_>) -> bool {
         match self.source {
             Some(source) if line.source != source => return false,
             Some(_) => {}
@@ -74,17 +123,22 @@ impl Predicate<'_> {
                 }
             }
         }
+        true
+    }
+
+    /// Whether a record beginning with `text` passes the level and the filters.
+    fn content(&self, text: &[u8], source: SourceId) -> bool {
         if let Some(min) = self.shared.min_level
-            && level::detect(&line.text).is_some_and(|l| l < min)
+            && level::detect(text).is_some_and(|l| l < min)
         {
             return false;
         }
         let name = self
             .shared
             .names
-            .get(line.source.index())
+            .get(source.index())
             .map_or("?", String::as_str);
-        self.filter.matches(&line.text, name)
+        self.filter.matches(text, name, self.seen)
     }
 }
 
@@ -118,8 +172,9 @@ impl MatchIndex {
     pub fn catch_up(&mut self, store: &Store, predicate: &Predicate<'_>) {
         let first = store.first_seq();
         let seqs = &mut self.seqs;
+        let mut heads = Vec::new();
         store.visit(self.upto..store.next_seq(), |line| {
-            if predicate.matches(&line) {
+            if predicate.matches_in(&line, store, &mut heads) {
                 seqs.push_back(line.seq);
             }
         });
@@ -155,8 +210,9 @@ impl MatchIndex {
         self.total = self.total.max(self.low - first);
         let stop = self.low.saturating_sub(budget).max(first);
         let mut found = Vec::new();
+        let mut heads = Vec::new();
         store.visit(stop..self.low, |line| {
-            if predicate.matches(&line) {
+            if predicate.matches_in(&line, store, &mut heads) {
                 found.push(line.seq);
             }
         });
@@ -245,6 +301,7 @@ mod tests {
     use regex::bytes::Regex;
 
     use super::*;
+    use crate::batch::{LineBatch, StampedBatch};
     use crate::store::FIRST_SEQ as B;
     use crate::test_support::unstamped;
 
@@ -281,6 +338,7 @@ mod tests {
         let pred = Predicate {
             source: None,
             filter: &filter,
+            seen: Seen::Plain,
             shared: shared(&[], &[]),
         };
         let mut index = MatchIndex::new(&store);
@@ -310,6 +368,68 @@ mod tests {
         );
     }
 
+    /// Two sources whose records have stack traces under them, interleaved: however the index
+    /// is built (in slices that cut through records, or caught up line by line), a record is
+    /// kept or dropped whole, by its first line.
+    #[test]
+    fn records_are_kept_or_dropped_whole_however_the_index_is_built() {
+        let mut store = Store::new(usize::MAX);
+        let mut want = Vec::new();
+        for i in 0..60u16 {
+            let source = i % 2;
+            let error = i % 5 == 0;
+            let head = format!("{} record {i}", if error { "ERROR" } else { "INFO" });
+            let lines = [
+                head,
+                format!("  at frame {i}.1"),
+                format!("  at frame {i}.2"),
+            ];
+            let batch = StampedBatch {
+                lines: LineBatch::from_lines(&lines),
+                instants: vec![0; 3],
+                continued: vec![false, true, true],
+            };
+            if error {
+                want.extend((0..3).map(|k| store.next_seq() + k));
+            }
+            store.append(SourceId(source), &batch, 0..3);
+        }
+        let filter = LineFilter::from((Regex::new("ERROR").ok(), None));
+        let pred = Predicate {
+            source: None,
+            filter: &filter,
+            seen: Seen::Plain,
+            shared: shared(&[], &[]),
+        };
+        for budget in [1, 2, 4, 7, 1000] {
+            let mut index = MatchIndex::new(&store);
+            while index.rebuilding(&store) {
+                index.rebuild_slice(&store, &pred, budget);
+            }
+            assert_eq!(
+                index.seqs.iter().copied().collect::<Vec<_>>(),
+                want,
+                "slices of {budget}"
+            );
+        }
+        let mut empty = Store::new(usize::MAX);
+        let mut index = MatchIndex::new(&empty);
+        store.visit(0..u64::MAX, |line| {
+            let batch = StampedBatch {
+                lines: LineBatch::from_lines([&line.text[..]]),
+                instants: vec![0],
+                continued: vec![line.continued],
+            };
+            empty.append(line.source, &batch, 0..1);
+            index.catch_up(&empty, &pred);
+        });
+        assert_eq!(
+            index.seqs.iter().copied().collect::<Vec<_>>(),
+            want,
+            "line by line"
+        );
+    }
+
     #[test]
     fn merged_predicate_holds_back_paused_and_hidden_sources() {
         let store = store_with(&[(0, "a0"), (1, "b0"), (0, "a1"), (1, "b1"), (2, "c0")]);
@@ -319,6 +439,7 @@ mod tests {
         let pred = Predicate {
             source: None,
             filter: &filter,
+            seen: Seen::Plain,
             shared: shared(&hidden, &paused),
         };
         assert!(!pred.is_trivial());
@@ -330,6 +451,7 @@ mod tests {
         let pred = Predicate {
             source: None,
             filter: &filter,
+            seen: Seen::Plain,
             shared: shared(&[false; 3], &paused_late),
         };
         assert!(

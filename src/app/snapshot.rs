@@ -158,6 +158,7 @@ fn rows(
                     seq: u64::MAX,
                     source: w.source,
                     text: Cow::Borrowed(w.text),
+                    continued: false,
                 })
             })
             .take(height)

@@ -10,10 +10,11 @@ use regex::bytes::Regex;
 use super::hunt::{HUNT_SLICE, Hunt, Step};
 use super::index::{MatchIndex, PaneLines, Predicate, SLICE, Shared};
 use super::keys::{Action, PromptKind};
-use crate::filter::LineFilter;
+use crate::filter::{LineFilter, Seen};
 use crate::level::Level;
 use crate::query::Query;
 use crate::record::hide::Hide;
+use crate::record::render;
 use crate::source::SourceStatus;
 use crate::source_id::SourceId;
 use crate::store::{Slotted, Store};
@@ -236,12 +237,23 @@ impl AppState {
     /// The predicate of pane `slot`.
     pub fn predicate(&self, slot: usize) -> Predicate<'_> {
         let pane = &self.panes[slot];
+        let seen = if pane.raw {
+            Seen::Plain
+        } else {
+            let options = render::Options {
+                hide: &self.hide,
+                max_value: usize::MAX,
+                short_time: false,
+            };
+            Seen::Rendered(options, &self.clock)
+        };
         Predicate {
             source: match pane.id {
                 PaneId::Merged => None,
                 PaneId::Source(s) => Some(s),
             },
             filter: &pane.filter,
+            seen,
             shared: Shared {
                 min_level: self.min_level,
                 hidden: &self.hidden,
@@ -704,7 +716,8 @@ impl AppState {
             return;
         };
         let slot = hunt.slot;
-        let found = match hunt.step(self.lines(slot), store, HUNT_SLICE) {
+        let seen = self.predicate(slot).seen;
+        let found = match hunt.step(self.lines(slot), seen, store, HUNT_SLICE) {
             Step::Found(found) => found,
             Step::Missing => {
                 let way = if hunt.older { "older" } else { "newer" };

@@ -269,6 +269,7 @@ mod tests {
         StampedBatch {
             lines: LineBatch::from_lines(lines.iter().map(|(_, l)| l)),
             instants: lines.iter().map(|(t, _)| WALL + t * MS).collect(),
+            continued: Vec::new(),
         }
     }
 

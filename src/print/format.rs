@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 
 use super::{json, pretty};
+use crate::filter::Seen;
 use crate::record::hide::Hide;
 use crate::sanitize;
 use crate::timestamp::Clock;
@@ -66,6 +67,14 @@ impl Formatter {
     /// The format.
     pub fn format(&self) -> LineFormat {
         self.format
+    }
+
+    /// What a reader sees of a line in this format (what `-e` and `-v` match).
+    pub fn seen(&self) -> Seen<'_> {
+        match self.format {
+            LineFormat::Pretty { .. } => Seen::Rendered(pretty::options(&self.hide), &self.clock),
+            _ => Seen::Plain,
+        }
     }
 
     /// Writes `line` to `out`, without a newline.

@@ -10,13 +10,18 @@ use crate::timestamp::Clock;
 /// Characters a field's value shows at most (the message is never cut).
 const MAX_VALUE: usize = 120;
 
-/// Appends `line`, rendered when it is a record, to `out`.
-pub fn write(line: &[u8], hide: &Hide, clock: &Clock, colour: bool, out: &mut Vec<u8>) {
-    let options = render::Options {
+/// How records are rendered here.
+pub fn options(hide: &Hide) -> render::Options<'_> {
+    render::Options {
         hide,
         max_value: MAX_VALUE,
         short_time: false,
-    };
+    }
+}
+
+/// Appends `line`, rendered when it is a record, to `out`.
+pub fn write(line: &[u8], hide: &Hide, clock: &Clock, colour: bool, out: &mut Vec<u8>) {
+    let options = options(hide);
     let Some(rendered) = render::render(line, options, clock) else {
         sanitize::inert(line, colour, out);
         return;

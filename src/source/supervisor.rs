@@ -263,7 +263,9 @@ impl Supervisor {
 
     /// Starts a source's task. `initial`: it was given at start (so it may have a backlog).
     fn spawn(&mut self, spec: SourceSpec, name: String, initial: bool) -> Option<SourceId> {
-        let raw = u16::try_from(self.sources.len()).ok()?;
+        let raw = u16::try_from(self.sources.len())
+            .ok()
+            .filter(|&n| n <= SourceId::MAX.0)?;
         let id = SourceId(raw);
         let follow = self.options.follow;
         let (tx, hub, cancel) = self.handles();

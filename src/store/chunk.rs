@@ -11,6 +11,9 @@ use crate::source_id::SourceId;
 pub const CHUNK_TEXT: usize = 1 << 20;
 /// Lines per in-memory chunk at most, so per-source indices fit in a `u16`.
 pub const CHUNK_LINES: usize = 1 << 16;
+/// The bit of a line's source that says it continues the record before it (source ids stay
+/// below it: [`SourceId::MAX`]).
+const CONTINUED: u16 = 0x8000;
 
 /// Lines numbered from `first_seq`, each ending at `ends[i]`.
 #[derive(Debug)]
@@ -27,7 +30,7 @@ pub struct Chunk {
 enum Body {
     Memory {
         text: Vec<u8>,
-        /// Source of each line.
+        /// Source of each line; the top bit says it continues the record before it.
         sources: Vec<u16>,
         /// For each source present: the local indices of its lines, in order.
         by_source: Vec<(u16, Vec<u16>)>,
@@ -132,8 +135,9 @@ impl Chunk {
         }
     }
 
-    /// Appends a line (only to an in-memory chunk with room).
-    pub fn push(&mut self, source: SourceId, line: &[u8]) {
+    /// Appends a line (only to an in-memory chunk with room); `continued`: it belongs to the
+    /// record before it.
+    pub fn push(&mut self, source: SourceId, line: &[u8], continued: bool) {
         let local = u16::try_from(self.len()).expect("a chunk holds at most 65536 lines");
         let Body::Memory {
             text,
@@ -146,7 +150,7 @@ impl Chunk {
         text.extend_from_slice(line);
         self.ends
             .push(u32::try_from(text.len()).expect("a chunk's text stays below 4 GiB"));
-        sources.push(source.0);
+        sources.push(source.0 | if continued { CONTINUED } else { 0 });
         match by_source.iter_mut().find(|(s, _)| *s == source.0) {
             Some((_, locals)) => locals.push(local),
             None => by_source.push((source.0, vec![local])),
@@ -156,8 +160,16 @@ impl Chunk {
     /// The source of line `i`.
     pub fn source(&self, i: usize) -> SourceId {
         match &self.body {
-            Body::Memory { sources, .. } => SourceId(sources[i]),
+            Body::Memory { sources, .. } => SourceId(sources[i] & !CONTINUED),
             Body::File { source, .. } => SourceId(*source),
+        }
+    }
+
+    /// Whether line `i` continues the record before it (a big file's lines are never said to).
+    pub fn continued(&self, i: usize) -> bool {
+        match &self.body {
+            Body::Memory { sources, .. } => sources[i] & CONTINUED != 0,
+            Body::File { .. } => false,
         }
     }
 

@@ -5,7 +5,7 @@
 use divan::{Bencher, black_box};
 use logbraid::app::index::{MatchIndex, Predicate, Shared};
 use logbraid::batch::{LineBatch, StampedBatch};
-use logbraid::filter::LineFilter;
+use logbraid::filter::{LineFilter, Seen};
 use logbraid::source::big_file;
 use logbraid::source::split::LineSplitter;
 use logbraid::source_id::SourceId;
@@ -84,6 +84,7 @@ fn stamped(n: usize, first: i64, step: i64) -> StampedBatch {
     StampedBatch {
         lines: LineBatch::from_lines(std::iter::repeat_n([b'x'; 100].as_slice(), n)),
         instants: (0..).take(n).map(|i: i64| first + i * step).collect(),
+        continued: Vec::new(),
     }
 }
 
@@ -126,6 +127,7 @@ fn refilter_1m_lines(bencher: Bencher) {
     let batch = StampedBatch {
         instants: vec![0; lines.len()],
         lines: LineBatch::from_lines(&lines),
+        continued: Vec::new(),
     };
     for s in 0..1000u16 {
         store.append(SourceId(s % 4), &batch, 0..1000);
@@ -134,6 +136,7 @@ fn refilter_1m_lines(bencher: Bencher) {
     let predicate = Predicate {
         source: None,
         filter: &filter,
+        seen: Seen::Plain,
         shared: Shared {
             min_level: None,
             hidden: &[],
