@@ -67,7 +67,26 @@ pub fn detect(line: &[u8]) -> Option<Level> {
             return Some(level);
         }
     }
-    None
+    access_level(line)
+}
+
+/// The level of a web server's access-log line (Common or Combined Log Format, which states
+/// none), from its status as lnav does: 5xx error, 4xx warn, otherwise info.
+fn access_level(line: &[u8]) -> Option<Level> {
+    // `"GET /path HTTP/1.1" 503 …`: the status follows the quoted request.
+    let http = memchr::memmem::find(line, b" HTTP/")?;
+    let close = http + memchr::memchr(b'"', &line[http..])?;
+    let status = line.get(close + 1..)?.strip_prefix(b" ")?;
+    let digits = status.get(..3)?;
+    if !digits.iter().all(u8::is_ascii_digit) || status.get(3).is_some_and(|b| *b != b' ') {
+        return None;
+    }
+    match digits[0] {
+        b'5' => Some(Level::Error),
+        b'4' => Some(Level::Warn),
+        b'1'..=b'3' => Some(Level::Info),
+        _ => None,
+    }
 }
 
 fn word_level(word: &[u8]) -> Option<Level> {
@@ -178,6 +197,16 @@ mod tests {
             None
         );
         assert_eq!(detect(b"    at com.example.Foo(Foo.java:1)"), None);
+        let access = |status: &str| {
+            let line = format!(
+                r#"10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /a HTTP/1.1" {status} 2326 "-" "curl""#
+            );
+            detect(line.as_bytes())
+        };
+        assert_eq!(access("503"), Some(Level::Error));
+        assert_eq!(access("404"), Some(Level::Warn));
+        assert_eq!(access("200"), Some(Level::Info));
+        assert_eq!(detect(br#"say "HTTP/1.1" 2000 things"#), None);
     }
 
     #[test]

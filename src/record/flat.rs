@@ -68,6 +68,15 @@ impl<'a> Record<'a> {
         }
     }
 
+    /// The record `line` holds when it is a JSON object or a logfmt record; `None` for text
+    /// (without collecting its `key=value` tokens).
+    pub fn parse_structured(line: &'a [u8]) -> Option<Self> {
+        if json_object(line).is_none() && scan::fields(line).is_none() {
+            return None;
+        }
+        Some(Self::parse(line))
+    }
+
     /// True for JSON and logfmt records (what is rendered).
     pub fn is_structured(&self) -> bool {
         self.shape != Shape::Text

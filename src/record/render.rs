@@ -58,10 +58,7 @@ pub struct Options<'a> {
 
 /// `line` rendered, when it is a JSON or logfmt record.
 pub fn render(line: &[u8], options: Options<'_>, clock: &Clock) -> Option<Rendered> {
-    let record = Record::parse(line);
-    if !record.is_structured() {
-        return None;
-    }
+    let record = Record::parse_structured(line)?;
     let mut out = Rendered::default();
     let time = record.role(&keys::TIME);
     let level = record.role(&keys::LEVEL);
