@@ -1,7 +1,7 @@
 //! Log levels, as words in plain-text lines (`ERROR`, `WARN`…, coloured or not) or the level
 //! field of JSON and logfmt records.
 
-use crate::record::{self, Value, keys};
+use crate::record::{self, Value, envelope, keys};
 
 /// A log level, most severe last (so `>=` means "at least as severe").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -39,6 +39,17 @@ const SCAN: usize = 160;
 /// case, or `[info]`-style lower case in brackets) among the line's first bytes, escape
 /// sequences skipped (a level coloured by the logger is still a level).
 pub fn detect(line: &[u8]) -> Option<Level> {
+    // What a service wrote inside an envelope states the level (one envelope deep: a hostile
+    // line nesting envelopes must not recurse).
+    if let Some(opened) = envelope::open(line)
+        && let Some(level) = detect_plain(&opened.inner)
+    {
+        return Some(level);
+    }
+    detect_plain(line)
+}
+
+fn detect_plain(line: &[u8]) -> Option<Level> {
     let head = &line[..line.len().min(SCAN)];
     if let Some(level) = record_level(line) {
         return Some(level);

@@ -22,7 +22,7 @@ use std::fmt;
 use regex::bytes::Regex;
 
 use crate::level::{self, Level};
-use crate::record::{decode, keys, path};
+use crate::record::{decode, envelope, keys, path};
 
 /// A parsed query.
 #[derive(Debug, Clone)]
@@ -140,13 +140,32 @@ impl Query {
             .map(|expr| Self { expr })
     }
 
-    /// Whether `subject` satisfies the query.
+    /// Whether `subject` satisfies the query. In an envelope ([`envelope`]), the fields are
+    /// those of what the service wrote, then the envelope's own (`stream`).
     pub fn matches(&self, subject: Subject<'_>) -> bool {
-        eval(&self.expr, subject)
+        let opened = envelope::open(subject.line);
+        let view = View {
+            inner: opened.as_ref().map_or(subject.line, |o| &o.inner),
+            raw: subject.line,
+            source: subject.source,
+            stream: opened.as_ref().and_then(|o| o.stream),
+        };
+        eval(&self.expr, &view)
     }
 }
 
-fn eval(expr: &Expr, s: Subject<'_>) -> bool {
+/// A line as a query looks at it.
+struct View<'a> {
+    /// What the service wrote (the line itself, outside an envelope).
+    inner: &'a [u8],
+    /// The line as read.
+    raw: &'a [u8],
+    source: &'a str,
+    /// The envelope's stream.
+    stream: Option<&'a [u8]>,
+}
+
+fn eval(expr: &Expr, s: &View<'_>) -> bool {
     match expr {
         Expr::And(a, b) => eval(a, s) && eval(b, s),
         Expr::Or(a, b) => eval(a, s) || eval(b, s),
@@ -156,9 +175,9 @@ fn eval(expr: &Expr, s: Subject<'_>) -> bool {
     }
 }
 
-fn compare(field: &Field, op: Op, value: &Operand, s: Subject<'_>) -> bool {
+fn compare(field: &Field, op: Op, value: &Operand, s: &View<'_>) -> bool {
     if *field == Field::Level {
-        let Some(level) = level::detect(s.line) else {
+        let Some(level) = level::detect(s.raw) else {
             return false;
         };
         return match (&value.regex, value.level) {
@@ -202,18 +221,25 @@ fn ordered(op: Op, o: std::cmp::Ordering) -> bool {
     }
 }
 
-/// The text of `field` in the subject, decoded; `None` when the line has no such field.
-fn field_text<'a>(field: &Field, s: Subject<'a>) -> Option<Cow<'a, [u8]>> {
+/// The text of `field` in the line, decoded; `None` when the line has no such field.
+fn field_text<'a>(field: &Field, s: &View<'a>) -> Option<Cow<'a, [u8]>> {
     match field {
         Field::Source => Some(Cow::Borrowed(s.source.as_bytes())),
-        Field::Line => Some(Cow::Borrowed(s.line)),
+        Field::Line => Some(Cow::Borrowed(s.raw)),
         Field::Msg => Some(
             keys::MESSAGE
                 .iter()
-                .find_map(|key| path::lookup(s.line, key))
-                .map_or(Cow::Borrowed(s.line), decode::text),
+                .find_map(|key| path::lookup(s.inner, key))
+                .map_or(Cow::Borrowed(s.inner), decode::text),
         ),
-        Field::Path(p) => path::lookup(s.line, p).map(decode::text),
+        Field::Path(p) => path::lookup(s.inner, p)
+            .or_else(|| (s.inner.len() != s.raw.len()).then(|| path::lookup(s.raw, p))?)
+            .map(decode::text)
+            .or_else(|| {
+                (p.as_slice() == b"stream")
+                    .then_some(s.stream)?
+                    .map(Cow::Borrowed)
+            }),
         Field::Level => None,
     }
 }

@@ -8,6 +8,7 @@
 //! reading, leaving out what [`hide`] says.
 
 pub mod decode;
+pub mod envelope;
 pub mod flat;
 pub mod hide;
 pub mod keys;

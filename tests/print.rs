@@ -557,3 +557,52 @@ fn filters_keep_records_whole_and_match_what_is_shown() {
     );
     assert!(out(&["-e", "ratio=0.90"]).contains("cache ratio"));
 }
+
+/// Envelopes: Docker's json-file and the CRI format are unwrapped — the inner record is rendered
+/// and queried, its level is the inner one, the envelope's time stands in when the inner text
+/// has none.
+#[test]
+fn envelopes_are_unwrapped() {
+    let dir = Dir::new();
+    dir.write(
+        "docker.log",
+        "{\"log\":\"{\\\"level\\\":\\\"error\\\",\\\"msg\\\":\\\"db down\\\",\\\"code\\\":7}\\n\",\
+         \"stream\":\"stderr\",\"time\":\"2024-03-01T10:00:01.5Z\"}\n\
+         {\"log\":\"plain WARN text\\n\",\"stream\":\"stdout\",\"time\":\"2024-03-01T10:00:03Z\"}\n",
+    );
+    dir.write(
+        "pod.log",
+        "2024-03-01T10:00:02.25Z stdout F level=info msg=\"ready\" port=80\n",
+    );
+    let run_with = |extra: &[&str]| {
+        let mut args = vec!["--no-follow", "-n", "all"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["docker.log", "pod.log"]);
+        let (code, out, err) = run(&args, &dir);
+        assert_eq!(code, 0, "{err}");
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    assert_eq!(
+        run_with(&["--format", "pretty"]),
+        "Mar 01 10:00:01.500 ERR db down code=7 stream=stderr\n\
+         Mar 01 10:00:02.250 INF ready port=80\n\
+         Mar 01 10:00:03.000 plain WARN text\n"
+    );
+    let where_error = run_with(&["--where", "level >= warn and stream = stderr"]);
+    assert_eq!(where_error.lines().count(), 1, "{where_error}");
+    assert!(where_error.contains("db down"));
+    let json = run_with(&["--format", "json", "--where", "code = 7 or port = 80"]);
+    let objects: Vec<serde_json::Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(objects.len(), 2, "{json}");
+    assert_eq!(objects[0]["msg"], "db down");
+    assert_eq!(objects[0]["level"], "error");
+    assert_eq!(
+        objects[0]["fields"],
+        serde_json::json!({"stream":"stderr","code":7})
+    );
+    assert_eq!(objects[1]["msg"], "ready");
+    assert_eq!(objects[1]["time"], "2024-03-01T10:00:02.25Z");
+}

@@ -12,12 +12,15 @@ use serde_json::value::RawValue;
 use super::format::Line;
 use crate::level;
 use crate::record::scan::Value;
-use crate::record::{Record, Shape, decode, keys};
+use crate::record::{Record, Shape, decode, envelope, keys};
 use crate::timestamp::UNKNOWN;
 
-/// Appends the object for `line` to `out`.
+/// Appends the object for `line` to `out` (for an envelope: for what the service wrote, with
+/// the envelope's `stream`).
 pub fn write(line: Line<'_>, out: &mut Vec<u8>) {
-    let record = Record::parse(line.text);
+    let opened = envelope::open(line.text);
+    let text = opened.as_ref().map_or(line.text, |o| &o.inner);
+    let record = Record::parse(text);
     let structured = record.is_structured();
     let level_field = structured.then(|| record.role(&keys::LEVEL)).flatten();
     let message = structured.then(|| record.role(&keys::MESSAGE)).flatten();
@@ -26,6 +29,7 @@ pub fn write(line: Line<'_>, out: &mut Vec<u8>) {
         Some((i, value)) => level::of_field(&record.fields[i].0, value),
         None => level::detect(line.text),
     };
+    let line = Line { text, ..line };
     out.extend_from_slice(b"{\"time\":");
     match jiff::Timestamp::from_nanosecond(i128::from(line.instant)) {
         Ok(ts) if line.instant != UNKNOWN => string(ts.to_string().as_bytes(), out),
@@ -67,6 +71,9 @@ pub fn write(line: Line<'_>, out: &mut Vec<u8>) {
             other => string(&decode::text(other), out),
         }
     };
+    if let Some(stream) = opened.as_ref().and_then(|o| o.stream) {
+        put(b"stream", Value::Str(stream), false, out);
+    }
     if record.shape == Shape::Json {
         // Nested objects as they were, not flattened.
         let object = &line.text[record.prefix.len()..];

@@ -9,6 +9,7 @@
 use std::ops::Range;
 
 use super::decode;
+use super::envelope::{self, Opened};
 use super::flat::Record;
 use super::hide::Hide;
 use super::keys;
@@ -56,9 +57,44 @@ pub struct Options<'a> {
     pub short_time: bool,
 }
 
-/// `line` rendered, when it is a JSON or logfmt record.
+/// `line` rendered, when it is a JSON or logfmt record, or an envelope ([`envelope`]).
 pub fn render(line: &[u8], options: Options<'_>, clock: &Clock) -> Option<Rendered> {
+    if let Some(opened) = envelope::open(line) {
+        return Some(render_opened(&opened, options, clock));
+    }
     let record = Record::parse_structured(line)?;
+    Some(render_record(&record, None, options, clock))
+}
+
+/// What an envelope holds: its record rendered, or its text after the envelope's time.
+fn render_opened(opened: &Opened<'_>, options: Options<'_>, clock: &Clock) -> Rendered {
+    let stderr = opened.stream == Some(b"stderr");
+    let mut out = if let Some(record) = Record::parse_structured(&opened.inner) {
+        render_record(&record, Some(opened.time), options, clock)
+    } else {
+        let mut out = Rendered::default();
+        out.push_time(opened.time, options, clock);
+        out.level = level::detect(&opened.inner);
+        out.push_value(&sanitize::strip_escapes(&opened.inner), usize::MAX);
+        out
+    };
+    if stderr {
+        out.text.extend_from_slice(b" ");
+        let start = out.text.len();
+        out.text.extend_from_slice(b"stream=");
+        out.parts.push((start..out.text.len(), Part::Key));
+        out.text.extend_from_slice(b"stderr");
+    }
+    out
+}
+
+/// `record` rendered; `envelope_time`: the time to show when it has none.
+fn render_record(
+    record: &Record<'_>,
+    envelope_time: Option<Value<'_>>,
+    options: Options<'_>,
+    clock: &Clock,
+) -> Rendered {
     let mut out = Rendered::default();
     let time = record.role(&keys::TIME);
     let level = record.role(&keys::LEVEL);
@@ -69,14 +105,8 @@ pub fn render(line: &[u8], options: Options<'_>, clock: &Clock) -> Option<Render
         out.push_part(prefix, Part::Prefix, usize::MAX);
         out.text.push(b' ');
     }
-    if let Some((_, value)) = time {
-        let shown = timestamp::field_instant(value, clock)
-            .and_then(|nanos| format_time(nanos, options.short_time));
-        match shown {
-            Some(shown) => out.push_part(shown.as_bytes(), Part::Time, usize::MAX),
-            None => out.push_part(&decode::text(value), Part::Time, options.max_value),
-        }
-        out.text.push(b' ');
+    if let Some(value) = time.map(|(_, v)| v).or(envelope_time) {
+        out.push_time(value, options, clock);
     }
     if let Some((i, value)) = level {
         let key = &record.fields[i].0;
@@ -130,10 +160,21 @@ pub fn render(line: &[u8], options: Options<'_>, clock: &Clock) -> Option<Render
     while out.text.last() == Some(&b' ') {
         out.text.pop();
     }
-    Some(out)
+    out
 }
 
 impl Rendered {
+    /// Appends a time field's value, formatted when it parses, and a space.
+    fn push_time(&mut self, value: Value<'_>, options: Options<'_>, clock: &Clock) {
+        let shown = timestamp::field_instant(value, clock)
+            .and_then(|nanos| format_time(nanos, options.short_time));
+        match shown {
+            Some(shown) => self.push_part(shown.as_bytes(), Part::Time, usize::MAX),
+            None => self.push_part(&decode::text(value), Part::Time, options.max_value),
+        }
+        self.text.push(b' ');
+    }
+
     /// Appends `text` made inert as one part, cut to `max` characters.
     fn push_part(&mut self, text: &[u8], part: Part, max: usize) {
         let start = self.text.len();
