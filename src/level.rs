@@ -122,10 +122,21 @@ fn word_level(word: &[u8]) -> Option<Level> {
 fn record_level(line: &[u8]) -> Option<Level> {
     let first = *line.iter().find(|b| !b.is_ascii_whitespace())?;
     // The cheap test first: most text lines start with a digit or a bracket.
-    if first != b'{' && !first.is_ascii_alphabetic() {
-        return None;
-    }
-    let (key, value) = record::fields(line)?.find(|(key, _)| keys::LEVEL.contains(key))?;
+    let fields = if first == b'{' || first.is_ascii_alphabetic() {
+        record::fields(line)
+    } else {
+        None
+    };
+    // A JSON object after a text prefix (a syslog header, `kubectl --prefix`).
+    let mut fields = match fields {
+        Some(fields) => fields,
+        None if memchr::memchr(b'{', line).is_some() => {
+            let (_, object) = record::flat::json_object(line)?;
+            record::Fields::Json(record::scan::JsonFields::new(object))
+        }
+        None => return None,
+    };
+    let (key, value) = fields.find(|(key, _)| keys::LEVEL.contains(key))?;
     of_field(key, value)
 }
 
@@ -218,6 +229,10 @@ mod tests {
         assert_eq!(access("404"), Some(Level::Warn));
         assert_eq!(access("200"), Some(Level::Info));
         assert_eq!(detect(br#"say "HTTP/1.1" 2000 things"#), None);
+        assert_eq!(
+            detect(br#"[pod/api-1/app] {"level":"warn","msg":"x"}"#),
+            Some(Level::Warn)
+        );
     }
 
     #[test]
