@@ -7,8 +7,6 @@
 //! written as a string, invalid UTF-8 becomes U+FFFD, and every control character (C1 included)
 //! is escaped.
 
-use serde_json::value::RawValue;
-
 use super::format::Line;
 use crate::level;
 use crate::record::scan::Value;
@@ -65,8 +63,11 @@ pub fn write(line: Line<'_>, out: &mut Vec<u8>) {
         string(key, out);
         out.push(b':');
         match value {
-            Value::Bare(raw) if json && serde_json::from_slice::<&RawValue>(raw).is_ok() => {
-                out.extend_from_slice(raw);
+            // Parsed whole, not only checked: a number no reader can hold (`1E999`) is text.
+            Value::Bare(raw)
+                if json && serde_json::from_slice::<serde_json::Value>(raw).is_ok() =>
+            {
+                valid_raw(raw, out);
             }
             other => string(&decode::text(other), out),
         }
@@ -94,6 +95,27 @@ fn trim_start(s: &[u8]) -> &[u8] {
         .position(|b| !b.is_ascii_whitespace())
         .unwrap_or(s.len());
     &s[start..]
+}
+
+/// Appends `raw`, valid JSON, made safe on a terminal: a control byte in valid JSON is
+/// whitespace between tokens (dropped), DEL and C1 controls are inside strings (escaped).
+fn valid_raw(raw: &[u8], out: &mut Vec<u8>) {
+    let Ok(text) = std::str::from_utf8(raw) else {
+        out.extend_from_slice(b"null");
+        return;
+    };
+    for c in text.chars() {
+        match c {
+            c if u32::from(c) < 0x20 => {}
+            c if c.is_control() => {
+                out.extend_from_slice(format!("\\u{:04x}", u32::from(c)).as_bytes());
+            }
+            c => {
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            }
+        }
+    }
 }
 
 /// Appends `bytes` as a JSON string: invalid UTF-8 as U+FFFD, control characters escaped.
@@ -170,5 +192,7 @@ mod tests {
         write(line, &mut out);
         assert!(!out.iter().any(|&b| b < 0x20), "no raw control byte");
         assert!(!String::from_utf8_lossy(&out).contains('\u{9b}'));
+        let v = object("{\"n\":{\"a\"\r\n:\t[\"\u{9b}\u{7f}\"]}}", 0);
+        assert_eq!(v["fields"]["n"], serde_json::json!({"a":["\u{9b}\u{7f}"]}));
     }
 }

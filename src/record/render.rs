@@ -59,11 +59,12 @@ pub struct Options<'a> {
 
 /// `line` rendered, when it is a JSON or logfmt record, or an envelope ([`envelope`]).
 pub fn render(line: &[u8], options: Options<'_>, clock: &Clock) -> Option<Rendered> {
-    if let Some(opened) = envelope::open(line) {
-        return Some(render_opened(&opened, options, clock));
-    }
-    let record = Record::parse_structured(line)?;
-    Some(render_record(&record, None, options, clock))
+    let mut out = match envelope::open(line) {
+        Some(opened) => render_opened(&opened, options, clock),
+        None => render_record(&Record::parse_structured(line)?, None, options, clock),
+    };
+    out.finish();
+    Some(out)
 }
 
 /// What an envelope holds: its record rendered, or its text after the envelope's time.
@@ -157,13 +158,23 @@ fn render_record(
         out.text.push(b' ');
         out.push_part("…".as_bytes(), Part::Marker, usize::MAX);
     }
-    while out.text.last() == Some(&b' ') {
-        out.text.pop();
-    }
     out
 }
 
 impl Rendered {
+    /// Drops trailing spaces, and what parts covered of them.
+    fn finish(&mut self) {
+        while self.text.last() == Some(&b' ') {
+            self.text.pop();
+        }
+        let len = self.text.len();
+        for (range, _) in &mut self.parts {
+            range.end = range.end.min(len);
+            range.start = range.start.min(range.end);
+        }
+        self.parts.retain(|(range, _)| !range.is_empty());
+    }
+
     /// Appends a time field's value, formatted when it parses, and a space.
     fn push_time(&mut self, value: Value<'_>, options: Options<'_>, clock: &Clock) {
         let shown = timestamp::field_instant(value, clock)

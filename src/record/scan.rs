@@ -210,6 +210,9 @@ pub fn nested_end(s: &[u8], from: usize) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
+    use super::super::decode;
     use super::*;
 
     fn all(line: &str) -> Vec<(String, Value<'_>)> {
@@ -265,5 +268,106 @@ mod tests {
         assert!(fields(b"2024-05-01 10:00:00 INFO a=b").is_none());
         assert!(fields(b"=oops").is_none());
         assert!(fields(b"").is_none());
+    }
+
+    fn json_value() -> impl Strategy<Value = serde_json::Value> {
+        use serde_json::Value as J;
+        let leaf = prop_oneof![
+            Just(J::Null),
+            any::<bool>().prop_map(J::Bool),
+            any::<i64>().prop_map(J::from),
+            (-1e12f64..1e12).prop_map(J::from),
+            "\\PC{0,12}".prop_map(J::String),
+            "[\\x00-\\x1f\"\\\\]{0,4}".prop_map(J::String),
+        ];
+        leaf.prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(J::Array),
+                proptest::collection::btree_map("\\PC{0,6}", inner, 0..4)
+                    .prop_map(|m| J::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// Any JSON object serde_json writes (compact or pretty) gives its members, in order,
+        /// each value the same once decoded.
+        #[test]
+        fn json_objects_give_what_serde_json_reads(
+            members in proptest::collection::btree_map("\\PC{0,8}", json_value(), 0..8),
+            pretty in any::<bool>(),
+        ) {
+            let object = serde_json::Value::Object(members.clone().into_iter().collect());
+            let text = if pretty {
+                serde_json::to_string_pretty(&object)
+            } else {
+                serde_json::to_string(&object)
+            }.expect("serialises");
+            let got: Vec<(String, serde_json::Value)> = fields(text.as_bytes())
+                .expect("an object")
+                .map(|(k, v)| {
+                    let key = String::from_utf8(decode::text(Value::Str(k)).into_owned()).expect("utf-8");
+                    let value = match v {
+                        Value::Str(_) => serde_json::Value::String(
+                            String::from_utf8(decode::text(v).into_owned()).expect("utf-8"),
+                        ),
+                        Value::Bare(raw) => serde_json::from_slice(raw).expect("a JSON value"),
+                    };
+                    (key, value)
+                })
+                .collect();
+            // What serde_json reads back of the same text (floats may not round trip exactly).
+            let read: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(&text).expect("reads back");
+            let want: Vec<(String, serde_json::Value)> = read.into_iter().collect();
+            prop_assert_eq!(got.len(), members.len());
+            prop_assert_eq!(got, want);
+        }
+
+        /// logfmt written with quotes where needed reads back as written.
+        #[test]
+        fn logfmt_round_trips(
+            pairs in proptest::collection::vec(("[a-z_][a-z0-9_.]{0,7}", "\\PC{0,10}"), 1..8),
+        ) {
+            let line: Vec<String> = pairs
+                .iter()
+                .map(|(k, v)| {
+                    let bare = !v.is_empty()
+                        && v.chars().all(|c| !c.is_whitespace() && c != '"' && c != '=' && c != '\\');
+                    if bare {
+                        format!("{k}={v}")
+                    } else {
+                        format!("{k}={}", serde_json::to_string(v).expect("a string"))
+                    }
+                })
+                .collect();
+            let line = line.join(" ");
+            let got: Vec<(String, String)> = fields(line.as_bytes())
+                .expect("logfmt")
+                .map(|(k, v)| {
+                    (
+                        String::from_utf8_lossy(k).into_owned(),
+                        String::from_utf8_lossy(&decode::text(v)).into_owned(),
+                    )
+                })
+                .collect();
+            prop_assert_eq!(got, pairs);
+        }
+
+        /// Arbitrary bytes: the scanner, records, lookups and rendering end without a panic.
+        #[test]
+        fn arbitrary_bytes_never_panic(line in proptest::collection::vec(any::<u8>(), 0..200)) {
+            if let Some(f) = fields(&line) {
+                for (k, v) in f {
+                    let (Value::Str(b) | Value::Bare(b)) = v;
+                    prop_assert!(k.len() <= line.len() && b.len() <= line.len());
+                }
+            }
+            let _ = super::super::Record::parse(&line);
+            let _ = super::super::path::lookup(&line, b"a.b");
+            let hide = super::super::hide::Hide::default();
+            let options = super::super::render::Options { hide: &hide, max_value: 8, short_time: true };
+            let _ = super::super::render::render(&line, options, &crate::timestamp::Clock::now());
+        }
     }
 }

@@ -7,7 +7,9 @@
 //!   well-formed `ESC [ … m` sequences); no panic;
 //! - the screen painter: no control character reaches a span; no panic;
 //! - timestamps and levels: detection and parsing never panic; the JSON/logfmt field scanner
-//!   ends and yields only pieces of the line.
+//!   ends and yields only pieces of the line;
+//! - records: rendering gives inert text (no control character) whose parts lie within it;
+//!   `--format json` gives valid JSON without a control byte; queries never panic.
 //!
 //! Not coverage-guided: it finds what random mutation of realistic input finds. A failing input
 //! is saved to a temporary file, whose path is printed.
@@ -156,6 +158,63 @@ fn check_stamps(data: &[u8], clock: &Clock) {
     }
 }
 
+/// Queries run on every line (parsed once).
+fn queries() -> Vec<logbraid::query::Query> {
+    [
+        "http.status >= 500 or level >= warn",
+        "msg ~ 'a|b' and not source = x",
+        "a.b.c in (1, 'x', y) or line !~ z",
+    ]
+    .iter()
+    .filter_map(|q| logbraid::query::Query::parse(q).ok())
+    .collect()
+}
+
+fn check_records(
+    data: &[u8],
+    clock: &Clock,
+    queries: &[logbraid::query::Query],
+) -> Result<(), String> {
+    let hide = record::hide::Hide::default();
+    let options = record::render::Options {
+        hide: &hide,
+        max_value: 40,
+        short_time: false,
+    };
+    for line in data.split(|b| *b == b'\n') {
+        if let Some(r) = record::render::render(line, options, clock) {
+            let text = String::from_utf8_lossy(&r.text);
+            if text.chars().any(|c| c.is_control() && c != '\t') {
+                return Err(format!("rendered text holds a control character: {text:?}"));
+            }
+            if r.parts.iter().any(|(range, _)| range.end > r.text.len()) {
+                return Err("a rendered part lies outside the text".into());
+            }
+        }
+        for q in queries {
+            let _ = q.matches(logbraid::query::Subject { line, source: "s" });
+        }
+        let mut out = Vec::new();
+        logbraid::print::json::write(
+            logbraid::print::format::Line {
+                text: line,
+                source: "s",
+                instant: 0,
+            },
+            &mut out,
+        );
+        if out.iter().any(|&b| b < 0x20)
+            || serde_json::from_slice::<serde_json::Value>(&out).is_err()
+        {
+            return Err(format!(
+                "bad --format json output: {}",
+                String::from_utf8_lossy(&out)
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn main() {
     let secs: u64 = std::env::args()
         .skip_while(|a| a != "--secs")
@@ -170,6 +229,7 @@ fn main() {
         .filter_map(|e| std::fs::read(e.path()).ok())
         .collect();
     let clock = Clock::now();
+    let queries = queries();
     let mut rng = fastrand::Rng::with_seed(u64::from(std::process::id()));
     let deadline = Instant::now() + Duration::from_secs(secs);
     let mut rounds = 0u64;
@@ -180,6 +240,7 @@ fn main() {
                 .and_then(|()| check_sanitize(&data))
                 .and_then(|()| check_paint(&data, &mut rng))
                 .map(|()| check_stamps(&data, &clock))
+                .and_then(|()| check_records(&data, &clock, &queries))
         }));
         let failure = match result {
             Ok(Ok(())) => None,
