@@ -582,3 +582,60 @@ fn a_file_found_later_is_slotted_in_by_time() {
     );
     tmux.keys(&["q"]);
 }
+
+/// Structured records in the real terminal: rendered by default, `r` shows them raw, `&` filters
+/// by field as you type, `l` sees logfmt's `level=` and levels coloured by the logger.
+#[test]
+fn records_render_query_and_level_in_the_terminal() {
+    let dir = Dir::new();
+    dir.write(
+        "api.log",
+        "{\"time\":\"2024-05-01T10:00:01Z\",\"level\":\"info\",\"msg\":\"GET /a\",\"http\":{\"status\":200}}\n\
+         {\"time\":\"2024-05-01T10:00:03Z\",\"level\":\"error\",\"msg\":\"GET /b\",\"http\":{\"status\":503}}\n",
+    );
+    dir.write(
+        "cache.log",
+        "ts=2024-05-01T10:00:02Z level=info msg=\"hit\" key=k1\n\
+         2024-05-01T10:00:04Z \x1b[33mWARN\x1b[0m cache ratio=0.40 low\n\
+         2024-05-01T10:00:05Z \x1b[32mINFO\x1b[0m cache ratio=0.95 fine\n",
+    );
+    let Some(tmux) = Tmux::start(&dir) else {
+        return;
+    };
+    tmux.logbraid("-n all api.log cache.log");
+    let screen = tmux.wait("rendered records", |s| s.contains("ERR GET /b"));
+    assert!(screen.contains("INF hit key=k1"), "{screen}");
+    assert!(screen.contains("http.status=503"), "{screen}");
+    // r: the merged pane shows its records as written.
+    tmux.keys(&["r"]);
+    tmux.wait("raw records", |s| {
+        pane_rows(s, "merged")
+            .iter()
+            .any(|r| r.contains(r#"{"time":"2024-05-01T10:00:03Z","level":"error""#))
+    });
+    tmux.keys(&["r"]);
+    // &: a field query, applied as it is typed.
+    tmux.keys(&["&"]);
+    tmux.keys(&["-l", "http.status >= 500"]);
+    let screen = tmux.wait("the query in force", |s| {
+        let merged = pane_rows(s, "merged");
+        merged.iter().any(|r| r.contains("GET /b")) && !merged.iter().any(|r| r.contains("GET /a"))
+    });
+    assert!(!pane_rows(&screen, "merged").iter().any(|r| r.contains("hit")), "{screen}");
+    tmux.keys(&["Enter"]);
+    // Cleared again, then l up to WARN: logfmt's level=info and the coloured INFO go, the
+    // coloured WARN stays.
+    tmux.keys(&["&", "C-u", "Enter"]);
+    tmux.wait("the query cleared", |s| {
+        pane_rows(s, "merged").iter().any(|r| r.contains("GET /a"))
+    });
+    tmux.keys(&["l", "l", "l"]);
+    let screen = tmux.wait("warnings and worse", |s| {
+        let merged = pane_rows(s, "merged");
+        !merged.iter().any(|r| r.contains("hit")) && merged.iter().any(|r| r.contains("ratio=0.40"))
+    });
+    let merged = pane_rows(&screen, "merged");
+    assert!(!merged.iter().any(|r| r.contains("ratio=0.95")), "{screen}");
+    assert!(merged.iter().any(|r| r.contains("GET /b")), "{screen}");
+    tmux.keys(&["q"]);
+}
