@@ -621,7 +621,12 @@ fn records_render_query_and_level_in_the_terminal() {
         let merged = pane_rows(s, "merged");
         merged.iter().any(|r| r.contains("GET /b")) && !merged.iter().any(|r| r.contains("GET /a"))
     });
-    assert!(!pane_rows(&screen, "merged").iter().any(|r| r.contains("hit")), "{screen}");
+    assert!(
+        !pane_rows(&screen, "merged")
+            .iter()
+            .any(|r| r.contains("hit")),
+        "{screen}"
+    );
     tmux.keys(&["Enter"]);
     // Cleared again, then l up to WARN: logfmt's level=info and the coloured INFO go, the
     // coloured WARN stays.

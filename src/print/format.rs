@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use super::{json, pretty};
 use crate::filter::Seen;
 use crate::record::hide::Hide;
+use crate::record::render::Rendered;
 use crate::sanitize;
 use crate::timestamp::Clock;
 
@@ -51,6 +52,7 @@ pub struct Formatter {
     hide: Hide,
     clock: Clock,
     scratch: Vec<u8>,
+    rendered: Rendered,
 }
 
 impl Formatter {
@@ -61,6 +63,7 @@ impl Formatter {
             hide,
             clock: Clock::now(),
             scratch: Vec::new(),
+            rendered: Rendered::default(),
         }
     }
 
@@ -89,6 +92,7 @@ impl Formatter {
                     &self.hide,
                     &self.clock,
                     colour,
+                    &mut self.rendered,
                     &mut self.scratch,
                 );
             }

@@ -9,8 +9,9 @@
 
 use super::format::Line;
 use crate::level;
+use crate::record::flat::Roles;
 use crate::record::scan::Value;
-use crate::record::{Record, Shape, decode, envelope, keys};
+use crate::record::{Record, Shape, decode, envelope};
 use crate::timestamp::UNKNOWN;
 
 /// Appends the object for `line` to `out` (for an envelope: for what the service wrote, with
@@ -20,11 +21,14 @@ pub fn write(line: Line<'_>, out: &mut Vec<u8>) {
     let text = opened.as_ref().map_or(line.text, |o| &o.inner);
     let record = Record::parse(text);
     let structured = record.is_structured();
-    let level_field = structured.then(|| record.role(&keys::LEVEL)).flatten();
-    let message = structured.then(|| record.role(&keys::MESSAGE)).flatten();
-    let time = structured.then(|| record.role(&keys::TIME)).flatten();
+    let roles = if structured {
+        record.roles()
+    } else {
+        Roles::default()
+    };
+    let (level_field, message, time) = (roles.level, roles.message, roles.time);
     let level = match level_field {
-        Some((i, value)) => level::of_field(&record.fields[i].0, value),
+        Some((i, value)) => level::of_field(record.key(i), value),
         None => level::detect(line.text),
     };
     let line = Line { text, ..line };
@@ -50,7 +54,7 @@ pub fn write(line: Line<'_>, out: &mut Vec<u8>) {
     let taken: Vec<&[u8]> = [time, level_field, message]
         .into_iter()
         .flatten()
-        .map(|(i, _)| record.fields[i].0.as_ref())
+        .map(|(i, _)| record.key(i))
         .collect();
     let mut first = true;
     let mut put = |key: &[u8], value: Value<'_>, json: bool, out: &mut Vec<u8>| {
@@ -82,8 +86,8 @@ pub fn write(line: Line<'_>, out: &mut Vec<u8>) {
             put(key, value, true, out);
         }
     } else {
-        for (key, value) in &record.fields {
-            put(key, *value, false, out);
+        for (key, value) in record.iter() {
+            put(key, value, false, out);
         }
     }
     out.extend_from_slice(b"}}");

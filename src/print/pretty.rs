@@ -3,7 +3,7 @@
 
 use crate::level::Level;
 use crate::record::hide::Hide;
-use crate::record::render::{self, Part};
+use crate::record::render::{self, Part, Rendered};
 use crate::sanitize;
 use crate::timestamp::Clock;
 
@@ -19,13 +19,19 @@ pub fn options(hide: &Hide) -> render::Options<'_> {
     }
 }
 
-/// Appends `line`, rendered when it is a record, to `out`.
-pub fn write(line: &[u8], hide: &Hide, clock: &Clock, colour: bool, out: &mut Vec<u8>) {
-    let options = options(hide);
-    let Some(rendered) = render::render(line, options, clock) else {
+/// Appends `line`, rendered when it is a record, to `out`; `rendered` is reused between lines.
+pub fn write(
+    line: &[u8],
+    hide: &Hide,
+    clock: &Clock,
+    colour: bool,
+    rendered: &mut Rendered,
+    out: &mut Vec<u8>,
+) {
+    if !render::render_into(line, options(hide), clock, rendered) {
         sanitize::inert(line, colour, out);
         return;
-    };
+    }
     if !colour {
         out.extend_from_slice(&rendered.text);
         return;
@@ -60,11 +66,13 @@ mod tests {
 
     fn shown(line: &str, colour: bool) -> String {
         let mut out = Vec::new();
+        let mut rendered = Rendered::default();
         write(
             line.as_bytes(),
             &Hide::default(),
             &Clock::now(),
             colour,
+            &mut rendered,
             &mut out,
         );
         String::from_utf8_lossy(&out).into_owned()

@@ -8,8 +8,7 @@
 //! objects nested deeper than [`MAX_DEPTH`] stay one value, and a record keeps at most
 //! [`MAX_FIELDS`] fields (the first ones: with duplicate keys, the first wins).
 
-use std::borrow::Cow;
-
+use super::keys;
 use super::scan::{self, JsonFields, Value};
 
 /// Objects nested deeper than this are one value (their JSON text).
@@ -36,21 +35,27 @@ pub struct Record<'a> {
     /// Text before the JSON object (empty for the other shapes).
     pub prefix: &'a [u8],
     /// The fields, in the record's order: dotted path and value.
-    pub fields: Vec<(Cow<'a, [u8]>, Value<'a>)>,
+    fields: Vec<(Key<'a>, Value<'a>)>,
+    /// The dotted paths of nested fields, one after the other (one allocation per record).
+    paths: Vec<u8>,
+}
+
+/// Where a field's key is.
+#[derive(Debug, Clone, Copy)]
+enum Key<'a> {
+    /// In the line.
+    Line(&'a [u8]),
+    /// In [`Record::paths`], at this range.
+    Path(u32, u32),
 }
 
 impl<'a> Record<'a> {
     /// The record `line` holds; a text line without `key=value` tokens has no fields.
     pub fn parse(line: &'a [u8]) -> Self {
-        let mut fields = Vec::new();
-        if let Some((prefix, object)) = json_object(line) {
-            flatten(object, &mut Vec::new(), 0, &mut fields);
-            return Self {
-                shape: Shape::Json,
-                prefix,
-                fields,
-            };
+        if let Some(record) = Self::object(line) {
+            return record;
         }
+        let mut fields = Vec::new();
         let shape = if scan::fields(line).is_some() {
             Shape::Logfmt
         } else {
@@ -59,22 +64,47 @@ impl<'a> Record<'a> {
         fields.extend(
             scan::LogfmtFields::new(line)
                 .take(MAX_FIELDS)
-                .map(|(k, v)| (Cow::Borrowed(k), v)),
+                .map(|(k, v)| (Key::Line(k), v)),
         );
         Self {
             shape,
             prefix: &[],
             fields,
+            paths: Vec::new(),
         }
     }
 
     /// The record `line` holds when it is a JSON object or a logfmt record; `None` for text
     /// (without collecting its `key=value` tokens).
     pub fn parse_structured(line: &'a [u8]) -> Option<Self> {
-        if json_object(line).is_none() && scan::fields(line).is_none() {
-            return None;
+        if let Some(record) = Self::object(line) {
+            return Some(record);
         }
-        Some(Self::parse(line))
+        scan::fields(line).is_some().then(|| Self::parse(line))
+    }
+
+    /// The JSON object `line` holds whole (only whitespace after it), after an optional text
+    /// prefix: flattened in the one pass that also checks it closes.
+    fn object(line: &'a [u8]) -> Option<Self> {
+        let open = memchr::memchr(b'{', line)?;
+        let object = &line[open..];
+        let mut flat = Flat {
+            fields: Vec::with_capacity(16),
+            paths: Vec::new(),
+            path: Vec::new(),
+        };
+        let mut members = JsonFields::new(object);
+        flat.members(&mut members, 0);
+        let end = members.closed()?;
+        object[end..]
+            .iter()
+            .all(u8::is_ascii_whitespace)
+            .then(|| Self {
+                shape: Shape::Json,
+                prefix: &line[..open],
+                fields: flat.fields,
+                paths: flat.paths,
+            })
     }
 
     /// True for JSON and logfmt records (what is rendered).
@@ -82,23 +112,68 @@ impl<'a> Record<'a> {
         self.shape != Shape::Text
     }
 
-    /// The value at `path` (the first, with duplicate keys).
-    pub fn get(&self, path: &[u8]) -> Option<Value<'a>> {
-        self.fields
-            .iter()
-            .find(|(k, _)| k.as_ref() == path)
-            .map(|(_, v)| *v)
+    /// How many fields.
+    pub fn len(&self) -> usize {
+        self.fields.len()
     }
 
-    /// The first of `keys` present (in the table's order), with its position among the fields.
-    pub fn role(&self, keys: &[&[u8]]) -> Option<(usize, Value<'a>)> {
-        keys.iter().find_map(|key| {
-            self.fields
-                .iter()
-                .position(|(k, _)| k.as_ref() == *key)
-                .map(|i| (i, self.fields[i].1))
-        })
+    /// True when it has no field.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
     }
+
+    /// Field `i`'s dotted path.
+    pub fn key(&self, i: usize) -> &[u8] {
+        match self.fields[i].0 {
+            Key::Line(k) => k,
+            Key::Path(from, to) => &self.paths[from as usize..to as usize],
+        }
+    }
+
+    /// The fields in the record's order: dotted path and value.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], Value<'a>)> + '_ {
+        (0..self.fields.len()).map(|i| (self.key(i), self.fields[i].1))
+    }
+
+    /// The value at `path` (the first, with duplicate keys).
+    pub fn get(&self, path: &[u8]) -> Option<Value<'a>> {
+        self.iter().find(|(k, _)| *k == path).map(|(_, v)| v)
+    }
+
+    /// The fields playing each part ([`keys`]), in one pass: for each part, the field whose key
+    /// comes first in that part's table, with its position among the fields.
+    pub fn roles(&self) -> Roles<'a> {
+        let mut best: [Option<(usize, usize, Value<'a>)>; 4] = [None; 4];
+        for (i, (key, value)) in self.iter().enumerate() {
+            let Some((role, rank)) = keys::role_of(key) else {
+                continue;
+            };
+            let slot = &mut best[role as usize];
+            if slot.is_none_or(|(r, _, _)| rank < r) {
+                *slot = Some((rank, i, value));
+            }
+        }
+        let [time, level, message, logger] = best.map(|b| b.map(|(_, i, v)| (i, v)));
+        Roles {
+            time,
+            level,
+            message,
+            logger,
+        }
+    }
+}
+
+/// The fields of a record playing each part: their position among its fields, and their value.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Roles<'a> {
+    /// Its time.
+    pub time: Option<(usize, Value<'a>)>,
+    /// Its level.
+    pub level: Option<(usize, Value<'a>)>,
+    /// Its message.
+    pub message: Option<(usize, Value<'a>)>,
+    /// The logger that wrote it.
+    pub logger: Option<(usize, Value<'a>)>,
 }
 
 /// The JSON object in `line`, whole (only whitespace after it), and the text before it.
@@ -111,37 +186,45 @@ pub fn json_object(line: &[u8]) -> Option<(&[u8], &[u8])> {
     Some((&line[..open], &line[open..end]))
 }
 
-/// Appends the members of `object` (a JSON object's text) under `path`.
-fn flatten<'a>(
-    object: &'a [u8],
-    path: &mut Vec<u8>,
-    depth: usize,
-    out: &mut Vec<(Cow<'a, [u8]>, Value<'a>)>,
-) {
-    for (key, value) in JsonFields::new(object) {
-        if out.len() >= MAX_FIELDS {
-            return;
-        }
-        let nested = matches!(value, Value::Bare(v) if v.first() == Some(&b'{'));
-        if nested && depth < MAX_DEPTH {
-            let Value::Bare(inner) = value else {
+/// Flattening a JSON object: the fields so far, the nested paths, and the current path.
+struct Flat<'a> {
+    fields: Vec<(Key<'a>, Value<'a>)>,
+    paths: Vec<u8>,
+    /// The path of the object being walked, with its trailing dot (empty at the top).
+    path: Vec<u8>,
+}
+
+impl<'a> Flat<'a> {
+    /// Appends `members`, walking them to the end (past [`MAX_FIELDS`] too, to see where the
+    /// object ends).
+    fn members(&mut self, members: &mut JsonFields<'a>, depth: usize) {
+        for (key, value) in members.by_ref() {
+            if self.fields.len() >= MAX_FIELDS {
                 continue;
+            }
+            if let Value::Bare(inner) = value
+                && inner.first() == Some(&b'{')
+                && depth < MAX_DEPTH
+            {
+                let len = self.path.len();
+                self.path.extend_from_slice(key);
+                self.path.push(b'.');
+                self.members(&mut JsonFields::new(inner), depth + 1);
+                self.path.truncate(len);
+                continue;
+            }
+            let key = if self.path.is_empty() {
+                Key::Line(key)
+            } else {
+                let from = self.paths.len();
+                self.paths.extend_from_slice(&self.path);
+                self.paths.extend_from_slice(key);
+                // A record is at most a line long (far below 4 GiB).
+                let index = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+                Key::Path(index(from), index(self.paths.len()))
             };
-            let len = path.len();
-            path.extend_from_slice(key);
-            path.push(b'.');
-            flatten(inner, path, depth + 1, out);
-            path.truncate(len);
-            continue;
+            self.fields.push((key, value));
         }
-        let key = if path.is_empty() {
-            Cow::Borrowed(key)
-        } else {
-            let mut full = path.clone();
-            full.extend_from_slice(key);
-            Cow::Owned(full)
-        };
-        out.push((key, value));
     }
 }
 
@@ -150,8 +233,7 @@ mod tests {
     use super::*;
 
     fn keys(r: &Record<'_>) -> Vec<String> {
-        r.fields
-            .iter()
+        r.iter()
             .map(|(k, _)| String::from_utf8_lossy(k).into_owned())
             .collect()
     }
@@ -181,7 +263,11 @@ mod tests {
         let r = Record::parse(line);
         assert_eq!(r.shape, Shape::Json);
         assert_eq!(r.prefix, b"Nov 24 10:00:00 host app[1]: ");
-        assert_eq!(r.role(&[b"message", b"msg"]), Some((0, Value::Str(b"hi"))));
+        assert_eq!(r.roles().message, Some((0, Value::Str(b"hi"))));
+        let r = Record::parse(br#"{"message":"m","ts":1,"msg":"first in the table","time":2}"#);
+        let roles = r.roles();
+        assert_eq!(roles.message, Some((2, Value::Str(b"first in the table"))));
+        assert_eq!(roles.time, Some((1, Value::Bare(b"1"))));
         // Text after the braces: not a record.
         assert_eq!(Record::parse(b"took {x} ms").shape, Shape::Text);
     }
@@ -201,12 +287,12 @@ mod tests {
     fn deep_and_wide_records_are_bounded() {
         let deep = format!("{}1{}", r#"{"a":"#.repeat(10_000), "}".repeat(10_000));
         let r = Record::parse(deep.as_bytes());
-        assert_eq!(r.fields.len(), 1);
-        assert!(r.fields[0].0.len() <= 2 * (MAX_DEPTH + 1));
+        assert_eq!(r.len(), 1);
+        assert!(r.key(0).len() <= 2 * (MAX_DEPTH + 1));
         let arrays = format!(r#"{{"a":{}1{}}}"#, "[".repeat(10_000), "]".repeat(10_000));
-        assert_eq!(Record::parse(arrays.as_bytes()).fields.len(), 1);
+        assert_eq!(Record::parse(arrays.as_bytes()).len(), 1);
         let members: Vec<String> = (0..5000).map(|i| format!(r#""k{i}":{i}"#)).collect();
         let wide = format!("{{{}}}", members.join(","));
-        assert_eq!(Record::parse(wide.as_bytes()).fields.len(), MAX_FIELDS);
+        assert_eq!(Record::parse(wide.as_bytes()).len(), MAX_FIELDS);
     }
 }

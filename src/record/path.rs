@@ -7,6 +7,11 @@ use super::scan::{JsonFields, LogfmtFields, Value};
 /// is `{"http":{"status":…}}` as well as a literal `"http.status"` key, whichever comes first),
 /// or a logfmt pair or `key=value` token of a text line.
 pub fn lookup<'a>(line: &'a [u8], path: &[u8]) -> Option<Value<'a>> {
+    // An object from the first byte is walked as it is (a field that is there is there, even
+    // if the line breaks off later); after a prefix, only when it is whole.
+    if line.first() == Some(&b'{') {
+        return in_object(line, path, 0);
+    }
     match json_object(line) {
         Some((_, object)) => in_object(object, path, 0),
         None => LogfmtFields::new(line)

@@ -12,7 +12,6 @@ use super::decode;
 use super::envelope::{self, Opened};
 use super::flat::Record;
 use super::hide::Hide;
-use super::keys;
 use super::scan::Value;
 use crate::level::{self, Level};
 use crate::sanitize;
@@ -59,26 +58,36 @@ pub struct Options<'a> {
 
 /// `line` rendered, when it is a JSON or logfmt record, or an envelope ([`envelope`]).
 pub fn render(line: &[u8], options: Options<'_>, clock: &Clock) -> Option<Rendered> {
-    let mut out = match envelope::open(line) {
-        Some(opened) => render_opened(&opened, options, clock),
-        None => render_record(&Record::parse_structured(line)?, None, options, clock),
-    };
+    let mut out = Rendered::default();
+    render_into(line, options, clock, &mut out).then_some(out)
+}
+
+/// [`render`] into `out` (its buffers reused); false, `out` empty, when `line` is no record.
+pub fn render_into(line: &[u8], options: Options<'_>, clock: &Clock, out: &mut Rendered) -> bool {
+    out.text.clear();
+    out.parts.clear();
+    out.level = None;
+    match envelope::open(line) {
+        Some(opened) => render_opened(&opened, options, clock, out),
+        None => match Record::parse_structured(line) {
+            Some(record) => render_record(&record, None, options, clock, out),
+            None => return false,
+        },
+    }
     out.finish();
-    Some(out)
+    true
 }
 
 /// What an envelope holds: its record rendered, or its text after the envelope's time.
-fn render_opened(opened: &Opened<'_>, options: Options<'_>, clock: &Clock) -> Rendered {
+fn render_opened(opened: &Opened<'_>, options: Options<'_>, clock: &Clock, out: &mut Rendered) {
     let stderr = opened.stream == Some(b"stderr");
-    let mut out = if let Some(record) = Record::parse_structured(&opened.inner) {
-        render_record(&record, Some(opened.time), options, clock)
+    if let Some(record) = Record::parse_structured(&opened.inner) {
+        render_record(&record, Some(opened.time), options, clock, out);
     } else {
-        let mut out = Rendered::default();
         out.push_time(opened.time, options, clock);
         out.level = level::detect(&opened.inner);
         out.push_value(&sanitize::strip_escapes(&opened.inner), usize::MAX);
-        out
-    };
+    }
     if stderr {
         out.text.extend_from_slice(b" ");
         let start = out.text.len();
@@ -86,7 +95,6 @@ fn render_opened(opened: &Opened<'_>, options: Options<'_>, clock: &Clock) -> Re
         out.parts.push((start..out.text.len(), Part::Key));
         out.text.extend_from_slice(b"stderr");
     }
-    out
 }
 
 /// `record` rendered; `envelope_time`: the time to show when it has none.
@@ -95,12 +103,10 @@ fn render_record(
     envelope_time: Option<Value<'_>>,
     options: Options<'_>,
     clock: &Clock,
-) -> Rendered {
-    let mut out = Rendered::default();
-    let time = record.role(&keys::TIME);
-    let level = record.role(&keys::LEVEL);
-    let logger = record.role(&keys::LOGGER);
-    let message = record.role(&keys::MESSAGE);
+    out: &mut Rendered,
+) {
+    let roles = record.roles();
+    let (time, level, logger, message) = (roles.time, roles.level, roles.logger, roles.message);
     if !record.prefix.is_empty() {
         let prefix = trim_end(record.prefix);
         out.push_part(prefix, Part::Prefix, usize::MAX);
@@ -110,7 +116,7 @@ fn render_record(
         out.push_time(value, options, clock);
     }
     if let Some((i, value)) = level {
-        let key = &record.fields[i].0;
+        let key = record.key(i);
         out.level = level::of_field(key, value);
         match out.level {
             Some(l) => out.push_part(short(l).as_bytes(), Part::Level(l), usize::MAX),
@@ -128,7 +134,7 @@ fn render_record(
     }
     let taken = [time, level, logger, message].map(|r| r.map(|(i, _)| i));
     let mut hidden = false;
-    for (i, (key, value)) in record.fields.iter().enumerate() {
+    for (i, (key, value)) in record.iter().enumerate() {
         if taken.contains(&Some(i)) {
             continue;
         }
@@ -143,7 +149,7 @@ fn render_record(
         sanitize::inert(key, false, &mut out.text);
         out.text.push(b'=');
         out.parts.push((start..out.text.len(), Part::Key));
-        let text = decode::text(*value);
+        let text = decode::text(value);
         let quote = matches!(value, Value::Str(_))
             && (text.is_empty() || text.iter().any(|b| b.is_ascii_whitespace() || *b == b'='));
         if quote {
@@ -158,7 +164,6 @@ fn render_record(
         out.text.push(b' ');
         out.push_part("…".as_bytes(), Part::Marker, usize::MAX);
     }
-    out
 }
 
 impl Rendered {
@@ -177,11 +182,13 @@ impl Rendered {
 
     /// Appends a time field's value, formatted when it parses, and a space.
     fn push_time(&mut self, value: Value<'_>, options: Options<'_>, clock: &Clock) {
-        let shown = timestamp::field_instant(value, clock)
-            .and_then(|nanos| format_time(nanos, options.short_time));
-        match shown {
-            Some(shown) => self.push_part(shown.as_bytes(), Part::Time, usize::MAX),
-            None => self.push_part(&decode::text(value), Part::Time, options.max_value),
+        let start = self.text.len();
+        let written = timestamp::field_instant(value, clock)
+            .is_some_and(|nanos| format_time(nanos, options.short_time, &mut self.text));
+        if written {
+            self.parts.push((start..self.text.len(), Part::Time));
+        } else {
+            self.push_part(&decode::text(value), Part::Time, options.max_value);
         }
         self.text.push(b' ');
     }
@@ -203,9 +210,21 @@ impl Rendered {
                 self.marker("↵");
             }
             let piece = piece.strip_suffix(b"\r").unwrap_or(piece);
+            let left = max.saturating_sub(shown);
+            // Printable ASCII, the usual value: one byte a character, nothing to neutralise.
+            if piece.iter().all(|&b| (0x20..0x7f).contains(&b)) {
+                if piece.len() > left {
+                    self.text
+                        .extend_from_slice(&piece[..left.saturating_sub(1)]);
+                    self.marker("…");
+                    return;
+                }
+                shown += piece.len();
+                self.text.extend_from_slice(piece);
+                continue;
+            }
             let mut inert = Vec::new();
             sanitize::inert(piece, false, &mut inert);
-            let left = max.saturating_sub(shown);
             let s = String::from_utf8_lossy(&inert);
             let count = s.chars().count();
             if count > left {
@@ -227,7 +246,39 @@ impl Rendered {
 }
 
 /// `Nov 24 09:15:02.481` (`09:15:02.481` when `short`), in UTC, as hl shows times by default.
-fn format_time(nanos: i64, short: bool) -> Option<String> {
+/// Appends it to `out`; false when the instant is out of range.
+fn format_time(nanos: i64, short: bool, out: &mut Vec<u8>) -> bool {
+    // Consecutive records share their second: its text is made once.
+    thread_local! {
+        static SECOND: std::cell::RefCell<(i64, bool, String)> =
+            const { std::cell::RefCell::new((i64::MIN, false, String::new())) };
+    }
+    const SEC: i64 = 1_000_000_000;
+    let (second, millis) = (nanos.div_euclid(SEC), nanos.rem_euclid(SEC) / 1_000_000);
+    let cached = SECOND.with_borrow(|(s, sh, text)| {
+        let hit = *s == second && *sh == short;
+        if hit {
+            out.extend_from_slice(text.as_bytes());
+        }
+        hit
+    });
+    if !cached {
+        let Ok(ts) = jiff::Timestamp::from_second(second) else {
+            return false;
+        };
+        let layout = if short { "%H:%M:%S" } else { "%b %d %H:%M:%S" };
+        let text = ts.strftime(layout).to_string();
+        out.extend_from_slice(text.as_bytes());
+        SECOND.set((second, short, text));
+    }
+    let digit = |n: i64| b'0' + u8::try_from(n % 10).unwrap_or(0);
+    out.extend_from_slice(&[b'.', digit(millis / 100), digit(millis / 10), digit(millis)]);
+    true
+}
+
+/// The same without the per-second cache (the reference for its test).
+#[cfg(test)]
+fn format_time_slow(nanos: i64, short: bool) -> Option<String> {
     let ts = jiff::Timestamp::from_nanosecond(i128::from(nanos)).ok()?;
     let layout = if short {
         "%H:%M:%S%.3f"
@@ -308,6 +359,25 @@ mod tests {
         assert!(!got.contains('\x1b'));
         let prefixed = shown(r#"web-1 api {"msg":"hi","stack":"a\nb"}"#, &[], 40);
         assert_eq!(prefixed, r#"web-1 api hi stack="a↵b""#);
+    }
+
+    #[test]
+    fn times_are_formatted_as_without_the_cache() {
+        for nanos in [
+            0,
+            1_795_511_702_481_000_000,
+            1_795_511_702_999_999_999,
+            -1_500_000_000,
+        ] {
+            for short in [false, true] {
+                for _ in 0..2 {
+                    let mut out = Vec::new();
+                    let written = format_time(nanos, short, &mut out);
+                    let shown = written.then(|| String::from_utf8_lossy(&out).into_owned());
+                    assert_eq!(shown, format_time_slow(nanos, short));
+                }
+            }
+        }
     }
 
     #[test]

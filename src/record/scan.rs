@@ -22,7 +22,7 @@ pub fn fields(line: &[u8]) -> Option<Fields<'_>> {
     let start = line.iter().position(|b| !b.is_ascii_whitespace())?;
     let rest = &line[start..];
     if rest[0] == b'{' {
-        return Some(Fields::Json(JsonFields { s: rest, pos: 1 }));
+        return Some(Fields::Json(JsonFields::new(rest)));
     }
     let key_end = rest.iter().position(|b| !is_key_byte(*b))?;
     (key_end > 0 && rest[key_end] == b'=')
@@ -55,12 +55,24 @@ pub struct JsonFields<'a> {
     s: &'a [u8],
     /// Next byte to look at; past the end once the object ended or broke off.
     pos: usize,
+    /// One past the object's closing brace, once it was reached.
+    closed: Option<usize>,
 }
 
 impl<'a> JsonFields<'a> {
     /// The members of `object`, a JSON object's text (from its `{`).
     pub fn new(object: &'a [u8]) -> Self {
-        Self { s: object, pos: 1 }
+        Self {
+            s: object,
+            pos: 1,
+            closed: None,
+        }
+    }
+
+    /// One past the object's closing brace, once the members were walked to it (`None` while
+    /// they were not, or when the object broke off).
+    pub fn closed(&self) -> Option<usize> {
+        self.closed
     }
 }
 
@@ -74,6 +86,9 @@ impl<'a> Iterator for JsonFields<'a> {
             at = skip_ws(s, at + 1);
         }
         if s.get(at) != Some(&b'"') {
+            if s.get(at) == Some(&b'}') {
+                self.closed = Some(at + 1);
+            }
             self.pos = s.len();
             return None;
         }
@@ -177,12 +192,12 @@ fn skip_ws(s: &[u8], from: usize) -> usize {
 /// The index of the quote closing a string whose content starts at `from`.
 fn string_end(s: &[u8], from: usize) -> Option<usize> {
     let mut i = from;
-    while i < s.len() {
-        match s[i] {
-            b'\\' => i += 2,
-            b'"' => return Some(i),
-            _ => i += 1,
+    while let Some(n) = memchr::memchr2(b'"', b'\\', s.get(i..)?) {
+        i += n;
+        if s[i] == b'"' {
+            return Some(i);
         }
+        i += 2;
     }
     None
 }
@@ -201,7 +216,15 @@ pub fn nested_end(s: &[u8], from: usize) -> Option<usize> {
                     return Some(i + 1);
                 }
             }
-            _ => {}
+            // Numbers, words and whitespace: on to the next byte that matters.
+            _ => {
+                let rest = &s[i + 1..];
+                let skip = rest
+                    .iter()
+                    .position(|b| matches!(b, b'"' | b'{' | b'[' | b'}' | b']'))
+                    .unwrap_or(rest.len());
+                i += skip;
+            }
         }
         i += 1;
     }

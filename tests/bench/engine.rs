@@ -14,8 +14,12 @@
 //!   a burst of old lines whose times interleave, then stream lines stamped when written and
 //!   delivered 0–30 ms later (as over ssh or from kubectl): the share of lines `--print` puts
 //!   out of time order, and write → output latency, with `--merge-window 0` (arrival order)
-//!   and with the default window.
+//!   and with the default window;
+//! - structured: four files of 250,000 JSON lines (a nested `http` object), braided: raw,
+//!   `--format pretty`, `--where 'http.status >= 500'`, against hl (`hl -P -s`, `hl -P -q`; on
+//!   `PATH` or in `../shared/anchors/`).
 //!
+//! `cargo bench --bench engine -- structured live` runs only the sections named.
 //! Each figure is a median of several runs; ratios compare runs made here, now, on the same
 //! files. Generated data goes to a temporary directory. Tools not installed are skipped.
 
@@ -70,10 +74,26 @@ fn main() {
         if smoke { " (smoke)" } else { "" },
         dir.path().display()
     );
-    merge(dir.path(), &sizes);
-    latency(dir.path(), &sizes);
-    idle(dir.path(), &sizes);
-    live(&sizes);
+    let named: Vec<&str> = ["merge", "latency", "idle", "live", "structured"]
+        .into_iter()
+        .filter(|s| args.iter().any(|a| a == s))
+        .collect();
+    let run = |section: &str| named.is_empty() || named.contains(&section);
+    if run("merge") {
+        merge(dir.path(), &sizes);
+    }
+    if run("latency") {
+        latency(dir.path(), &sizes);
+    }
+    if run("idle") {
+        idle(dir.path(), &sizes);
+    }
+    if run("live") {
+        live(&sizes);
+    }
+    if run("structured") {
+        structured(dir.path(), &sizes);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -279,6 +299,120 @@ fn merge_files(files: &[PathBuf], what: &str, sizes: &Sizes) {
     } else {
         println!("{:<14} skipped: smoke run under cargo test", "lnav -n");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Structured logs
+
+/// Four services writing JSON records (pino/zap-like, a nested `http` object), interleaved in
+/// time; one request in 20 fails with a 5xx.
+fn generate_json(dir: &Path, lines: usize) -> Vec<PathBuf> {
+    (0..4u64)
+        .map(|f| {
+            let mut rng = fastrand::Rng::with_seed(0x51_7CC1_B727_220A ^ (f + 1));
+            let mut ms: u64 = 1_767_225_600_000 + f * 3;
+            let mut out = String::with_capacity(lines * 220);
+            for n in 0..lines {
+                ms += 1 + rng.u64(..8);
+                let ts = jiff::Timestamp::from_millisecond(i64::try_from(ms).unwrap_or(0))
+                    .expect("valid time");
+                let status = match rng.u64(..20) {
+                    0 => 500 + rng.u64(..4),
+                    1 | 2 => 404,
+                    _ => 200,
+                };
+                let level = match status {
+                    500.. => "error",
+                    400.. => "warn",
+                    _ => "info",
+                };
+                let word = WORDS[usize::try_from(rng.u64(..16)).unwrap_or(0)];
+                let _ = writeln!(
+                    out,
+                    "{{\"time\":\"{ts}\",\"level\":\"{level}\",\"msg\":\"{word} request done\",                     \"svc\":\"svc-{f}\",\"http\":{{\"method\":\"GET\",\"path\":\"/api/{word}/{n}\",                     \"status\":{status}}},\"dur_ms\":{},\"user\":\"u{}\",\"trace_id\":\"{:016x}\"}}",
+                    rng.u64(..500),
+                    rng.u64(..10_000),
+                    rng.u64(..)
+                );
+            }
+            let path = dir.join(format!("json-{f}.log"));
+            fs::write(&path, out).expect("write data");
+            path
+        })
+        .collect()
+}
+
+/// hl, on `PATH` or among the team's anchors.
+fn hl() -> Option<PathBuf> {
+    if have("hl") {
+        return Some(PathBuf::from("hl"));
+    }
+    let anchor = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/anchors/hl");
+    anchor.is_file().then_some(anchor)
+}
+
+fn structured(dir: &Path, sizes: &Sizes) {
+    let files = generate_json(dir, sizes.lines_per_file);
+    let bytes: u64 = files
+        .iter()
+        .map(|f| fs::metadata(f).map_or(0, |m| m.len()))
+        .sum();
+    #[allow(clippy::cast_precision_loss)]
+    let mb = bytes as f64 / 1e6;
+    println!(
+        "\n== structured: 4 files of {} JSON lines, {mb:.1} MB, braided, to /dev/null",
+        sizes.lines_per_file
+    );
+    let ours = |extra: &'static [&'static str]| {
+        time_runs(sizes.runs, || {
+            let mut c = Command::new(BIN);
+            c.args(["--print", "--no-follow", "-n", "all"])
+                .args(extra)
+                .args(&files);
+            c
+        })
+    };
+    let raw = ours(&[]);
+    let pretty = ours(&["--format", "pretty"]);
+    let json = ours(&["--format", "json"]);
+    let query = ours(&["--where", "http.status >= 500"]);
+    for (what, t) in [
+        ("raw", raw),
+        ("--format pretty", pretty),
+        ("--format json", json),
+        ("--where http.status>=500", query),
+    ] {
+        println!(
+            "logbraid {what:<26} {:>8.1} ms {:>6.0} MB/s",
+            t * 1e3,
+            mb / t
+        );
+    }
+    let Some(hl) = hl().filter(|_| benching()) else {
+        println!("hl: skipped (not found, or a smoke run)");
+        return;
+    };
+    let theirs = |args: &'static [&'static str]| {
+        time_runs(sizes.runs.min(5), || {
+            let mut c = Command::new(&hl);
+            c.args(["-P", "--config", "-", "--color", "never"])
+                .args(args)
+                .args(&files);
+            c
+        })
+    };
+    let hl_sorted = theirs(&["-s"]);
+    let hl_query = theirs(&["-q", "http.status >= 500"]);
+    println!(
+        "hl -P -s (braided, rendered)        {:>8.1} ms   logbraid --format pretty is {:.2}x as fast",
+        hl_sorted * 1e3,
+        hl_sorted / pretty
+    );
+    println!(
+        "hl -P -q 'http.status >= 500'      {:>8.1} ms   logbraid --where is {:.2}x as fast",
+        hl_query * 1e3,
+        hl_query / query
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
