@@ -155,6 +155,93 @@ fn refilter_1m_lines(bencher: Bencher) {
         });
 }
 
+/// A store of 1,000,000 JSON records (a nested `http` object, one in 20 a 5xx).
+fn json_store() -> Store {
+    let mut store = Store::new(usize::MAX);
+    let lines: Vec<String> = (0..1000)
+        .map(|i| {
+            format!(
+                r#"{{"time":"2026-01-01T10:00:00.{:03}Z","level":"info","msg":"request done","http":{{"method":"GET","path":"/api/orders/{i}","status":{}}},"dur_ms":{},"user":"u{i}"}}"#,
+                i % 1000,
+                if i % 20 == 0 { 503 } else { 200 },
+                i % 500
+            )
+        })
+        .collect();
+    let batch = StampedBatch {
+        instants: vec![0; lines.len()],
+        lines: LineBatch::from_lines(&lines),
+        continued: Vec::new(),
+    };
+    for s in 0..1000u16 {
+        store.append(SourceId(s % 4), &batch, 0..1000);
+    }
+    store
+}
+
+/// A `&` query put in force over 1,000,000 retained JSON records: every one tested again, in
+/// the slices the TUI runs between events (the issue's target: under 300 ms in all).
+#[divan::bench(sample_count = 10)]
+fn requery_1m_json_records(bencher: Bencher) {
+    let store = json_store();
+    let mut filter = LineFilter::default();
+    filter.set_query(logbraid::query::Query::parse("http.status >= 500").ok());
+    let predicate = Predicate {
+        source: None,
+        filter: &filter,
+        seen: Seen::Plain,
+        shared: Shared {
+            min_level: None,
+            hidden: &[],
+            paused: &[],
+            names: &[],
+        },
+    };
+    bencher
+        .counter(divan::counter::ItemsCount::new(1_000_000usize))
+        .bench(|| {
+            let mut index = MatchIndex::new(&store);
+            while index.rebuilding(&store) {
+                index.rebuild_slice(&store, &predicate, 32_768);
+            }
+            black_box(index)
+        });
+}
+
+/// One frame of a 160×50 terminal full of JSON records, rendered and raw (`r`): the target is
+/// a rendered frame at most twice a raw one.
+#[divan::bench(args = [false, true], sample_count = 50)]
+fn frame_of_json_records(bencher: Bencher, raw: bool) {
+    use logbraid::app::rates::Rates;
+    use logbraid::app::snapshot::{self, Context};
+    use logbraid::app::state::AppState;
+    use logbraid::view::draw;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::layout::Rect;
+    let store = json_store();
+    let mut state = AppState::new(4, Rect::new(0, 0, 160, 50));
+    for pane in &mut state.panes {
+        pane.raw = raw;
+    }
+    let names = std::sync::Arc::new((0..4).map(|i| format!("svc-{i}")).collect::<Vec<_>>());
+    let rates = Rates::default();
+    let mut terminal = Terminal::new(TestBackend::new(160, 50)).expect("terminal");
+    bencher.bench_local(|| {
+        let ctx = Context {
+            names: std::sync::Arc::clone(&names),
+            rates: &rates,
+            colors: true,
+            now: std::time::Instant::now(),
+            waiting: &[],
+        };
+        let snap = snapshot::build(&mut state, &store, &ctx);
+        terminal
+            .draw(|frame| draw::draw(frame, &snap))
+            .expect("draw");
+    });
+}
+
 /// Indexing 64 MiB of lines backwards, from the page cache (the file was just written): the
 /// rate a big file's history becomes scrollable at, without the TUI around it.
 #[divan::bench(sample_count = 10)]
