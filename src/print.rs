@@ -7,6 +7,7 @@
 pub mod format;
 pub mod json;
 pub mod pretty;
+pub mod queue;
 pub mod sink;
 
 pub use self::format::LineFormat;
@@ -21,6 +22,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::oneshot;
 
 use self::format::{Formatter, Line};
+use self::queue::{MAX_QUEUED, Queue};
 use self::sink::Sink;
 use crate::batch::StampedBatch;
 use crate::engine::{Engine, EngineEvent};
@@ -39,6 +41,8 @@ pub struct Printer<W: Write> {
     /// Per source: whether the last record begun passed the filter (its continuation lines go
     /// with it).
     heads: Vec<bool>,
+    /// Lines waiting to be rendered (formats that render).
+    queue: Queue,
 }
 
 /// How the printer writes, besides where.
@@ -65,6 +69,7 @@ impl<W: Write> Printer<W> {
             filter: options.filter,
             names: Vec::new(),
             heads: Vec::new(),
+            queue: Queue::default(),
         }
     }
 
@@ -100,6 +105,14 @@ impl<W: Write> Printer<W> {
             if !self.heads[source] {
                 continue;
             }
+            if self.formatter.format().renders() {
+                self.queue.push(source, batch.instants[i], text);
+                if self.queue.len() >= MAX_QUEUED {
+                    self.queue
+                        .drain(&mut self.formatter, &self.names, &mut self.sink)?;
+                }
+                continue;
+            }
             if self.sink.prefixed() {
                 self.sink.write_prefix(source)?;
             }
@@ -114,8 +127,12 @@ impl<W: Write> Printer<W> {
         Ok(())
     }
 
-    /// Writes what is buffered.
+    /// Writes what is buffered (rendering the lines waiting to be).
     pub fn flush(&mut self) -> io::Result<()> {
+        if !self.queue.is_empty() {
+            self.queue
+                .drain(&mut self.formatter, &self.names, &mut self.sink)?;
+        }
         self.sink.flush()
     }
 }

@@ -606,3 +606,49 @@ fn envelopes_are_unwrapped() {
     assert_eq!(objects[1]["msg"], "ready");
     assert_eq!(objects[1]["time"], "2024-03-01T10:00:02.25Z");
 }
+
+/// Thousands of records rendered at once (on two threads) come out whole, in braid order, each
+/// after its prefix.
+#[test]
+fn many_records_render_in_order() {
+    let dir = Dir::new();
+    for (name, offset) in [("a.log", 0), ("b.log", 1)] {
+        let lines: String = (0..6000)
+            .map(|i| {
+                let ms = i * 2 + offset;
+                format!(
+                    "{{\"time\":\"2024-03-01T10:{:02}:{:02}.{:03}Z\",\"level\":\"info\",\"msg\":\"n{}\"}}\n",
+                    ms / 60_000,
+                    ms / 1000 % 60,
+                    ms % 1000,
+                    ms
+                )
+            })
+            .collect();
+        dir.write(name, lines);
+    }
+    let (code, out, err) = run(
+        &[
+            "--no-follow",
+            "-n",
+            "all",
+            "--prefix",
+            "--format",
+            "pretty",
+            "a.log",
+            "b.log",
+        ],
+        &dir,
+    );
+    assert_eq!(code, 0, "{err}");
+    let text = String::from_utf8_lossy(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 12_000);
+    for (n, line) in lines.iter().enumerate() {
+        let source = if n % 2 == 0 { "a.log" } else { "b.log" };
+        assert!(
+            line.starts_with(source) && line.ends_with(&format!(" INF n{n}")),
+            "line {n}: {line}"
+        );
+    }
+}

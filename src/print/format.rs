@@ -32,6 +32,11 @@ impl LineFormat {
     pub fn passes_through(self) -> bool {
         self == Self::Raw
     }
+
+    /// True for the forms that parse and lay out each line (worth rendering in parallel).
+    pub fn renders(self) -> bool {
+        matches!(self, Self::Pretty { .. } | Self::Json)
+    }
 }
 
 /// A line and what is known of it.
@@ -46,7 +51,7 @@ pub struct Line<'a> {
 }
 
 /// Writes lines in a [`LineFormat`].
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Formatter {
     format: LineFormat,
     hide: Hide,
