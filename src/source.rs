@@ -10,6 +10,7 @@ pub mod claims;
 pub mod command;
 pub mod file;
 pub mod glob;
+pub mod join;
 pub mod name;
 pub mod split;
 pub mod stdin;
@@ -24,6 +25,7 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 
 use self::burst::{Burst, Due};
+use self::join::Joiner;
 use crate::batch::{BufferPool, LineBatch, StampedBatch};
 use crate::source_id::SourceId;
 use crate::timestamp::{Clock, Stamper, UNKNOWN, wall_nanos};
@@ -176,6 +178,8 @@ pub struct Emitter {
     /// A stream's first burst, while it may end before the stream does (when it pauses).
     burst: Option<Burst>,
     stamper: Stamper,
+    /// Lines a container runtime split, joined again.
+    joiner: Joiner,
     last_status: Option<SourceStatus>,
     closed: bool,
     pool: Arc<BufferPool>,
@@ -198,6 +202,7 @@ impl Emitter {
             burst: (backlog == Backlog::Burst { until_end: false })
                 .then(|| Burst::new(Instant::now())),
             stamper: Stamper::detecting(clock),
+            joiner: Joiner::default(),
             last_status: None,
             closed: false,
             pool,
@@ -299,6 +304,7 @@ impl Emitter {
     }
 
     fn lines_event(&mut self, lines: LineBatch) -> Option<SourceEvent> {
+        let lines = self.joiner.join(lines);
         if lines.is_empty() {
             return None;
         }
