@@ -167,7 +167,8 @@ def main():
         shot("merged-and-sources.png")
         shot("paused-source.png", keys=[["3"], ["p"]], wait="PAUSED", settle=3)
         shot("filter.png", keys=[["p"], ["0"], ["f"], ["-l", "ERROR|WARN|slow"], ["Enter"]], wait="+/ERROR")
-        shot("help.png", keys=[["?"]], wait="logbraid keys", settle=0.5)
+        shot("query.png", keys=[["f"], ["C-u"], ["Enter"], ["&"], ["-l", "level >= warn or duration_ms > 900"], ["Enter"]], wait="&level")
+        shot("help.png", keys=[["&"], ["C-u"], ["Enter"], ["?"]], wait="logbraid keys", settle=0.5)
         tmux("send-keys", "-t", "0", "q")
     finally:
         subprocess.run(["tmux", "-L", SOCKET, "kill-server"], capture_output=True)
