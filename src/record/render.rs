@@ -146,7 +146,11 @@ fn render_record(
             out.text.push(b' ');
         }
         let start = out.text.len();
-        sanitize::inert(key, false, &mut out.text);
+        if key.iter().all(|&b| (0x20..0x7f).contains(&b)) {
+            out.text.extend_from_slice(key);
+        } else {
+            sanitize::inert(key, false, &mut out.text);
+        }
         out.text.push(b'=');
         out.parts.push((start..out.text.len(), Part::Key));
         let text = decode::text(value);

@@ -191,6 +191,21 @@ fn skip_ws(s: &[u8], from: usize) -> usize {
 
 /// The index of the quote closing a string whose content starts at `from`.
 fn string_end(s: &[u8], from: usize) -> Option<usize> {
+    // Keys and most values are short: a plain look at their first bytes beats starting a
+    // vector search.
+    let short = s.get(from..)?.iter().take(24);
+    for (n, &b) in short.enumerate() {
+        match b {
+            b'"' => return Some(from + n),
+            b'\\' => return string_end_long(s, from + n),
+            _ => {}
+        }
+    }
+    string_end_long(s, from + 24)
+}
+
+/// [`string_end`] past its first bytes, with a vector search.
+fn string_end_long(s: &[u8], from: usize) -> Option<usize> {
     let mut i = from;
     while let Some(n) = memchr::memchr2(b'"', b'\\', s.get(i..)?) {
         i += n;
