@@ -143,7 +143,7 @@ impl<'a> Record<'a> {
     /// The fields playing each part ([`keys`]), in one pass: for each part, the field whose key
     /// comes first in that part's table, with its position among the fields.
     pub fn roles(&self) -> Roles<'a> {
-        let mut best: [Option<(usize, usize, Value<'a>)>; 4] = [None; 4];
+        let mut best: [Option<(usize, usize, Value<'a>)>; 5] = [None; 5];
         for (i, (key, value)) in self.iter().enumerate() {
             let Some((role, rank)) = keys::role_of(key) else {
                 continue;
@@ -153,12 +153,13 @@ impl<'a> Record<'a> {
                 *slot = Some((rank, i, value));
             }
         }
-        let [time, level, message, logger] = best.map(|b| b.map(|(_, i, v)| (i, v)));
+        let [time, level, message, logger, caller] = best.map(|b| b.map(|(_, i, v)| (i, v)));
         Roles {
             time,
             level,
             message,
             logger,
+            caller,
         }
     }
 }
@@ -174,6 +175,8 @@ pub struct Roles<'a> {
     pub message: Option<(usize, Value<'a>)>,
     /// The logger that wrote it.
     pub logger: Option<(usize, Value<'a>)>,
+    /// Where in the code.
+    pub caller: Option<(usize, Value<'a>)>,
 }
 
 /// The JSON object in `line`, whole (only whitespace after it), and the text before it.

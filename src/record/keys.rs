@@ -16,6 +16,8 @@ pub enum Role {
     Message,
     /// [`LOGGER`].
     Logger,
+    /// [`CALLER`].
+    Caller,
 }
 
 macro_rules! tables {
@@ -76,6 +78,11 @@ tables! {
         b"body",
         b"Body",
     ]
+    /// Where in the code it was written (shown last, as hl does).
+    CALLER Caller [
+        b"caller",
+        b"CODE_FILE",
+    ]
     /// The logger or module that wrote it.
     LOGGER Logger [
         b"logger",
@@ -98,6 +105,7 @@ mod tests {
             (LEVEL, Role::Level),
             (MESSAGE, Role::Message),
             (LOGGER, Role::Logger),
+            (CALLER, Role::Caller),
         ] {
             for (rank, key) in table.iter().enumerate() {
                 assert_eq!(role_of(key), Some((role, rank)));

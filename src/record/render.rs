@@ -107,6 +107,7 @@ fn render_record(
 ) {
     let roles = record.roles();
     let (time, level, logger, message) = (roles.time, roles.level, roles.logger, roles.message);
+    let caller = roles.caller;
     if !record.prefix.is_empty() {
         let prefix = trim_end(record.prefix);
         out.push_part(prefix, Part::Prefix, usize::MAX);
@@ -132,7 +133,7 @@ fn render_record(
     if let Some((_, value)) = message {
         out.push_value(&decode::text(value), usize::MAX);
     }
-    let taken = [time, level, logger, message].map(|r| r.map(|(i, _)| i));
+    let taken = [time, level, logger, message, caller].map(|r| r.map(|(i, _)| i));
     let mut hidden = false;
     for (i, (key, value)) in record.iter().enumerate() {
         if taken.contains(&Some(i)) {
@@ -167,6 +168,11 @@ fn render_record(
     if hidden {
         out.text.push(b' ');
         out.push_part("…".as_bytes(), Part::Marker, usize::MAX);
+    }
+    if let Some((_, value)) = caller {
+        out.text.push(b' ');
+        out.push_part("→ ".as_bytes(), Part::Marker, usize::MAX);
+        out.push_part(&decode::text(value), Part::Prefix, options.max_value);
     }
 }
 
