@@ -31,8 +31,8 @@ pub struct ViewSnapshot {
     pub tabs: Option<TabStrip>,
     /// The bottom line.
     pub status: StatusLine,
-    /// The `?` overlay.
-    pub help: bool,
+    /// The `?` overlay's rows (keys, what they do) while it is open; empty otherwise.
+    pub help: Vec<(&'static str, &'static str)>,
     /// False under `NO_COLOR`: no colours, only bold/underline/reverse.
     pub colors: bool,
 }
@@ -160,6 +160,8 @@ pub struct StatusLine {
     pub notice: Option<String>,
     /// The prompt being typed, if any.
     pub prompt: Option<Prompt>,
+    /// The key hint, shown where it fits.
+    pub hint: &'static str,
 }
 
 /// A line being typed: a filter or a search.

@@ -1,5 +1,7 @@
-//! Keys to actions: one table per input mode. The help overlay lists the same keys
-//! (`view::draw::KEYS`).
+//! Keys to actions: [`BINDINGS`], one table for both input modes, which also gives the help
+//! overlay's rows, the status bar's hint and the README's key table.
+
+use std::fmt::Write as _;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -91,64 +93,365 @@ impl PromptKind {
     }
 }
 
+/// The input modes, each with its own bindings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Panes have the keys.
+    Normal,
+    /// A prompt is being typed.
+    Prompt,
+}
+
+/// A key as bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    /// This key, without Ctrl.
+    Plain(KeyCode),
+    /// Ctrl and this character.
+    Ctrl(char),
+    /// `1`–`9`.
+    Digit,
+    /// Any character (a prompt types it).
+    Char,
+}
+
+/// What a bound key does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Does {
+    /// This.
+    Act(Action),
+    /// Focus source pane N (`1` is the first).
+    FocusDigit,
+    /// Type the character.
+    TypeChar,
+}
+
+/// One row of the key table: keys and what each does, and how the help overlay, the status
+/// hint and the README say it.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    /// Where the keys work.
+    pub mode: Mode,
+    /// Each key and what it does.
+    pub keys: &'static [(Key, Does)],
+    /// The keys as the help overlay writes them.
+    pub shown: &'static str,
+    /// What they do, in a few words (the help overlay).
+    pub help: &'static str,
+    /// The keys as the README writes them.
+    pub readme_keys: &'static str,
+    /// What they do, for the README.
+    pub readme: &'static str,
+    /// In the status bar's hint: its place, the key and a word.
+    pub hint: Option<(u8, &'static str, &'static str)>,
+}
+
+use Does::{Act, FocusDigit, TypeChar};
+use Key::{Char, Ctrl, Digit, Plain};
+
+/// The keys: one table drives the key lookup, the `?` overlay, the status hint, and the README
+/// (a test checks its table against this one).
+pub const BINDINGS: &[Binding] = &[
+    Binding {
+        mode: Mode::Normal,
+        keys: &[
+            (Plain(KeyCode::Char('q')), Act(Action::Quit)),
+            (Ctrl('c'), Act(Action::Quit)),
+        ],
+        shown: "q  Ctrl-C",
+        help: "quit",
+        readme_keys: "`q`, `Ctrl-C`",
+        readme: "quit (the terminal is restored, also on SIGTERM or a panic)",
+        hint: Some((1, "q", "quit")),
+    },
+    Binding {
+        mode: Mode::Normal,
+        keys: &[
+            (Plain(KeyCode::Tab), Act(Action::FocusNext)),
+            (Plain(KeyCode::BackTab), Act(Action::FocusPrev)),
+        ],
+        shown: "Tab  Shift-Tab",
+        help: "next / previous pane",
+        readme_keys: "`Tab`, `Shift-Tab`",
+        readme: "focus the next / previous pane",
+        hint: Some((2, "Tab", "focus")),
+    },
+    Binding {
+        mode: Mode::Normal,
+        keys: &[
+            (Plain(KeyCode::Char('0')), Act(Action::FocusMerged)),
+            (Digit, FocusDigit),
+        ],
+        shown: "0  1-9",
+        help: "merged pane / source pane N",
+        readme_keys: "`0`, `1`–`9`",
+        readme: "focus the merged pane, source pane N",
+        hint: None,
+    },
+    Binding {
+        mode: Mode::Normal,
+        keys: &[(Plain(KeyCode::Char('v')), Act(Action::CycleLayout))],
+        shown: "v",
+        help: "layout: split, merged, sources, zoom",
+        readme_keys: "`v`",
+        readme: "layout: split, merged only, sources only, focused pane zoomed",
+        hint: Some((3, "v", "layout")),
+    },
+    Binding {
+        mode: Mode::Normal,
+        keys: &[
+            (Plain(KeyCode::Char('k')), Act(Action::Up(1))),
+            (Plain(KeyCode::Up), Act(Action::Up(1))),
+            (Plain(KeyCode::Char('j')), Act(Action::Down(1))),
+            (Plain(KeyCode::Down), Act(Action::Down(1))),
+        ],
+        shown: "j k  ↑ ↓  wheel",
+        help: "scroll a line",
+        readme_keys: "`j` `k` `↑` `↓` wheel",
+        readme: "scroll a line; scrolling up stops following",
+        hint: None,
+    },
+    Binding {
+        mode: Mode::Normal,
+        keys: &[
+            (Plain(KeyCode::PageUp), Act(Action::PageUp)),
+            (Ctrl('b'), Act(Action::PageUp)),
+            (Plain(KeyCode::PageDown), Act(Action::PageDown)),
+            (Plain(KeyCode::Char(' ')), Act(Action::PageDown)),
+            (Ctrl('f'), Act(Action::PageDown)),
+        ],
+        shown: "PgUp PgDn Space  ^B ^F",
+        help: "scroll a page",
+        readme_keys: "`PgUp` `PgDn` `Space`, `Ctrl-B` `Ctrl-F`",
+        readme: "scroll a page",
+        hint: None,
+    },
+    Binding {
+        mode: Mode::Normal,
+        keys: &[
+            (Plain(KeyCode::Char('g')), Act(Action::Top)),
+            (Plain(KeyCode::Home), Act(Action::Top)),
+            (Plain(KeyCode::Char('G')), Act(Action::Bottom)),
+            (Plain(KeyCode::End), Act(Action::Bottom)),
+        ],
+        shown: "g Home  G End",
+        help: "top / bottom (follow again)",
+        readme_keys: "`g` `Home`, `G` `End`",
+        readme: "the oldest line / the newest, following again",
+        hint: None,
+    },
+    Binding {
+        mode: Mode::Normal,
+        keys: &[
+            (Plain(KeyCode::Left), Act(Action::Left)),
+            (Plain(KeyCode::Right), Act(Action::Right)),
+        ],
+        shown: "← →",
+        help: "scroll sideways (wrap off)",
+        readme_keys: "`←` `→`",
+        readme: "scroll sideways (wrapping off)",
+        hint: None,
+    },
+    Binding {
+        mode: Mode::Normal,
+        keys: &[(Plain(KeyCode::Char('w')), Act(Action::ToggleWrap))],
+        shown: "w",
+        help: "wrap long lines on/off",
+        readme_keys: "`w`",
+        readme: "wrap long lines on/off",
+        hint: None,
+    },
+    Binding {
+        mode: Mode::Normal,
+        keys: &[(Plain(KeyCode::Char('r')), Act(Action::ToggleRaw))],
+        shown: "r",
+        help: "JSON/logfmt records rendered or raw",
+        readme_keys: "`r`",
+        readme: "JSON and logfmt records of the focused pane rendered (the default) or as written",
+        hint: None,
+    },
+    Binding {
+        mode: Mode::Normal,
+        keys: &[(
+            Plain(KeyCode::Char('&')),
+            Act(Action::Prompt(PromptKind::Where)),
+        )],
+        shown: "&",
+        help: "field query: http.status >= 500",
+        readme_keys: "`&`",
+        readme: "field query of the focused pane (`level >= warn`, `http.status >= 500 and source = api.log`; see [Structured logs](#structured-logs)), live as you type like `f`",
+        hint: None,
+    },
+    Binding {
+        mode: Mode::Normal,
+        keys: &[(Plain(KeyCode::Char('p')), Act(Action::TogglePause))],
+        shown: "p",
+        help: "pause/resume source (merged: all)",
+        readme_keys: "`p`",
+        readme: "pause/resume the focused source — it keeps reading; on the merged pane: all sources",
+        hint: Some((4, "p", "pause")),
+    },
+    Binding {
+        mode: Mode::Normal,
+        keys: &[(Plain(KeyCode::Char('s')), Act(Action::ToggleHidden))],
+        shown: "s",
+        help: "hide/show source in merged pane",
+        readme_keys: "`s`",
+        readme: "hide/show the focused source in the merged pane",
+        hint: None,
+    },
+    Binding {
+        mode: Mode::Normal,
+        keys: &[
+            (
+                Plain(KeyCode::Char('f')),
+                Act(Action::Prompt(PromptKind::Include)),
+            ),
+            (
+                Plain(KeyCode::Char('F')),
+                Act(Action::Prompt(PromptKind::Exclude)),
+            ),
+        ],
+        shown: "f  F",
+        help: "include / exclude filter (regex)",
+        readme_keys: "`f`, `F`",
+        readme: "include / exclude filter of the focused pane: a regex, applied live as you type (an invalid one shows its error and the previous filter stays); Enter keeps, Esc cancels, empty clears. It matches what the pane shows: the text without escape sequences, records as rendered; a stack trace goes with the line it follows",
+        hint: Some((5, "f", "filter")),
+    },
+    Binding {
+        mode: Mode::Normal,
+        keys: &[
+            (
+                Plain(KeyCode::Char('/')),
+                Act(Action::Prompt(PromptKind::Search)),
+            ),
+            (Plain(KeyCode::Char('n')), Act(Action::OlderMatch)),
+            (Plain(KeyCode::Char('N')), Act(Action::NewerMatch)),
+        ],
+        shown: "/  n N",
+        help: "search; older / newer match",
+        readme_keys: "`/`, `n`, `N`",
+        readme: "search (highlighted); jump to the older / newer match (a far one is looked for between keys: the status says `searching…`, any other key stops it)",
+        hint: Some((6, "/", "search")),
+    },
+    Binding {
+        mode: Mode::Normal,
+        keys: &[(Plain(KeyCode::Char('l')), Act(Action::CycleLevel))],
+        shown: "l",
+        help: "minimum level: all, DEBUG+ … ERROR only",
+        readme_keys: "`l`",
+        readme: "minimum level: all → DEBUG+ → INFO+ → WARN+ → ERROR (a stack trace goes with the line it follows; other lines that state no level stay; an access-log line's level is its status: 5xx error, 4xx warn)",
+        hint: None,
+    },
+    Binding {
+        mode: Mode::Normal,
+        keys: &[
+            (Plain(KeyCode::Char('?')), Act(Action::ToggleHelp)),
+            (Plain(KeyCode::Esc), Act(Action::Dismiss)),
+        ],
+        shown: "?  Esc",
+        help: "this help / close",
+        readme_keys: "`?`, `Esc`",
+        readme: "all of the above / close it",
+        hint: Some((0, "?", "help")),
+    },
+    Binding {
+        mode: Mode::Prompt,
+        keys: &[
+            (Plain(KeyCode::Enter), Act(Action::Submit)),
+            (Plain(KeyCode::Esc), Act(Action::Cancel)),
+        ],
+        shown: "Enter  Esc",
+        help: "keep / go back to what was before",
+        readme_keys: "`Enter`, `Esc`",
+        readme: "in a prompt: keep what was typed / go back to what was in force",
+        hint: None,
+    },
+    Binding {
+        mode: Mode::Prompt,
+        keys: &[
+            (Plain(KeyCode::Backspace), Act(Action::Erase)),
+            (Ctrl('u'), Act(Action::EraseAll)),
+            (Ctrl('c'), Act(Action::Quit)),
+            (Char, TypeChar),
+        ],
+        shown: "Backspace  Ctrl-U",
+        help: "erase a character / everything",
+        readme_keys: "`Backspace`, `Ctrl-U`",
+        readme: "in a prompt: erase a character / everything",
+        hint: None,
+    },
+];
+
 /// The action for `key` in normal mode, if any.
 pub fn normal(key: KeyEvent) -> Option<Action> {
-    if key.kind == KeyEventKind::Release {
-        return None;
-    }
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    Some(match (key.code, ctrl) {
-        (KeyCode::Char('c'), true) => Action::Quit,
-        (KeyCode::Char('b'), true) => Action::PageUp,
-        (KeyCode::Char('f'), true) => Action::PageDown,
-        (_, true) => return None,
-        (KeyCode::Char('q'), _) => Action::Quit,
-        (KeyCode::Tab, _) => Action::FocusNext,
-        (KeyCode::BackTab, _) => Action::FocusPrev,
-        (KeyCode::Char('0'), _) => Action::FocusMerged,
-        (KeyCode::Char(d @ '1'..='9'), _) => Action::FocusSource(u16::from(d as u8 - b'1')),
-        (KeyCode::Char('v'), _) => Action::CycleLayout,
-        (KeyCode::Char('k') | KeyCode::Up, _) => Action::Up(1),
-        (KeyCode::Char('j') | KeyCode::Down, _) => Action::Down(1),
-        (KeyCode::PageUp, _) => Action::PageUp,
-        (KeyCode::PageDown | KeyCode::Char(' '), _) => Action::PageDown,
-        (KeyCode::Char('g') | KeyCode::Home, _) => Action::Top,
-        (KeyCode::Char('G') | KeyCode::End, _) => Action::Bottom,
-        (KeyCode::Left, _) => Action::Left,
-        (KeyCode::Right, _) => Action::Right,
-        (KeyCode::Char('w'), _) => Action::ToggleWrap,
-        (KeyCode::Char('r'), _) => Action::ToggleRaw,
-        (KeyCode::Char('p'), _) => Action::TogglePause,
-        (KeyCode::Char('s'), _) => Action::ToggleHidden,
-        (KeyCode::Char('f'), _) => Action::Prompt(PromptKind::Include),
-        (KeyCode::Char('F'), _) => Action::Prompt(PromptKind::Exclude),
-        (KeyCode::Char('/'), _) => Action::Prompt(PromptKind::Search),
-        (KeyCode::Char('&'), _) => Action::Prompt(PromptKind::Where),
-        (KeyCode::Char('n'), _) => Action::OlderMatch,
-        (KeyCode::Char('N'), _) => Action::NewerMatch,
-        (KeyCode::Char('l'), _) => Action::CycleLevel,
-        (KeyCode::Char('?'), _) => Action::ToggleHelp,
-        (KeyCode::Esc, _) => Action::Dismiss,
-        _ => return None,
-    })
+    lookup(Mode::Normal, key)
 }
 
 /// The action for `key` while a prompt is open.
 pub fn prompt(key: KeyEvent) -> Option<Action> {
+    lookup(Mode::Prompt, key)
+}
+
+/// What `key` does in `mode`, by [`BINDINGS`].
+fn lookup(mode: Mode, key: KeyEvent) -> Option<Action> {
     if key.kind == KeyEventKind::Release {
         return None;
     }
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    Some(match (key.code, ctrl) {
-        (KeyCode::Char('c'), true) => Action::Quit,
-        (KeyCode::Char('u'), true) => Action::EraseAll,
-        (_, true) => return None,
-        (KeyCode::Enter, _) => Action::Submit,
-        (KeyCode::Esc, _) => Action::Cancel,
-        (KeyCode::Backspace, _) => Action::Erase,
-        (KeyCode::Char(c), _) => Action::Type(c),
-        _ => return None,
+    BINDINGS
+        .iter()
+        .filter(|b| b.mode == mode)
+        .flat_map(|b| b.keys)
+        .find_map(|&(bound, does)| {
+            let hit = match (bound, key.code) {
+                (Plain(code), pressed) => !ctrl && code == pressed,
+                (Ctrl(c), KeyCode::Char(pressed)) => ctrl && c == pressed,
+                (Digit, KeyCode::Char('1'..='9')) | (Char, KeyCode::Char(_)) => !ctrl,
+                _ => false,
+            };
+            hit.then_some((does, key.code))
+        })
+        .and_then(|(does, code)| match (does, code) {
+            (Act(action), _) => Some(action),
+            (FocusDigit, KeyCode::Char(d)) => d
+                .to_digit(10)
+                .and_then(|d| u16::try_from(d).ok())
+                .map(|d| Action::FocusSource(d - 1)),
+            (TypeChar, KeyCode::Char(c)) => Some(Action::Type(c)),
+            _ => None,
+        })
+}
+
+/// The help overlay's rows: keys and what they do, in normal mode.
+pub fn help() -> impl Iterator<Item = (&'static str, &'static str)> {
+    BINDINGS
+        .iter()
+        .filter(|b| b.mode == Mode::Normal)
+        .map(|b| (b.shown, b.help))
+}
+
+/// The status bar's hint: keys and a word each, in their order (made once).
+pub fn hint() -> &'static str {
+    static HINT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HINT.get_or_init(|| {
+        let mut hints: Vec<(u8, &str, &str)> = BINDINGS.iter().filter_map(|b| b.hint).collect();
+        hints.sort_unstable();
+        hints
+            .iter()
+            .map(|(_, key, word)| format!("{key} {word}"))
+            .collect::<Vec<_>>()
+            .join("  ")
     })
+}
+
+/// The README's key table, as [`BINDINGS`] writes it (a test checks the README has it).
+pub fn readme_table() -> String {
+    let mut table = String::from("| keys | |\n| --- | --- |\n");
+    for b in BINDINGS {
+        let _ = writeln!(table, "| {} | {} |", b.readme_keys, b.readme);
+    }
+    table
 }
 
 #[cfg(test)]
@@ -159,17 +462,21 @@ mod tests {
         KeyEvent::new(code, KeyModifiers::NONE)
     }
 
+    fn ctrl(c: char) -> KeyEvent {
+        KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+    }
+
     #[test]
-    fn table() {
+    fn lookups() {
         assert_eq!(normal(key(KeyCode::Char('q'))), Some(Action::Quit));
-        assert_eq!(
-            normal(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
-            Some(Action::Quit)
-        );
+        assert_eq!(normal(ctrl('c')), Some(Action::Quit));
+        assert_eq!(normal(ctrl('f')), Some(Action::PageDown));
+        assert_eq!(normal(ctrl('q')), None, "an unbound Ctrl key does nothing");
         assert_eq!(
             normal(key(KeyCode::Char('3'))),
             Some(Action::FocusSource(2))
         );
+        assert_eq!(normal(key(KeyCode::Char('0'))), Some(Action::FocusMerged));
         assert_eq!(
             normal(key(KeyCode::Char('f'))),
             Some(Action::Prompt(PromptKind::Include))
@@ -177,5 +484,76 @@ mod tests {
         assert_eq!(normal(key(KeyCode::Char('x'))), None);
         assert_eq!(prompt(key(KeyCode::Char('q'))), Some(Action::Type('q')));
         assert_eq!(prompt(key(KeyCode::Enter)), Some(Action::Submit));
+        assert_eq!(prompt(ctrl('u')), Some(Action::EraseAll));
+        assert_eq!(prompt(ctrl('x')), None);
+        let mut release = key(KeyCode::Char('q'));
+        release.kind = KeyEventKind::Release;
+        assert_eq!(normal(release), None);
+    }
+
+    /// Every action has a key and a help line: nothing the app can do is out of reach or unsaid.
+    #[test]
+    fn every_action_is_bound_and_said() {
+        let all = [
+            Action::Quit,
+            Action::FocusNext,
+            Action::FocusPrev,
+            Action::FocusMerged,
+            Action::FocusSource(0),
+            Action::CycleLayout,
+            Action::Up(1),
+            Action::Down(1),
+            Action::PageUp,
+            Action::PageDown,
+            Action::Top,
+            Action::Bottom,
+            Action::Left,
+            Action::Right,
+            Action::ToggleWrap,
+            Action::ToggleRaw,
+            Action::TogglePause,
+            Action::ToggleHidden,
+            Action::Prompt(PromptKind::Include),
+            Action::Prompt(PromptKind::Exclude),
+            Action::Prompt(PromptKind::Search),
+            Action::Prompt(PromptKind::Where),
+            Action::OlderMatch,
+            Action::NewerMatch,
+            Action::CycleLevel,
+            Action::ToggleHelp,
+            Action::Dismiss,
+            Action::Type('a'),
+            Action::Erase,
+            Action::EraseAll,
+            Action::Submit,
+            Action::Cancel,
+        ];
+        let does = |b: &Binding, a: Action| {
+            b.keys.iter().any(|&(_, d)| match (d, a) {
+                (Does::Act(x), a) => x == a,
+                (Does::FocusDigit, Action::FocusSource(_)) | (Does::TypeChar, Action::Type(_)) => {
+                    true
+                }
+                _ => false,
+            })
+        };
+        for action in all {
+            let bound = BINDINGS.iter().find(|b| does(b, action));
+            assert!(
+                bound.is_some_and(|b| !b.help.is_empty() && !b.readme.is_empty()),
+                "{action:?}"
+            );
+        }
+        assert!(hint().starts_with("? help  q quit"), "{}", hint());
+    }
+
+    #[test]
+    fn the_readme_key_table_is_the_binding_table() {
+        let readme = include_str!("../../README.md");
+        let table = readme_table();
+        assert!(
+            readme.contains(&table),
+            "README.md's key table differs from the bindings; it should read:\n{table}"
+        );
     }
 }

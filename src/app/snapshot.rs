@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use regex::bytes::Regex;
 
+use super::keys;
 use super::rates::Rates;
 use super::state::{AppState, FLASH, Scroll, SourceState};
 use crate::level;
@@ -89,7 +90,11 @@ pub fn build(state: &mut AppState, store: &Store, ctx: &Context<'_>) -> ViewSnap
         panes,
         tabs,
         status: status(state, placement.status, ctx),
-        help: state.help,
+        help: if state.help {
+            keys::help().collect()
+        } else {
+            Vec::new()
+        },
         colors: ctx.colors,
     }
 }
@@ -340,5 +345,6 @@ fn status(state: &AppState, rect: ratatui::layout::Rect, ctx: &Context<'_>) -> S
             input: p.input.clone(),
             error: p.error.clone(),
         }),
+        hint: keys::hint(),
     }
 }

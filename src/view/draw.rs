@@ -30,9 +30,6 @@ const PALETTE: [Color; 12] = [
     Color::LightRed,
 ];
 
-/// The key hint of the status line.
-const HINT: &str = "? help  q quit  Tab focus  v layout  p pause  f filter  / search";
-
 /// The colour of source `index`.
 pub fn source_color(index: u16) -> Color {
     PALETTE[usize::from(index) % PALETTE.len()]
@@ -53,8 +50,8 @@ pub fn draw(frame: &mut Frame, snap: &ViewSnapshot) {
         &snap.status,
         snap.colors,
     );
-    if snap.help {
-        draw_help(frame, area, snap.colors);
+    if !snap.help.is_empty() {
+        draw_help(frame, area, &snap.help, snap.colors);
     }
 }
 
@@ -342,7 +339,7 @@ fn draw_status(frame: &mut Frame, rect: Rect, status: &StatusLine, colors: bool)
     let used: usize = spans.iter().map(Span::width).sum();
     frame.render_widget(Paragraph::new(Line::from(spans)), rect);
     // The key hint only where it does not cover what the line says.
-    let hint_width = HINT.width() + 1;
+    let hint_width = status.hint.width() + 1;
     if usize::from(rect.width) >= used + hint_width + 2 {
         let width = u16::try_from(hint_width).unwrap_or(rect.width);
         let right = Rect {
@@ -350,35 +347,17 @@ fn draw_status(frame: &mut Frame, rect: Rect, status: &StatusLine, colors: bool)
             width,
             ..rect
         };
-        let hint = Line::styled(format!("{HINT} "), Style::new().add_modifier(Modifier::DIM));
+        let hint = Line::styled(
+            format!("{} ", status.hint),
+            Style::new().add_modifier(Modifier::DIM),
+        );
         frame.render_widget(Paragraph::new(hint).alignment(Alignment::Right), right);
     }
 }
 
-/// Every key, as the `?` overlay lists them.
-pub const KEYS: &[(&str, &str)] = &[
-    ("q  Ctrl-C", "quit"),
-    ("Tab  Shift-Tab", "next / previous pane"),
-    ("0  1-9", "merged pane / source pane N"),
-    ("v", "layout: split, merged, sources, zoom"),
-    ("j k  ↑ ↓  wheel", "scroll a line"),
-    ("PgUp PgDn Space  ^B ^F", "scroll a page"),
-    ("g Home  G End", "top / bottom (follow again)"),
-    ("← →", "scroll sideways (wrap off)"),
-    ("w", "wrap long lines on/off"),
-    ("r", "JSON/logfmt records rendered or raw"),
-    ("&", "field query: http.status >= 500"),
-    ("p", "pause/resume source (merged: all)"),
-    ("s", "hide/show source in merged pane"),
-    ("f  F", "include / exclude filter (regex)"),
-    ("/  n N", "search; older / newer match"),
-    ("l", "minimum level: all, DEBUG+ … ERROR only"),
-    ("?  Esc", "this help / close"),
-];
-
-fn draw_help(frame: &mut Frame, area: Rect, colors: bool) {
+fn draw_help(frame: &mut Frame, area: Rect, keys: &[(&str, &str)], colors: bool) {
     let width = 74.min(area.width);
-    let height = u16::try_from(KEYS.len() + 4)
+    let height = u16::try_from(keys.len() + 4)
         .unwrap_or(u16::MAX)
         .min(area.height);
     let rect = Rect {
@@ -388,10 +367,10 @@ fn draw_help(frame: &mut Frame, area: Rect, colors: bool) {
         height,
     };
     let mut lines = vec![Line::raw("")];
-    for (keys, what) in KEYS {
+    for (shown, what) in keys {
         lines.push(Line::from(vec![
             Span::styled(
-                format!("  {keys:<26}"),
+                format!("  {shown:<26}"),
                 fg(Color::LightCyan, colors).add_modifier(Modifier::BOLD),
             ),
             Span::raw((*what).to_owned()),
