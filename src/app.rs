@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, EventStream};
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use ratatui::layout::Rect;
 use tokio::signal::unix::{SignalKind, signal};
 
@@ -28,6 +28,7 @@ use crate::engine::{Engine, EngineEvent};
 use crate::orderer::Placement;
 use crate::record::hide::Hide;
 use crate::store::Store;
+use crate::view::FrameSink;
 use crate::view::terminal::TerminalGuard;
 use crate::view::thread::RenderThread;
 
@@ -37,17 +38,50 @@ const FRAME: Duration = Duration::from_millis(16);
 const TICK: Duration = Duration::from_millis(500);
 
 /// Runs the TUI until the user quits (or a signal, or the terminal goes away).
-pub async fn run(mut engine: Engine, max_memory: usize, hide: Hide) -> io::Result<()> {
+pub async fn run(engine: Engine, max_memory: usize, hide: Hide) -> io::Result<()> {
     let (width, height) = crossterm::terminal::size()?;
     let guard = TerminalGuard::enter()?;
     let render = RenderThread::spawn(guard)?;
-    let mut core = Core::new(&engine, max_memory, Rect::new(0, 0, width, height));
-    core.state.hide = hide;
-    core.state.names = Arc::clone(&core.names);
-    let result = core.run(&mut engine, &render).await;
-    engine.shutdown();
+    let size = Rect::new(0, 0, width, height);
+    let options = Options {
+        max_memory,
+        hide,
+        size,
+    };
+    let result = drive(engine, options, EventStream::new(), &render).await;
     let drawn = render.quit();
     result.and(drawn)
+}
+
+/// What the TUI starts with.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `--max-memory`, in bytes.
+    pub max_memory: usize,
+    /// `--hide`.
+    pub hide: Hide,
+    /// The terminal's size.
+    pub size: Rect,
+}
+
+/// The core loop over `engine`, taking terminal events from `input` and sending frames to
+/// `frames`, until the user quits (or a signal, or the input ends); without a terminal of its
+/// own, so that tests drive it with key streams.
+pub async fn drive<I>(
+    mut engine: Engine,
+    options: Options,
+    input: I,
+    frames: &impl FrameSink,
+) -> io::Result<()>
+where
+    I: Stream<Item = io::Result<Event>> + Unpin,
+{
+    let mut core = Core::new(&engine, options.max_memory, options.size);
+    core.state.hide = options.hide;
+    core.state.names = Arc::clone(&core.names);
+    let result = core.run(&mut engine, input, frames).await;
+    engine.shutdown();
+    result
 }
 
 /// The state the core task owns.
@@ -85,8 +119,15 @@ impl Core {
         }
     }
 
-    async fn run(&mut self, engine: &mut Engine, render: &RenderThread) -> io::Result<()> {
-        let mut terminal_events = EventStream::new();
+    async fn run<I>(
+        &mut self,
+        engine: &mut Engine,
+        mut terminal_events: I,
+        render: &impl FrameSink,
+    ) -> io::Result<()>
+    where
+        I: Stream<Item = io::Result<Event>> + Unpin,
+    {
         let mut sigterm = signal(SignalKind::terminate())?;
         let mut sighup = signal(SignalKind::hangup())?;
         let mut engine_open = true;
@@ -124,7 +165,7 @@ impl Core {
         Ok(())
     }
 
-    fn on_terminal_event(&mut self, event: &Event, engine: &Engine, render: &RenderThread) {
+    fn on_terminal_event(&mut self, event: &Event, engine: &Engine, render: &impl FrameSink) {
         match *event {
             Event::Key(key) => {
                 if self
@@ -207,7 +248,7 @@ impl Core {
         self.dirty = true;
     }
 
-    fn frame(&mut self, engine: &Engine, render: &RenderThread) {
+    fn frame(&mut self, engine: &Engine, render: &impl FrameSink) {
         let now = Instant::now();
         self.rates.sample(now, &self.store, self.names.len());
         let waiting = engine.waiting();

@@ -114,6 +114,15 @@ pub struct Row {
     pub late: bool,
 }
 
+/// Where frames go: the render thread, or a test that looks at them.
+pub trait FrameSink {
+    /// Hands a frame over; gives it back when the sink is still busy with the previous one
+    /// (its changes then go into the next frame).
+    fn offer(&self, snapshot: Box<ViewSnapshot>) -> Result<(), Box<ViewSnapshot>>;
+    /// True when the sink has ended (it failed to draw): the TUI ends too.
+    fn is_finished(&self) -> bool;
+}
+
 /// A highlighted byte range of a row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mark {

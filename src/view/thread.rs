@@ -15,7 +15,7 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
 use super::terminal::TerminalGuard;
-use super::{ViewSnapshot, draw};
+use super::{FrameSink, ViewSnapshot, draw};
 
 /// What the core sends to the render thread.
 pub enum RenderMsg {
@@ -43,8 +43,18 @@ impl RenderThread {
         Ok(Self { tx, handle })
     }
 
-    /// Hands a frame over; gives it back when the thread is still busy with the previous one.
-    pub fn offer(&self, snapshot: Box<ViewSnapshot>) -> Result<(), Box<ViewSnapshot>> {
+    /// Stops the thread, which restores the terminal; returns its drawing error, if any.
+    pub fn quit(self) -> io::Result<()> {
+        // Blocks at most one frame's time.
+        let _ = self.tx.send(RenderMsg::Quit);
+        self.handle
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the render thread panicked")))
+    }
+}
+
+impl FrameSink for RenderThread {
+    fn offer(&self, snapshot: Box<ViewSnapshot>) -> Result<(), Box<ViewSnapshot>> {
         match self.tx.try_send(RenderMsg::Frame(snapshot)) {
             Err(
                 TrySendError::Full(RenderMsg::Frame(s))
@@ -54,18 +64,8 @@ impl RenderThread {
         }
     }
 
-    /// True when the thread has ended (it failed to draw).
-    pub fn is_finished(&self) -> bool {
+    fn is_finished(&self) -> bool {
         self.handle.is_finished()
-    }
-
-    /// Stops the thread, which restores the terminal; returns its drawing error, if any.
-    pub fn quit(self) -> io::Result<()> {
-        // Blocks at most one frame's time.
-        let _ = self.tx.send(RenderMsg::Quit);
-        self.handle
-            .join()
-            .unwrap_or_else(|_| Err(io::Error::other("the render thread panicked")))
     }
 }
 
