@@ -174,11 +174,7 @@ impl Core {
                 {
                     panic!("LOGBRAID_PANIC_ON_KEY: panicking as asked");
                 }
-                let action = if self.state.prompt.is_some() {
-                    keys::prompt(key)
-                } else {
-                    keys::normal(key)
-                };
+                let action = keys::lookup(self.state.mode(), key);
                 if let Some(action) = action {
                     self.state.apply(action, &self.store);
                 }

@@ -383,18 +383,8 @@ pub const BINDINGS: &[Binding] = &[
     },
 ];
 
-/// The action for `key` in normal mode, if any.
-pub fn normal(key: KeyEvent) -> Option<Action> {
-    lookup(Mode::Normal, key)
-}
-
-/// The action for `key` while a prompt is open.
-pub fn prompt(key: KeyEvent) -> Option<Action> {
-    lookup(Mode::Prompt, key)
-}
-
 /// What `key` does in `mode`, by [`BINDINGS`].
-fn lookup(mode: Mode, key: KeyEvent) -> Option<Action> {
+pub fn lookup(mode: Mode, key: KeyEvent) -> Option<Action> {
     if key.kind == KeyEventKind::Release {
         return None;
     }
@@ -460,6 +450,14 @@ mod tests {
 
     fn key(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    fn normal(key: KeyEvent) -> Option<Action> {
+        lookup(Mode::Normal, key)
+    }
+
+    fn prompt(key: KeyEvent) -> Option<Action> {
+        lookup(Mode::Prompt, key)
     }
 
     fn ctrl(c: char) -> KeyEvent {

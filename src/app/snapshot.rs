@@ -90,7 +90,7 @@ pub fn build(state: &mut AppState, store: &Store, ctx: &Context<'_>) -> ViewSnap
         panes,
         tabs,
         status: status(state, placement.status, ctx),
-        help: if state.help {
+        help: if state.help_open() {
             keys::help().collect()
         } else {
             Vec::new()
@@ -340,7 +340,7 @@ fn status(state: &AppState, rect: ratatui::layout::Rect, ctx: &Context<'_>) -> S
         level: state.min_level,
         search: state.search.as_ref().map(|(text, _)| text.clone()),
         notice: state.notice.clone(),
-        prompt: state.prompt.as_ref().map(|p| Prompt {
+        prompt: state.prompt().map(|p| Prompt {
             label: p.kind.label(),
             input: p.input.clone(),
             error: p.error.clone(),

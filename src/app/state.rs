@@ -9,7 +9,7 @@ use regex::bytes::Regex;
 
 use super::hunt::{HUNT_SLICE, Hunt, Step};
 use super::index::{MatchIndex, PaneLines, Predicate, SLICE, Shared};
-use super::keys::{Action, PromptKind};
+use super::keys::{Action, Mode, PromptKind};
 use crate::filter::{LineFilter, Seen};
 use crate::level::Level;
 use crate::query::Query;
@@ -85,6 +85,15 @@ pub struct SourceState {
     pub indexing: Option<u8>,
 }
 
+/// Something drawn over the panes that sees keys before them.
+#[derive(Debug, Clone)]
+pub enum Overlay {
+    /// The key help (`?`); keys still act on the panes below it.
+    Help,
+    /// A prompt being typed: it takes every key.
+    Prompt(PromptState),
+}
+
 /// A prompt being typed.
 #[derive(Debug, Clone)]
 pub struct PromptState {
@@ -123,10 +132,8 @@ pub struct AppState {
     pub current: Option<u64>,
     /// A search jump still walking towards its match.
     pub hunt: Option<Hunt>,
-    /// The prompt being typed.
-    pub prompt: Option<PromptState>,
-    /// The help overlay is open.
-    pub help: bool,
+    /// What covers the panes, bottom first: the topmost sees keys first.
+    pub overlays: Vec<Overlay>,
     /// A message for the status line.
     pub notice: Option<String>,
     /// The terminal's size.
@@ -158,8 +165,7 @@ impl AppState {
             search: None,
             current: None,
             hunt: None,
-            prompt: None,
-            help: false,
+            overlays: Vec::new(),
             notice: None,
             size,
             statuses: Vec::new(),
@@ -369,7 +375,7 @@ impl AppState {
 
     /// Applies a key's action.
     pub fn apply(&mut self, action: Action, store: &Store) {
-        if self.prompt.is_some() {
+        if matches!(self.overlays.last(), Some(Overlay::Prompt(_))) {
             self.apply_prompt(action, store);
             return;
         }
@@ -426,9 +432,13 @@ impl AppState {
                 };
                 self.refresh_all(store);
             }
-            Action::ToggleHelp => self.help = !self.help,
+            Action::ToggleHelp => {
+                if !self.close(|o| matches!(o, Overlay::Help)) {
+                    self.overlays.push(Overlay::Help);
+                }
+            }
             Action::Dismiss => {
-                self.help = false;
+                self.close(|o| matches!(o, Overlay::Help));
                 self.notice = None;
             }
             // Prompt actions outside a prompt; sideways while wrapping; a source that isn't there.
@@ -610,16 +620,46 @@ impl AppState {
             PromptKind::Search => self.search.as_ref().map(|(text, _)| text.clone()),
         };
         let input = before.clone().unwrap_or_default();
-        self.prompt = Some(PromptState {
+        self.overlays.push(Overlay::Prompt(PromptState {
             kind,
             input,
             error: None,
             before,
-        });
+        }));
+    }
+
+    /// Closes the topmost overlay `which` matches; false when none is open.
+    fn close(&mut self, which: impl Fn(&Overlay) -> bool) -> bool {
+        let Some(at) = self.overlays.iter().rposition(which) else {
+            return false;
+        };
+        self.overlays.remove(at);
+        true
+    }
+
+    /// The prompt being typed, if one is open.
+    pub fn prompt(&self) -> Option<&PromptState> {
+        self.overlays.iter().rev().find_map(|o| match o {
+            Overlay::Prompt(p) => Some(p),
+            Overlay::Help => None,
+        })
+    }
+
+    /// True while the key help is open.
+    pub fn help_open(&self) -> bool {
+        self.overlays.iter().any(|o| matches!(o, Overlay::Help))
+    }
+
+    /// The keys' mode: that of the topmost overlay that takes keys.
+    pub fn mode(&self) -> Mode {
+        match self.overlays.last() {
+            Some(Overlay::Prompt(_)) => Mode::Prompt,
+            Some(Overlay::Help) | None => Mode::Normal,
+        }
     }
 
     fn apply_prompt(&mut self, action: Action, store: &Store) {
-        let Some(mut prompt) = self.prompt.take() else {
+        let Some(Overlay::Prompt(mut prompt)) = self.overlays.pop() else {
             return;
         };
         match action {
@@ -650,7 +690,7 @@ impl AppState {
         // Live: each keystroke applies the pattern; an invalid one leaves the last good in force.
         let input = prompt.input.clone();
         prompt.error = self.set_pattern(prompt.kind, &input, store).err();
-        self.prompt = Some(prompt);
+        self.overlays.push(Overlay::Prompt(prompt));
     }
 
     /// Puts `text` in force as the filter, query or search `kind` (empty clears it).
