@@ -191,13 +191,15 @@ impl Core {
         match event {
             EngineEvent::Ready => {
                 let backlog = engine.in_backlog();
-                let (store, paused) = (&mut self.store, &self.state.paused);
+                let (store, sources) = (&mut self.store, &self.state.sources);
                 let mut slotted = Vec::new();
                 let unseen = engine.drain(|id, batch, range, placement| match placement {
                     Placement::InOrder => store.append(id, batch, range),
                     Placement::Late(by) => store.append_late(id, batch, range, by),
                     // A paused source's new lines wait after its mark, wherever their time.
-                    Placement::Slot if paused.get(id.index()).is_some_and(Option::is_some) => {
+                    Placement::Slot
+                        if sources.get(id.index()).is_some_and(|s| s.paused.is_some()) =>
+                    {
                         let by = store.behind(batch.instants[range.start]);
                         store.append_late(id, batch, range, by);
                     }

@@ -10,6 +10,7 @@
 
 use std::collections::VecDeque;
 
+use super::state::SourceState;
 use crate::filter::{LineFilter, Seen};
 use crate::level::{self, Level};
 use crate::source_id::SourceId;
@@ -23,11 +24,9 @@ pub const SLICE: u64 = 32_768;
 pub struct Shared<'a> {
     /// Lines below this level are hidden (lines without a level are kept).
     pub min_level: Option<Level>,
-    /// Sources hidden from the merged pane.
-    pub hidden: &'a [bool],
-    /// Paused sources' marks: their lines numbered from the mark on are held back from the merged
-    /// pane.
-    pub paused: &'a [Option<u64>],
+    /// Per source: hidden from the merged pane, and paused (its lines numbered from the mark on
+    /// are held back from the merged pane).
+    pub sources: &'a [SourceState],
     /// The sources' names (queries can ask for `source`).
     pub names: &'a [String],
 }
@@ -53,8 +52,11 @@ impl Predicate<'_> {
     /// True when every line of the pane's source(s) passes: no index is needed.
     pub fn is_trivial(&self) -> bool {
         let merged_only = self.source.is_none()
-            && (self.shared.hidden.contains(&true)
-                || self.shared.paused.iter().any(Option::is_some));
+            && self
+                .shared
+                .sources
+                .iter()
+                .any(|s| s.hidden || s.paused.is_some());
         self.filter.is_empty() && self.shared.min_level.is_none() && !merged_only
     }
 
@@ -107,17 +109,8 @@ impl Predicate<'_> {
             Some(source) if line.source != source => return false,
             Some(_) => {}
             None => {
-                let s = line.source.index();
-                if self.shared.hidden.get(s).copied().unwrap_or(false) {
-                    return false;
-                }
-                if self
-                    .shared
-                    .paused
-                    .get(s)
-                    .copied()
-                    .flatten()
-                    .is_some_and(|mark| line.seq >= mark)
+                if let Some(s) = self.shared.sources.get(line.source.index())
+                    && (s.hidden || s.paused.is_some_and(|mark| line.seq >= mark))
                 {
                     return false;
                 }
@@ -313,13 +306,25 @@ mod tests {
         store
     }
 
-    fn shared<'a>(hidden: &'a [bool], paused: &'a [Option<u64>]) -> Shared<'a> {
+    fn shared(sources: &[SourceState]) -> Shared<'_> {
         Shared {
             min_level: None,
-            hidden,
-            paused,
+            sources,
             names: &[],
         }
+    }
+
+    /// Sources with these pause marks and hidden flags.
+    fn sources(paused: &[Option<u64>], hidden: &[bool]) -> Vec<SourceState> {
+        paused
+            .iter()
+            .zip(hidden)
+            .map(|(&paused, &hidden)| SourceState {
+                hidden,
+                paused,
+                ..SourceState::default()
+            })
+            .collect()
     }
 
     #[test]
@@ -339,7 +344,7 @@ mod tests {
             source: None,
             filter: &filter,
             seen: Seen::Plain,
-            shared: shared(&[], &[]),
+            shared: shared(&[]),
         };
         let mut index = MatchIndex::new(&store);
         index.rebuild_slice(&store, &pred, 40);
@@ -399,7 +404,7 @@ mod tests {
             source: None,
             filter: &filter,
             seen: Seen::Plain,
-            shared: shared(&[], &[]),
+            shared: shared(&[]),
         };
         for budget in [1, 2, 4, 7, 1000] {
             let mut index = MatchIndex::new(&store);
@@ -434,25 +439,24 @@ mod tests {
     fn merged_predicate_holds_back_paused_and_hidden_sources() {
         let store = store_with(&[(0, "a0"), (1, "b0"), (0, "a1"), (1, "b1"), (2, "c0")]);
         let filter = LineFilter::default();
-        let paused = [Some(B + 3), None, None];
-        let hidden = [false, false, true];
+        let both = sources(&[Some(B + 3), None, None], &[false, false, true]);
         let pred = Predicate {
             source: None,
             filter: &filter,
             seen: Seen::Plain,
-            shared: shared(&hidden, &paused),
+            shared: shared(&both),
         };
         assert!(!pred.is_trivial());
         let shown: Vec<bool> = (0..5)
             .map(|s| pred.matches(&store.line(B + s).expect("line")))
             .collect();
         assert_eq!(shown, [true, true, true, true, false]);
-        let paused_late = [Some(B + 2), None, None];
+        let late = sources(&[Some(B + 2), None, None], &[false; 3]);
         let pred = Predicate {
             source: None,
             filter: &filter,
             seen: Seen::Plain,
-            shared: shared(&[false; 3], &paused_late),
+            shared: shared(&late),
         };
         assert!(
             !pred.matches(&store.line(B + 2).expect("line")),

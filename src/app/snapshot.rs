@@ -74,7 +74,7 @@ pub fn build(state: &mut AppState, store: &Store, ctx: &Context<'_>) -> ViewSnap
                 title: title(state, slot, store, ctx),
                 rows: rows(state, slot, store, ctx.waiting, height, width),
                 wrap: state.wrap,
-                hscroll: state.panes[slot].hscroll,
+                hscroll: state.panes[slot].view.hscroll,
                 tag_width,
                 empty: empty_text(state, slot),
             }
@@ -111,9 +111,9 @@ fn rows(
     // Bytes beyond what the pane can show are not copied (a line may be megabytes long); 4 bytes
     // a column leaves room for UTF-8 and escape sequences.
     let visible_cols =
-        usize::from(pane.hscroll) + width * if state.wrap { height.max(1) } else { 1 };
+        usize::from(pane.view.hscroll) + width * if state.wrap { height.max(1) } else { 1 };
     let cap = visible_cols * 4 + 256;
-    let search = state.search.as_ref().map(|(_, re)| re);
+    let search = state.search.pattern.as_ref().map(|(_, re)| re);
     let options = render::Options {
         hide: &state.hide,
         max_value: (width / 3).max(16),
@@ -145,14 +145,14 @@ fn rows(
             text,
             level,
             marks,
-            current: seq.is_some() && state.current == seq,
+            current: seq.is_some() && state.search.current == seq,
             late: seq.is_some_and(|seq| store.late(seq).is_some()),
         }
     };
     // A pane at the newest line shows the lines still in the merge window below the rest (a
     // paused source pane stops at its mark, before them).
     let mut tail: Vec<Row> = Vec::new();
-    if pane.scroll == Scroll::Follow && state.cap(slot) == Some(u64::MAX) {
+    if pane.view.scroll == Scroll::Follow && state.cap(slot) == Some(u64::MAX) {
         let predicate = state.predicate(slot);
         tail = waiting
             .iter()
@@ -203,9 +203,10 @@ fn title(state: &AppState, slot: usize, store: &Store, ctx: &Context<'_>) -> Tit
     let filtering = pane.index.as_ref().and_then(|i| i.progress(store));
     match pane.id {
         PaneId::Merged => {
-            let all_paused = !state.paused.is_empty() && state.paused.iter().all(Option::is_some);
+            let all_paused =
+                !state.sources.is_empty() && state.sources.iter().all(|s| s.paused.is_some());
             let state_shown = if all_paused {
-                let new = (0..state.paused.len())
+                let new = (0..state.sources.len())
                     .map(|s| held_back(state, store, s))
                     .sum();
                 PaneState::Paused { new }
@@ -221,11 +222,11 @@ fn title(state: &AppState, slot: usize, store: &Store, ctx: &Context<'_>) -> Tit
                 rate: (0..ctx.names.len()).map(|s| ctx.rates.rate(s)).sum(),
                 evicted: store.evicted_total(),
                 filtering,
-                indexing: state.statuses.iter().filter_map(|s| s.indexing).min(),
+                indexing: state.sources.iter().filter_map(|s| s.indexing).min(),
             }
         }
         PaneId::Source(s) => {
-            let state_shown = if state.paused[s.index()].is_some() {
+            let state_shown = if state.sources[s.index()].paused.is_some() {
                 PaneState::Paused {
                     new: held_back(state, store, s.index()),
                 }
@@ -240,7 +241,7 @@ fn title(state: &AppState, slot: usize, store: &Store, ctx: &Context<'_>) -> Tit
                 rate: ctx.rates.rate(s.index()),
                 evicted: store.evicted(s),
                 filtering,
-                indexing: state.statuses.get(s.index()).and_then(|s| s.indexing),
+                indexing: state.sources.get(s.index()).and_then(|s| s.indexing),
             }
         }
     }
@@ -249,7 +250,7 @@ fn title(state: &AppState, slot: usize, store: &Store, ctx: &Context<'_>) -> Tit
 /// Lines of source `s` that arrived since it was paused.
 fn held_back(state: &AppState, store: &Store, s: usize) -> u64 {
     let source = SourceId::from_index(s);
-    match state.paused.get(s).copied().flatten() {
+    match state.sources.get(s).and_then(|s| s.paused) {
         Some(0) => store.source_len(source),
         Some(mark) => store.source_count_after(source, mark - 1),
         None => 0,
@@ -257,7 +258,7 @@ fn held_back(state: &AppState, store: &Store, s: usize) -> u64 {
 }
 
 fn scrolled(state: &AppState, slot: usize, store: &Store) -> Option<PaneState> {
-    let Scroll::At(_) = state.panes[slot].scroll else {
+    let Scroll::At(_) = state.panes[slot].view.scroll else {
         return None;
     };
     let bottom = state.bottom(slot, store)?;
@@ -268,7 +269,7 @@ fn scrolled(state: &AppState, slot: usize, store: &Store) -> Option<PaneState> {
 }
 
 fn source_state(state: &AppState, s: SourceId, now: Instant) -> PaneState {
-    let Some(SourceState { status, flash, .. }) = state.statuses.get(s.index()) else {
+    let Some(SourceState { status, flash, .. }) = state.sources.get(s.index()) else {
         return PaneState::Following;
     };
     if let Some((what, at)) = flash
@@ -296,7 +297,7 @@ fn empty_text(state: &AppState, slot: usize) -> &'static str {
     match pane.id {
         PaneId::Source(s)
             if matches!(
-                state.statuses.get(s.index()),
+                state.sources.get(s.index()),
                 Some(SourceState {
                     status: Some(SourceStatus::Waiting),
                     ..
@@ -329,7 +330,7 @@ fn status(state: &AppState, rect: ratatui::layout::Rect, ctx: &Context<'_>) -> S
     if let Some(text) = &pane.where_text {
         filters.push(format!("&{text}"));
     }
-    let hidden = state.hidden.iter().filter(|h| **h).count();
+    let hidden = state.sources.iter().filter(|s| s.hidden).count();
     if hidden > 0 {
         filters.push(format!("{hidden} hidden"));
     }
@@ -338,7 +339,7 @@ fn status(state: &AppState, rect: ratatui::layout::Rect, ctx: &Context<'_>) -> S
         focus: format!("{focus} · {}", state.layout.name()),
         filters,
         level: state.min_level,
-        search: state.search.as_ref().map(|(text, _)| text.clone()),
+        search: state.search.pattern.as_ref().map(|(text, _)| text.clone()),
         notice: state.notice.clone(),
         prompt: state.prompt().map(|p| Prompt {
             label: p.kind.label(),

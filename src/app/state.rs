@@ -35,6 +35,35 @@ pub enum Scroll {
     At(u64),
 }
 
+/// Where a pane's view is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Viewport {
+    /// Following, or scrolled to a line.
+    pub scroll: Scroll,
+    /// Columns scrolled sideways.
+    pub hscroll: u16,
+}
+
+impl Default for Viewport {
+    fn default() -> Self {
+        Self {
+            scroll: Scroll::Follow,
+            hscroll: 0,
+        }
+    }
+}
+
+/// The search: the pattern, the line the last jump landed on, and a jump under way.
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    /// As typed, and compiled.
+    pub pattern: Option<(String, Regex)>,
+    /// The line the last search jump landed on.
+    pub current: Option<u64>,
+    /// A search jump still walking towards its match.
+    pub hunt: Option<Hunt>,
+}
+
 /// One pane's own state.
 #[derive(Debug, Clone)]
 pub struct Pane {
@@ -50,10 +79,8 @@ pub struct Pane {
     pub where_text: Option<String>,
     /// The filtered index, when a predicate is in force.
     pub index: Option<MatchIndex>,
-    /// The view.
-    pub scroll: Scroll,
-    /// Columns scrolled sideways.
-    pub hscroll: u16,
+    /// Where its view is.
+    pub view: Viewport,
     /// Structured records are shown as written, not rendered (`r`).
     pub raw: bool,
 }
@@ -67,16 +94,19 @@ impl Pane {
             exclude_text: None,
             where_text: None,
             index: None,
-            scroll: Scroll::Follow,
-            hscroll: 0,
+            view: Viewport::default(),
             raw: false,
         }
     }
 }
 
-/// What the TUI knows of a source's status.
+/// What the TUI keeps per source: what the user did to it, and its status.
 #[derive(Debug, Clone, Default)]
 pub struct SourceState {
+    /// Hidden from the merged pane.
+    pub hidden: bool,
+    /// Paused: its lines numbered from the mark on are held back.
+    pub paused: Option<u64>,
     /// The last lasting status.
     pub status: Option<SourceStatus>,
     /// The last transient one ("rotated", "truncated") and when it came.
@@ -122,24 +152,16 @@ pub struct AppState {
     pub wrap: bool,
     /// Lines below this level are hidden.
     pub min_level: Option<Level>,
-    /// Sources hidden from the merged pane.
-    pub hidden: Vec<bool>,
-    /// Paused sources: lines numbered from the mark on are held back.
-    pub paused: Vec<Option<u64>>,
-    /// The search, as typed and compiled.
-    pub search: Option<(String, Regex)>,
-    /// The line the last search jump landed on.
-    pub current: Option<u64>,
-    /// A search jump still walking towards its match.
-    pub hunt: Option<Hunt>,
+    /// The search.
+    pub search: Search,
     /// What covers the panes, bottom first: the topmost sees keys first.
     pub overlays: Vec<Overlay>,
     /// A message for the status line.
     pub notice: Option<String>,
     /// The terminal's size.
     pub size: Rect,
-    /// Each source's last status, and its last transient event.
-    pub statuses: Vec<SourceState>,
+    /// Per source: hidden, paused, its last status and transient event.
+    pub sources: Vec<SourceState>,
     /// Set by `q`.
     pub quit: bool,
     /// Fields rendered records leave out (`--hide`).
@@ -160,15 +182,11 @@ impl AppState {
             tab_source: SourceId(0),
             wrap: false,
             min_level: None,
-            hidden: Vec::new(),
-            paused: Vec::new(),
-            search: None,
-            current: None,
-            hunt: None,
+            search: Search::default(),
             overlays: Vec::new(),
             notice: None,
             size,
-            statuses: Vec::new(),
+            sources: Vec::new(),
             quit: false,
             hide: Hide::default(),
             names: Arc::default(),
@@ -182,21 +200,19 @@ impl AppState {
 
     /// A source was added (a glob found a file).
     pub fn add_source(&mut self) {
-        let id = SourceId(u16::try_from(self.hidden.len()).unwrap_or(u16::MAX));
+        let id = SourceId(u16::try_from(self.sources.len()).unwrap_or(u16::MAX));
         self.panes.push(Pane::new(PaneId::Source(id)));
-        self.hidden.push(false);
-        self.paused.push(None);
-        self.statuses.push(SourceState::default());
+        self.sources.push(SourceState::default());
     }
 
     /// Number of sources.
     pub fn sources(&self) -> u16 {
-        u16::try_from(self.hidden.len()).unwrap_or(u16::MAX)
+        u16::try_from(self.sources.len()).unwrap_or(u16::MAX)
     }
 
     /// Records a source's status.
     pub fn on_status(&mut self, id: SourceId, status: SourceStatus) {
-        let Some(entry) = self.statuses.get_mut(id.index()) else {
+        let Some(entry) = self.sources.get_mut(id.index()) else {
             return;
         };
         match status {
@@ -208,14 +224,14 @@ impl AppState {
 
     /// Records how far the indexing of a source's history is.
     pub fn on_history(&mut self, id: SourceId, done: u64, total: u64, last: bool) {
-        if let Some(entry) = self.statuses.get_mut(id.index()) {
+        if let Some(entry) = self.sources.get_mut(id.index()) {
             entry.indexing = (!last).then(|| u8::try_from(done * 100 / total.max(1)).unwrap_or(99));
         }
     }
 
     /// True while something on screen changes with time alone (a title's "rotated").
     pub fn flashing(&self, now: Instant) -> bool {
-        self.statuses.iter().any(|s| {
+        self.sources.iter().any(|s| {
             s.flash
                 .is_some_and(|(_, at)| now.duration_since(at) < FLASH)
         })
@@ -262,8 +278,7 @@ impl AppState {
             seen,
             shared: Shared {
                 min_level: self.min_level,
-                hidden: &self.hidden,
-                paused: &self.paused,
+                sources: &self.sources,
                 names: &self.names,
             },
         }
@@ -282,7 +297,7 @@ impl AppState {
     /// The newest line pane `slot` may show: a paused source pane stops at its mark.
     pub fn cap(&self, slot: usize) -> Option<u64> {
         match self.panes[slot].id {
-            PaneId::Source(s) => match self.paused.get(s.index()).copied().flatten() {
+            PaneId::Source(s) => match self.sources.get(s.index()).and_then(|s| s.paused) {
                 Some(mark) => mark.checked_sub(1),
                 None => Some(u64::MAX),
             },
@@ -293,7 +308,7 @@ impl AppState {
     /// The line at the bottom of pane `slot`'s view.
     pub fn bottom(&self, slot: usize, store: &Store) -> Option<u64> {
         let cap = self.cap(slot)?;
-        let bound = match self.panes[slot].scroll {
+        let bound = match self.panes[slot].view.scroll {
             Scroll::Follow => cap,
             Scroll::At(seq) => seq.min(cap),
         };
@@ -327,17 +342,17 @@ impl AppState {
             if let Some(index) = &mut pane.index {
                 index.forget_from(slotted.from);
             }
-            if let Scroll::At(seq) = &mut pane.scroll {
+            if let Scroll::At(seq) = &mut pane.view.scroll {
                 *seq = slotted.renumber(*seq);
             }
         }
-        for mark in self.paused.iter_mut().flatten() {
+        for mark in self.sources.iter_mut().filter_map(|s| s.paused.as_mut()) {
             *mark = slotted.renumber(*mark);
         }
-        if let Some(current) = &mut self.current {
+        if let Some(current) = &mut self.search.current {
             *current = slotted.renumber(*current);
         }
-        if let Some(hunt) = &mut self.hunt {
+        if let Some(hunt) = &mut self.search.hunt {
             hunt.renumber(slotted);
         }
     }
@@ -354,7 +369,7 @@ impl AppState {
 
     /// True while some index is being rebuilt or a search jump is under way.
     pub fn busy(&self, store: &Store) -> bool {
-        self.hunt.is_some()
+        self.search.hunt.is_some()
             || self
                 .panes
                 .iter()
@@ -408,12 +423,12 @@ impl AppState {
             Action::PageUp => self.scroll_up(slot, self.page(slot), store),
             Action::PageDown => self.scroll_down(slot, self.page(slot), store),
             Action::Top => self.scroll_top(slot, store),
-            Action::Bottom => self.panes[slot].scroll = Scroll::Follow,
+            Action::Bottom => self.panes[slot].view.scroll = Scroll::Follow,
             Action::Left => {
-                self.panes[slot].hscroll = self.panes[slot].hscroll.saturating_sub(HSTEP);
+                self.panes[slot].view.hscroll = self.panes[slot].view.hscroll.saturating_sub(HSTEP);
             }
             Action::Right if !self.wrap => {
-                self.panes[slot].hscroll = self.panes[slot].hscroll.saturating_add(HSTEP);
+                self.panes[slot].view.hscroll = self.panes[slot].view.hscroll.saturating_add(HSTEP);
             }
             Action::ToggleWrap => self.wrap = !self.wrap,
             Action::ToggleRaw => self.panes[slot].raw = !self.panes[slot].raw,
@@ -484,7 +499,7 @@ impl AppState {
     /// Any key but `n`/`N`, or scrolling with the mouse, abandons a search still under way: the
     /// user has moved on, and the view must not jump later.
     fn abandon_hunt(&mut self) {
-        if self.hunt.take().is_some() {
+        if self.search.hunt.take().is_some() {
             self.notice = None;
         }
     }
@@ -517,11 +532,11 @@ impl AppState {
             .rev_from(store, bottom)
             .nth(usize::try_from(n).unwrap_or(usize::MAX))
             .unwrap_or(lowest);
-        self.panes[slot].scroll = Scroll::At(target.max(lowest));
+        self.panes[slot].view.scroll = Scroll::At(target.max(lowest));
     }
 
     fn scroll_down(&mut self, slot: usize, n: u64, store: &Store) {
-        let Scroll::At(at) = self.panes[slot].scroll else {
+        let Scroll::At(at) = self.panes[slot].view.scroll else {
             return;
         };
         let cap = self.cap(slot).unwrap_or(0);
@@ -531,7 +546,7 @@ impl AppState {
             .take_while(|&s| s <= cap)
             .nth(usize::try_from(n - 1).unwrap_or(0));
         let newest = self.lines(slot).rev_from(store, cap).next();
-        self.panes[slot].scroll = match target {
+        self.panes[slot].view.scroll = match target {
             Some(t) if Some(t) != newest => Scroll::At(t),
             _ => Scroll::Follow,
         };
@@ -544,7 +559,7 @@ impl AppState {
             .take(usize::try_from(self.height(slot)).unwrap_or(1))
             .last();
         if let Some(lowest) = lowest {
-            self.panes[slot].scroll = Scroll::At(lowest);
+            self.panes[slot].view.scroll = Scroll::At(lowest);
         }
     }
 
@@ -584,13 +599,17 @@ impl AppState {
         let mark = store.next_seq();
         match self.focus {
             PaneId::Source(s) => {
-                let entry = &mut self.paused[s.index()];
+                let entry = &mut self.sources[s.index()].paused;
                 *entry = if entry.is_some() { None } else { Some(mark) };
             }
             PaneId::Merged => {
-                let all = self.paused.iter().all(Option::is_some);
-                for entry in &mut self.paused {
-                    *entry = if all { None } else { entry.or(Some(mark)) };
+                let all = self.sources.iter().all(|s| s.paused.is_some());
+                for source in &mut self.sources {
+                    source.paused = if all {
+                        None
+                    } else {
+                        source.paused.or(Some(mark))
+                    };
                 }
             }
         }
@@ -600,7 +619,7 @@ impl AppState {
     fn toggle_hidden(&mut self, store: &Store) {
         match self.focus {
             PaneId::Source(s) => {
-                self.hidden[s.index()] ^= true;
+                self.sources[s.index()].hidden ^= true;
                 self.refresh_index(0, store);
             }
             PaneId::Merged => {
@@ -617,7 +636,7 @@ impl AppState {
             PromptKind::Include => pane.include_text.clone(),
             PromptKind::Exclude => pane.exclude_text.clone(),
             PromptKind::Where => pane.where_text.clone(),
-            PromptKind::Search => self.search.as_ref().map(|(text, _)| text.clone()),
+            PromptKind::Search => self.search.pattern.as_ref().map(|(text, _)| text.clone()),
         };
         let input = before.clone().unwrap_or_default();
         self.overlays.push(Overlay::Prompt(PromptState {
@@ -674,7 +693,7 @@ impl AppState {
             Action::EraseAll => prompt.input.clear(),
             Action::Submit => {
                 if prompt.error.is_none() && prompt.kind == PromptKind::Search {
-                    self.current = None;
+                    self.search.current = None;
                     self.jump(Self::slot(self.focus), store, true);
                 }
                 return;
@@ -724,7 +743,7 @@ impl AppState {
                 self.panes[slot].exclude_text = owned;
                 self.refresh_index(slot, store);
             }
-            PromptKind::Search => self.search = owned.zip(compiled),
+            PromptKind::Search => self.search.pattern = owned.zip(compiled),
             PromptKind::Where => {}
         }
         Ok(())
@@ -733,7 +752,7 @@ impl AppState {
     /// Starts the walk to the next search match: older (upwards) or newer. It ends at once when
     /// the match is near; otherwise [`work_slice`](Self::work_slice) carries it on.
     fn jump(&mut self, slot: usize, store: &Store, older: bool) {
-        let Some((text, re)) = self.search.clone() else {
+        let Some((text, re)) = self.search.pattern.clone() else {
             self.notice = Some("no search: press / first".into());
             return;
         };
@@ -741,18 +760,18 @@ impl AppState {
             return;
         };
         let cap = self.cap(slot).unwrap_or(0);
-        let from = match (older, self.current) {
+        let from = match (older, self.search.current) {
             (true, Some(current)) => current.saturating_sub(1),
             (true, None) => bottom,
             (false, current) => current.map_or(bottom, |c| c + 1),
         };
-        self.hunt = Some(Hunt::new(slot, older, text, re, from, cap));
+        self.search.hunt = Some(Hunt::new(slot, older, text, re, from, cap));
         self.hunt_slice(store);
     }
 
     /// Carries the search walk on by one slice; lands on the match when found.
     fn hunt_slice(&mut self, store: &Store) {
-        let Some(mut hunt) = self.hunt.take() else {
+        let Some(mut hunt) = self.search.hunt.take() else {
             return;
         };
         let slot = hunt.slot;
@@ -766,11 +785,11 @@ impl AppState {
             }
             Step::Going => {
                 self.notice = Some(format!("/{}/: searching…", hunt.text));
-                self.hunt = Some(hunt);
+                self.search.hunt = Some(hunt);
                 return;
             }
         };
-        self.current = Some(found);
+        self.search.current = Some(found);
         self.notice = None;
         let Some(bottom) = self.bottom(slot, store) else {
             return;
@@ -786,7 +805,7 @@ impl AppState {
             // its bottom.
             let lowest = lines.fwd_from(store, 0).nth(height - 1);
             let at = lowest.map_or(found, |l| found.max(l));
-            self.panes[slot].scroll = Scroll::At(at);
+            self.panes[slot].view.scroll = Scroll::At(at);
         }
     }
 }

@@ -139,8 +139,7 @@ fn refilter_1m_lines(bencher: Bencher) {
         seen: Seen::Plain,
         shared: Shared {
             min_level: None,
-            hidden: &[],
-            paused: &[],
+            sources: &[],
             names: &[],
         },
     };
@@ -192,8 +191,7 @@ fn requery_1m_json_records(bencher: Bencher) {
         seen: Seen::Plain,
         shared: Shared {
             min_level: None,
-            hidden: &[],
-            paused: &[],
+            sources: &[],
             names: &[],
         },
     };
