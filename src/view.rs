@@ -110,6 +110,8 @@ pub struct Row {
     pub marks: Vec<Mark>,
     /// The line the last search jump landed on.
     pub current: bool,
+    /// The focused pane's cursor is on it.
+    pub cursor: bool,
     /// The live braid placed it by arrival: it came later than the merge window allows.
     pub late: bool,
 }

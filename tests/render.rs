@@ -315,13 +315,50 @@ fn many_sources_become_tabs() {
     insta::assert_snapshot!(screen(&mut state, &store, 100, 24).backend());
 }
 
+/// The rows of the merged pane in the frame `state` would draw, and which one has the cursor.
+fn merged_rows(state: &mut AppState, store: &Store) -> (Vec<String>, Option<usize>) {
+    let rates = Rates::default();
+    let ctx = Context {
+        names: names(usize::from(state.sources())),
+        rates: &rates,
+        colors: true,
+        now: Instant::now(),
+        waiting: &[],
+    };
+    let snap = snapshot::build(state, store, &ctx);
+    let rows = &snap.panes[0].rows;
+    (
+        rows.iter()
+            .map(|r| String::from_utf8_lossy(&r.text).into_owned())
+            .collect(),
+        rows.iter().position(|r| r.cursor),
+    )
+}
+
+/// The cursor: `k` moves it up and the pane stops following (counting what arrives below), the
+/// view scrolls only when the cursor would leave it, the cursor stays on its line while lines
+/// arrive, and `G` puts it back on the last line, following.
 #[test]
-fn scrolling_up_stops_following_and_counts_what_arrives_below() {
+fn the_cursor_moves_the_view_follows_it_and_g_follows_again() {
     let mut store = store_with(90);
     let mut state = AppState::new(3, Rect::new(0, 0, 100, 24));
+    state.size = Rect::new(0, 0, 100, 24);
+    let (rows, cursor) = merged_rows(&mut state, &store);
+    assert_eq!(
+        cursor,
+        Some(rows.len() - 1),
+        "following: the cursor is on the last line"
+    );
     state.apply(Action::Up(5), &store);
+    let (rows, cursor) = merged_rows(&mut state, &store);
+    let on = cursor.map(|c| rows[c].clone());
+    assert_eq!(
+        cursor,
+        Some(rows.len() - 6),
+        "five lines up, the view still"
+    );
     let before = screen(&mut state, &store, 100, 24).backend().to_string();
-    assert!(before.contains("↓ 5 below"), "{before}");
+    assert!(before.contains("↓ 0 below"), "{before}");
     for i in 0..4 {
         append(
             &mut store,
@@ -329,14 +366,29 @@ fn scrolling_up_stops_following_and_counts_what_arrives_below() {
             format!("2026-11-24 10:02:00,000 INFO  new {i}"),
         );
     }
+    let (rows, cursor) = merged_rows(&mut state, &store);
+    assert_eq!(
+        cursor.map(|c| rows[c].clone()),
+        on,
+        "the cursor stays on its line"
+    );
     let after = screen(&mut state, &store, 100, 24).backend().to_string();
     let merged: String = after.lines().take(11).collect();
     assert!(
-        after.contains("↓ 9 below") && !merged.contains("new 3"),
+        after.contains("↓ 4 below") && !merged.contains("new 3"),
         "the view stays put:\n{after}"
     );
     assert!(after.contains("new 3"), "the source pane goes on following");
+    state.apply(Action::Up(20), &store);
+    let (_, cursor) = merged_rows(&mut state, &store);
+    assert_eq!(
+        cursor,
+        Some(0),
+        "past the top row, the view scrolls with the cursor"
+    );
     state.apply(Action::Bottom, &store);
+    let (rows, cursor) = merged_rows(&mut state, &store);
+    assert_eq!(cursor, Some(rows.len() - 1));
     let back = screen(&mut state, &store, 100, 24).backend().to_string();
     assert!(
         back.contains("new 3") && !back.contains("below"),

@@ -146,6 +146,7 @@ fn rows(
             level,
             marks,
             current: seq.is_some() && state.search.current == seq,
+            cursor: false,
             late: seq.is_some_and(|seq| store.late(seq).is_some()),
         }
     };
@@ -180,12 +181,26 @@ fn rows(
         .take(height - tail.len())
         .collect();
     seqs.reverse();
-    let mut rows: Vec<Row> = seqs
-        .into_iter()
-        .filter_map(|seq| store.line(seq))
+    let lines: Vec<LineRef<'_>> = seqs.into_iter().filter_map(|seq| store.line(seq)).collect();
+    let mut shown: Vec<Option<u64>> = lines.iter().map(|l| Some(l.seq)).collect();
+    shown.extend(tail.iter().map(|_| None));
+    let mut rows: Vec<Row> = lines
+        .iter()
         .map(|line| row(line.source, &line.text, Some(line.seq)))
         .collect();
     rows.append(&mut tail);
+    // The focused pane's cursor: its line, or the last row while the pane follows.
+    if state.focus == pane.id {
+        let at = match pane.view.cursor {
+            Some(_) => state
+                .cursor_line(slot, store)
+                .and_then(|c| shown.iter().position(|&s| s == Some(c))),
+            None => rows.len().checked_sub(1),
+        };
+        if let Some(row) = at.and_then(|i| rows.get_mut(i)) {
+            row.cursor = true;
+        }
+    }
     rows
 }
 

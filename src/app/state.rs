@@ -35,11 +35,14 @@ pub enum Scroll {
     At(u64),
 }
 
-/// Where a pane's view is.
+/// Where a pane's view and cursor are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Viewport {
     /// Following, or scrolled to a line.
     pub scroll: Scroll,
+    /// The cursor's line (the pane's nearest line at or before it, when that one is gone or
+    /// filtered out); `None`: the last line, and then the view follows (`scroll` is `Follow`).
+    pub cursor: Option<u64>,
     /// Columns scrolled sideways.
     pub hscroll: u16,
 }
@@ -48,6 +51,7 @@ impl Default for Viewport {
     fn default() -> Self {
         Self {
             scroll: Scroll::Follow,
+            cursor: None,
             hscroll: 0,
         }
     }
@@ -345,6 +349,9 @@ impl AppState {
             if let Scroll::At(seq) = &mut pane.view.scroll {
                 *seq = slotted.renumber(*seq);
             }
+            if let Some(seq) = &mut pane.view.cursor {
+                *seq = slotted.renumber(*seq);
+            }
         }
         for mark in self.sources.iter_mut().filter_map(|s| s.paused.as_mut()) {
             *mark = slotted.renumber(*mark);
@@ -418,12 +425,12 @@ impl AppState {
                         .map_or(PaneId::Merged, |(id, _)| *id);
                 }
             }
-            Action::Up(n) => self.scroll_up(slot, u64::from(n), store),
-            Action::Down(n) => self.scroll_down(slot, u64::from(n), store),
-            Action::PageUp => self.scroll_up(slot, self.page(slot), store),
-            Action::PageDown => self.scroll_down(slot, self.page(slot), store),
-            Action::Top => self.scroll_top(slot, store),
-            Action::Bottom => self.panes[slot].view.scroll = Scroll::Follow,
+            Action::Up(n) => self.cursor_up(slot, u64::from(n), store),
+            Action::Down(n) => self.cursor_down(slot, u64::from(n), store),
+            Action::PageUp => self.cursor_up(slot, self.page(slot), store),
+            Action::PageDown => self.cursor_down(slot, self.page(slot), store),
+            Action::Top => self.cursor_top(slot, store),
+            Action::Bottom => self.follow(slot),
             Action::Left => {
                 self.panes[slot].view.hscroll = self.panes[slot].view.hscroll.saturating_sub(HSTEP);
             }
@@ -490,9 +497,9 @@ impl AppState {
         self.focus = id;
         let slot = Self::slot(id);
         if up {
-            self.scroll_up(slot, 3, store);
+            self.cursor_up(slot, 3, store);
         } else {
-            self.scroll_down(slot, 3, store);
+            self.cursor_down(slot, 3, store);
         }
     }
 
@@ -518,49 +525,96 @@ impl AppState {
         self.page(slot) + 1
     }
 
-    fn scroll_up(&mut self, slot: usize, n: u64, store: &Store) {
+    /// The line the cursor of pane `slot` is on, if the pane shows any line.
+    pub fn cursor_line(&self, slot: usize, store: &Store) -> Option<u64> {
+        let cap = self.cap(slot)?;
+        let lines = self.lines(slot);
+        match self.panes[slot].view.cursor {
+            Some(at) => lines
+                .rev_from(store, at.min(cap))
+                .next()
+                .or_else(|| lines.fwd_from(store, 0).next().filter(|&s| s <= cap)),
+            None => self.bottom(slot, store),
+        }
+    }
+
+    /// Moves the cursor `n` lines up (older); the view follows it.
+    fn cursor_up(&mut self, slot: usize, n: u64, store: &Store) {
+        let Some(at) = self.cursor_line(slot, store) else {
+            return;
+        };
+        let lines = self.lines(slot);
+        let target = lines
+            .rev_from(store, at)
+            .take(usize::try_from(n).unwrap_or(usize::MAX).saturating_add(1))
+            .last()
+            .unwrap_or(at);
+        self.place_cursor(slot, target, store);
+    }
+
+    /// Moves the cursor `n` lines down (newer); on the last line, the pane follows again.
+    fn cursor_down(&mut self, slot: usize, n: u64, store: &Store) {
+        let Some(at) = self.cursor_line(slot, store) else {
+            return;
+        };
+        let cap = self.cap(slot).unwrap_or(0);
+        let lines = self.lines(slot);
+        let target = lines
+            .fwd_from(store, at + 1)
+            .take_while(|&s| s <= cap)
+            .take(usize::try_from(n).unwrap_or(usize::MAX))
+            .last()
+            .unwrap_or(at);
+        let newest = lines.rev_from(store, cap).next();
+        if Some(target) == newest {
+            self.follow(slot);
+        } else {
+            self.place_cursor(slot, target, store);
+        }
+    }
+
+    /// The cursor on the first line.
+    fn cursor_top(&mut self, slot: usize, store: &Store) {
+        let first = self.lines(slot).fwd_from(store, 0).next();
+        if let Some(first) = first {
+            self.place_cursor(slot, first, store);
+        }
+    }
+
+    /// The cursor on the last line, the view following.
+    fn follow(&mut self, slot: usize) {
+        let view = &mut self.panes[slot].view;
+        view.cursor = None;
+        view.scroll = Scroll::Follow;
+    }
+
+    /// Puts the cursor on line `target` and scrolls the view as little as keeps it in view.
+    fn place_cursor(&mut self, slot: usize, target: u64, store: &Store) {
         let Some(bottom) = self.bottom(slot, store) else {
             return;
         };
         let lines = self.lines(slot);
-        // Keep a full screen: the bottom line stays at least a screen below the oldest line.
-        let lowest = lines
-            .fwd_from(store, 0)
-            .nth(usize::try_from(self.height(slot) - 1).unwrap_or(0));
-        let Some(lowest) = lowest else { return };
-        let target = lines
+        let rows = usize::try_from(self.height(slot)).unwrap_or(1).max(1);
+        let top = lines
             .rev_from(store, bottom)
-            .nth(usize::try_from(n).unwrap_or(usize::MAX))
-            .unwrap_or(lowest);
-        self.panes[slot].view.scroll = Scroll::At(target.max(lowest));
-    }
-
-    fn scroll_down(&mut self, slot: usize, n: u64, store: &Store) {
-        let Scroll::At(at) = self.panes[slot].view.scroll else {
-            return;
+            .take(rows)
+            .last()
+            .unwrap_or(bottom);
+        let bottom = if target > bottom {
+            target
+        } else if target < top {
+            // The cursor at the top row: the view ends a screen below it (or at the last line).
+            lines
+                .fwd_from(store, target)
+                .take(rows)
+                .last()
+                .unwrap_or(target)
+        } else {
+            bottom
         };
-        let cap = self.cap(slot).unwrap_or(0);
-        let target = self
-            .lines(slot)
-            .fwd_from(store, at + 1)
-            .take_while(|&s| s <= cap)
-            .nth(usize::try_from(n - 1).unwrap_or(0));
-        let newest = self.lines(slot).rev_from(store, cap).next();
-        self.panes[slot].view.scroll = match target {
-            Some(t) if Some(t) != newest => Scroll::At(t),
-            _ => Scroll::Follow,
-        };
-    }
-
-    fn scroll_top(&mut self, slot: usize, store: &Store) {
-        let lowest = self
-            .lines(slot)
-            .fwd_from(store, 0)
-            .take(usize::try_from(self.height(slot)).unwrap_or(1))
-            .last();
-        if let Some(lowest) = lowest {
-            self.panes[slot].view.scroll = Scroll::At(lowest);
-        }
+        let view = &mut self.panes[slot].view;
+        view.cursor = Some(target);
+        view.scroll = Scroll::At(bottom);
     }
 
     fn cycle_focus(&mut self, step: isize) {
@@ -791,22 +845,7 @@ impl AppState {
         };
         self.search.current = Some(found);
         self.notice = None;
-        let Some(bottom) = self.bottom(slot, store) else {
-            return;
-        };
-        let height = usize::try_from(self.height(slot)).unwrap_or(1);
-        let lines = self.lines(slot);
-        let visible = lines
-            .rev_from(store, bottom)
-            .take(height)
-            .any(|s| s == found);
-        if !visible {
-            // The view keeps a full screen: it cannot put a line above the first screenful at
-            // its bottom.
-            let lowest = lines.fwd_from(store, 0).nth(height - 1);
-            let at = lowest.map_or(found, |l| found.max(l));
-            self.panes[slot].view.scroll = Scroll::At(at);
-        }
+        self.place_cursor(slot, found, store);
     }
 }
 

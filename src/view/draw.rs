@@ -120,7 +120,8 @@ fn draw_pane(frame: &mut Frame, rect: Rect, pane: &PaneView, snap: &ViewSnapshot
     frame.render_widget(Paragraph::new(lines.split_off(skip)), inner);
 }
 
-/// The base style of a row: its level's colour, and a marker for the current search match.
+/// The base style of a row: its level's colour, a marker for the current search match, and
+/// the cursor's highlight.
 fn row_style(row: &Row, colors: bool) -> Style {
     let style = match (row.level, colors) {
         (Some(Level::Error), true) => Style::new().fg(Color::LightRed),
@@ -129,10 +130,15 @@ fn row_style(row: &Row, colors: bool) -> Style {
         (Some(Level::Debug | Level::Trace), _) => Style::new().add_modifier(Modifier::DIM),
         _ => Style::new(),
     };
-    if row.current {
+    let style = if row.current {
         style.add_modifier(Modifier::UNDERLINED | Modifier::BOLD)
     } else {
         style
+    };
+    match (row.cursor, colors) {
+        (true, true) => style.bg(Color::Indexed(237)),
+        (true, false) => style.add_modifier(Modifier::REVERSED),
+        (false, _) => style,
     }
 }
 
