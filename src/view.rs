@@ -33,8 +33,23 @@ pub struct ViewSnapshot {
     pub status: StatusLine,
     /// The `?` overlay's rows (keys, what they do) while it is open; empty otherwise.
     pub help: Vec<(&'static str, &'static str)>,
+    /// A record's detail, while it is open.
+    pub detail: Option<DetailView>,
     /// False under `NO_COLOR`: no colours, only bold/underline/reverse.
     pub colors: bool,
+}
+
+/// A record's detail, drawn over the pane it was opened from.
+#[derive(Debug, Clone, Default)]
+pub struct DetailView {
+    /// Where it goes.
+    pub rect: Rect,
+    /// Its title.
+    pub title: String,
+    /// Its lines, inert already (wrapped when drawn).
+    pub lines: Vec<String>,
+    /// Lines scrolled off its top.
+    pub scroll: u16,
 }
 
 /// One pane: the merged stream or one source.

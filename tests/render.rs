@@ -770,3 +770,20 @@ fn structured_records_render_at_50_columns_and_r_shows_them_raw() {
     let raw = screen(&mut state, &store, 50, 14).backend().to_string();
     assert!(raw.contains(r#"{"time":"2026-11-24T10:00:03"#), "{raw}");
 }
+
+/// `Enter` on the cursor's line: the record in detail over the pane, `Esc` closes it.
+#[test]
+fn the_detail_of_a_json_record_with_a_stack() {
+    let store = structured_store();
+    let mut state = AppState::new(2, Rect::new(0, 0, 100, 24));
+    state.names = names(2);
+    state.apply(Action::CycleLayout, &store);
+    state.apply(Action::Up(1), &store);
+    state.apply(Action::OpenDetail, &store);
+    let shown = screen(&mut state, &store, 100, 24).backend().to_string();
+    assert!(shown.contains("level    ERROR"), "{shown}");
+    insta::assert_snapshot!(screen(&mut state, &store, 100, 24).backend());
+    state.apply(Action::CloseDetail, &store);
+    let closed = screen(&mut state, &store, 100, 24).backend().to_string();
+    assert!(!closed.contains("level    ERROR"), "{closed}");
+}

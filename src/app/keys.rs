@@ -56,6 +56,10 @@ pub enum Action {
     ToggleHelp,
     /// Close the help, forget a notice.
     Dismiss,
+    /// Open the detail of the cursor's record.
+    OpenDetail,
+    /// Close the detail.
+    CloseDetail,
     /// Prompt: a typed character.
     Type(char),
     /// Prompt: erase a character.
@@ -100,6 +104,8 @@ pub enum Mode {
     Normal,
     /// A prompt is being typed.
     Prompt,
+    /// A record's detail is open.
+    Detail,
 }
 
 /// A key as bound.
@@ -254,6 +260,15 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         mode: Mode::Normal,
+        keys: &[(Plain(KeyCode::Enter), Act(Action::OpenDetail))],
+        shown: "Enter",
+        help: "the cursor's record in detail",
+        readme_keys: "`Enter`",
+        readme: "the cursor's record in detail, over the pane: its whole text with the lines that continue it (a stack trace), a JSON or logfmt record's fields as an indented tree, its source, its time and where that came from, its level, whether it came late; `j` `k` `PgUp` `PgDn` scroll it, `Esc` closes it",
+        hint: None,
+    },
+    Binding {
+        mode: Mode::Normal,
         keys: &[(Plain(KeyCode::Char('w')), Act(Action::ToggleWrap))],
         shown: "w",
         help: "wrap long lines on/off",
@@ -354,6 +369,27 @@ pub const BINDINGS: &[Binding] = &[
         readme_keys: "`?`, `Esc`",
         readme: "all of the above / close it",
         hint: Some((0, "?", "help")),
+    },
+    Binding {
+        mode: Mode::Detail,
+        keys: &[
+            (Plain(KeyCode::Esc), Act(Action::CloseDetail)),
+            (Plain(KeyCode::Enter), Act(Action::CloseDetail)),
+            (Plain(KeyCode::Char('q')), Act(Action::CloseDetail)),
+            (Ctrl('c'), Act(Action::Quit)),
+            (Plain(KeyCode::Char('k')), Act(Action::Up(1))),
+            (Plain(KeyCode::Up), Act(Action::Up(1))),
+            (Plain(KeyCode::Char('j')), Act(Action::Down(1))),
+            (Plain(KeyCode::Down), Act(Action::Down(1))),
+            (Plain(KeyCode::PageUp), Act(Action::PageUp)),
+            (Plain(KeyCode::PageDown), Act(Action::PageDown)),
+            (Plain(KeyCode::Char(' ')), Act(Action::PageDown)),
+        ],
+        shown: "Esc  j k  PgUp PgDn",
+        help: "in a detail: close; scroll",
+        readme_keys: "`Esc` `q`, `j` `k` `PgUp` `PgDn`",
+        readme: "in a record's detail: close it; scroll it",
+        hint: None,
     },
     Binding {
         mode: Mode::Prompt,
@@ -520,6 +556,8 @@ mod tests {
             Action::CycleLevel,
             Action::ToggleHelp,
             Action::Dismiss,
+            Action::OpenDetail,
+            Action::CloseDetail,
             Action::Type('a'),
             Action::Erase,
             Action::EraseAll,

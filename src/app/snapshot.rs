@@ -18,7 +18,8 @@ use crate::source_id::SourceId;
 use crate::store::{LineRef, Store};
 use crate::view::layout::PaneId;
 use crate::view::{
-    Mark, MarkKind, PaneState, PaneView, Prompt, Row, StatusLine, TabStrip, Title, ViewSnapshot,
+    DetailView, Mark, MarkKind, PaneState, PaneView, Prompt, Row, StatusLine, TabStrip, Title,
+    ViewSnapshot,
 };
 
 /// Widest source tag in the merged pane.
@@ -90,6 +91,16 @@ pub fn build(state: &mut AppState, store: &Store, ctx: &Context<'_>) -> ViewSnap
         panes,
         tabs,
         status: status(state, placement.status, ctx),
+        detail: state.detail().map(|(slot, content, scroll)| DetailView {
+            rect: placement
+                .panes
+                .iter()
+                .find(|(id, _)| AppState::slot(*id) == slot)
+                .map_or(state.size, |(_, rect)| *rect),
+            title: content.title.clone(),
+            lines: content.lines.clone(),
+            scroll,
+        }),
         help: if state.help_open() {
             keys::help().collect()
         } else {

@@ -7,6 +7,7 @@ use crossterm::event::{MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 use regex::bytes::Regex;
 
+use super::detail::{self, Detail};
 use super::hunt::{HUNT_SLICE, Hunt, Step};
 use super::index::{MatchIndex, PaneLines, Predicate, SLICE, Shared};
 use super::keys::{Action, Mode, PromptKind};
@@ -126,6 +127,15 @@ pub enum Overlay {
     Help,
     /// A prompt being typed: it takes every key.
     Prompt(PromptState),
+    /// A record's detail, over the pane it was opened from: it takes the keys.
+    Detail {
+        /// The pane.
+        slot: usize,
+        /// What it shows (made when it opened: a huge record is laid out once).
+        content: Detail,
+        /// Lines scrolled off its top.
+        scroll: u16,
+    },
 }
 
 /// A prompt being typed.
@@ -401,6 +411,25 @@ impl AppState {
             self.apply_prompt(action, store);
             return;
         }
+        if let Some(Overlay::Detail { slot, .. }) = self.overlays.last() {
+            let slot = *slot;
+            let page = u16::try_from(self.page(slot)).unwrap_or(u16::MAX);
+            let Some(Overlay::Detail { scroll, .. }) = self.overlays.last_mut() else {
+                return;
+            };
+            match action {
+                Action::Up(n) => *scroll = scroll.saturating_sub(u16::try_from(n).unwrap_or(1)),
+                Action::Down(n) => *scroll = scroll.saturating_add(u16::try_from(n).unwrap_or(1)),
+                Action::PageUp => *scroll = scroll.saturating_sub(page),
+                Action::PageDown => *scroll = scroll.saturating_add(page),
+                Action::CloseDetail => {
+                    self.overlays.pop();
+                }
+                Action::Quit => self.quit = true,
+                _ => {}
+            }
+            return;
+        }
         let slot = Self::slot(self.focus);
         if !matches!(action, Action::OlderMatch | Action::NewerMatch) {
             self.abandon_hunt();
@@ -454,6 +483,7 @@ impl AppState {
                 };
                 self.refresh_all(store);
             }
+            Action::OpenDetail => self.open_detail(slot, store),
             Action::ToggleHelp => {
                 if !self.close(|o| matches!(o, Overlay::Help)) {
                     self.overlays.push(Overlay::Help);
@@ -465,6 +495,7 @@ impl AppState {
             }
             // Prompt actions outside a prompt; sideways while wrapping; a source that isn't there.
             Action::Type(_)
+            | Action::CloseDetail
             | Action::Erase
             | Action::EraseAll
             | Action::Submit
@@ -714,8 +745,35 @@ impl AppState {
     pub fn prompt(&self) -> Option<&PromptState> {
         self.overlays.iter().rev().find_map(|o| match o {
             Overlay::Prompt(p) => Some(p),
-            Overlay::Help => None,
+            Overlay::Help | Overlay::Detail { .. } => None,
         })
+    }
+
+    /// The detail open, if any: its pane, content and scroll.
+    pub fn detail(&self) -> Option<(usize, &Detail, u16)> {
+        self.overlays.iter().rev().find_map(|o| match o {
+            Overlay::Detail {
+                slot,
+                content,
+                scroll,
+            } => Some((*slot, content, *scroll)),
+            _ => None,
+        })
+    }
+
+    /// Opens the detail of pane `slot`'s cursor line.
+    fn open_detail(&mut self, slot: usize, store: &Store) {
+        let Some(seq) = self.cursor_line(slot, store) else {
+            self.notice = Some("no line to show".into());
+            return;
+        };
+        if let Some(content) = detail::build(store, seq, &self.names, &self.clock) {
+            self.overlays.push(Overlay::Detail {
+                slot,
+                content,
+                scroll: 0,
+            });
+        }
     }
 
     /// True while the key help is open.
@@ -727,6 +785,7 @@ impl AppState {
     pub fn mode(&self) -> Mode {
         match self.overlays.last() {
             Some(Overlay::Prompt(_)) => Mode::Prompt,
+            Some(Overlay::Detail { .. }) => Mode::Detail,
             Some(Overlay::Help) | None => Mode::Normal,
         }
     }

@@ -7,11 +7,11 @@ use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
 use super::text::{self, Layout};
-use super::{PaneState, PaneView, Row, StatusLine, TabStrip, ViewSnapshot};
+use super::{DetailView, PaneState, PaneView, Row, StatusLine, TabStrip, ViewSnapshot};
 use crate::level::Level;
 
 /// Source colours, by source index (stable for the whole run).
@@ -50,10 +50,47 @@ pub fn draw(frame: &mut Frame, snap: &ViewSnapshot) {
         &snap.status,
         snap.colors,
     );
+    if let Some(detail) = &snap.detail {
+        draw_detail(frame, detail.rect.intersection(area), detail, snap.colors);
+    }
     if !snap.help.is_empty() {
         draw_help(frame, area, &snap.help, snap.colors);
     }
 }
+
+/// A record's detail over its pane: labels set apart, the rest wrapped.
+fn draw_detail(frame: &mut Frame, rect: Rect, detail: &DetailView, colors: bool) {
+    if rect.is_empty() {
+        return;
+    }
+    let label = fg(Color::LightCyan, colors).add_modifier(Modifier::BOLD);
+    let lines: Vec<Line<'_>> = detail
+        .lines
+        .iter()
+        .map(|l| match l.split_once(' ') {
+            Some((name, value)) if LABELS.contains(&name) => Line::from(vec![
+                Span::styled(name.to_owned(), label),
+                Span::raw(format!(" {value}")),
+            ]),
+            _ => Line::raw(l.clone()),
+        })
+        .collect();
+    let block = Block::bordered()
+        .title_top(Line::from(detail.title.clone()))
+        .title_bottom(Line::from(" Esc close · j k scroll ").alignment(Alignment::Right))
+        .border_style(fg(Color::LightCyan, colors));
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((detail.scroll, 0)),
+        rect,
+    );
+}
+
+/// The labels of a detail's first lines.
+const LABELS: [&str; 4] = ["source", "time", "level", "late"];
 
 fn fg(color: Color, colors: bool) -> Style {
     if colors {
