@@ -114,6 +114,7 @@ pub enum PaneState {
 
 /// One visible line.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[allow(clippy::struct_excessive_bools)] // four independent facts about a row
 pub struct Row {
     /// Its source.
     pub source: u16,
@@ -127,6 +128,8 @@ pub struct Row {
     pub current: bool,
     /// The focused pane's cursor is on it.
     pub cursor: bool,
+    /// It is marked (`m`).
+    pub marked: bool,
     /// The live braid placed it by arrival: it came later than the merge window allows.
     pub late: bool,
 }

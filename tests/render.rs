@@ -787,3 +787,61 @@ fn the_detail_of_a_json_record_with_a_stack() {
     let closed = screen(&mut state, &store, 100, 24).backend().to_string();
     assert!(!closed.contains("level    ERROR"), "{closed}");
 }
+
+/// `E`/`e` walk the cursor to the previous / next error; `m` marks lines, which stay marked
+/// through a filter, and `U`/`u` walk between them.
+#[test]
+fn error_jumps_and_marks() {
+    let mut store = Store::new(64 << 20);
+    for i in 0..40 {
+        let level = if i % 10 == 3 { "ERROR" } else { "INFO " };
+        append(
+            &mut store,
+            0,
+            format!("2026-11-24 10:00:{i:02},000 {level} line {i}"),
+        );
+    }
+    let mut state = AppState::new(1, Rect::new(0, 0, 100, 24));
+    state.size = Rect::new(0, 0, 100, 24);
+    state.apply(Action::CycleLayout, &store);
+    let cursor_text = |state: &mut AppState, store: &Store| {
+        let (rows, cursor) = merged_rows(state, store);
+        cursor.map(|c| rows[c].clone()).unwrap_or_default()
+    };
+    state.apply(Action::OlderError, &store);
+    assert!(cursor_text(&mut state, &store).ends_with("line 33"));
+    state.apply(Action::OlderError, &store);
+    assert!(cursor_text(&mut state, &store).ends_with("line 23"));
+    state.apply(Action::NewerError, &store);
+    assert!(cursor_text(&mut state, &store).ends_with("line 33"));
+    state.apply(Action::NewerError, &store);
+    assert_eq!(state.notice.as_deref(), Some("no newer error"));
+    state.apply(Action::ToggleMark, &store);
+    state.apply(Action::OlderError, &store);
+    state.apply(Action::ToggleMark, &store);
+    let shown = screen(&mut state, &store, 100, 24).backend().to_string();
+    assert!(
+        shown
+            .lines()
+            .any(|l| l.contains("● 2026-11-24 10:00:23,000 ERROR line 23")),
+        "{shown}"
+    );
+    // A filter that hides the marked lines, then none: the marks are still there.
+    state.apply(Action::Prompt(PromptKind::Include), &store);
+    type_text(&mut state, &store, "line 1");
+    state.apply(Action::Submit, &store);
+    screen(&mut state, &store, 100, 24);
+    state.apply(Action::Prompt(PromptKind::Include), &store);
+    state.apply(Action::EraseAll, &store);
+    state.apply(Action::Submit, &store);
+    state.apply(Action::Bottom, &store);
+    screen(&mut state, &store, 100, 24);
+    state.apply(Action::OlderMark, &store);
+    assert!(cursor_text(&mut state, &store).ends_with("line 33"));
+    state.apply(Action::OlderMark, &store);
+    assert!(cursor_text(&mut state, &store).ends_with("line 23"));
+    state.apply(Action::OlderMark, &store);
+    assert_eq!(state.notice.as_deref(), Some("no older mark"));
+    state.apply(Action::NewerMark, &store);
+    assert!(cursor_text(&mut state, &store).ends_with("line 33"));
+}

@@ -1,4 +1,5 @@
-//! A search jump under way: the walk from the current line to the next match, in slices.
+//! A jump under way — to the next search match, or to the next error — walking from the
+//! current line in slices.
 //!
 //! Most jumps end in the first slice, within the key's own frame. One that has to cross a
 //! big history (a 1 GiB file is ten million lines) goes on between events, like a filter
@@ -8,21 +9,40 @@ use regex::bytes::Regex;
 
 use super::index::PaneLines;
 use crate::filter::Seen;
+use crate::level::{self, Level};
 use crate::store::{Slotted, Store};
 
 /// Lines tested per slice (a few milliseconds, from memory or from the page cache).
 pub const HUNT_SLICE: usize = 32_768;
 
-/// A walk towards the next match of `re` in one pane.
+/// What a jump looks for.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// A line matching the search (as typed, and compiled), as the pane shows it.
+    Search(String, Regex),
+    /// A line of level error (or worse).
+    Error,
+}
+
+impl Target {
+    /// Whether `line` is one.
+    fn matches(&self, line: &[u8], seen: Seen<'_>) -> bool {
+        match self {
+            Target::Search(_, re) => re.is_match(&seen.text(line)),
+            Target::Error => level::detect(line).is_some_and(|l| l >= Level::Error),
+        }
+    }
+}
+
+/// A walk towards the next line a [`Target`] names, in one pane.
 #[derive(Debug, Clone)]
 pub struct Hunt {
     /// The pane.
     pub slot: usize,
     /// Towards older lines (upwards) or newer ones.
     pub older: bool,
-    /// The search as typed, for messages.
-    pub text: String,
-    re: Regex,
+    /// What it looks for.
+    pub target: Target,
     /// The next line to test is the pane's first at or before (older) / at or after (newer)
     /// this one; `None`: nothing is left.
     next: Option<u64>,
@@ -44,12 +64,11 @@ pub enum Step {
 impl Hunt {
     /// A hunt in pane `slot` from line `from` (tested first) towards `older` lines or newer
     /// ones up to `cap`.
-    pub fn new(slot: usize, older: bool, text: String, re: Regex, from: u64, cap: u64) -> Self {
+    pub fn new(slot: usize, older: bool, target: Target, from: u64, cap: u64) -> Self {
         Self {
             slot,
             older,
-            text,
-            re,
+            target,
             next: Some(from),
             cap,
         }
@@ -87,7 +106,7 @@ impl Hunt {
             }
             if store
                 .line(seq)
-                .is_some_and(|l| self.re.is_match(&seen.text(&l.text)))
+                .is_some_and(|l| self.target.matches(&l.text, seen))
             {
                 self.next = None;
                 return Step::Found(seq);
@@ -118,7 +137,7 @@ impl Hunt {
         };
         store.visit(range, |line| {
             // Older: the newest match of the run; newer: its oldest.
-            if (self.older || found.is_none()) && self.re.is_match(&seen.text(&line.text)) {
+            if (self.older || found.is_none()) && self.target.matches(&line.text, seen) {
                 found = Some(line.seq);
             }
         });
@@ -145,7 +164,7 @@ mod tests {
         store.append(SourceId(0), &unstamped(&lines), 0..100);
         let re = Regex::new("^line 1[05]$").expect("regex");
         let top = FIRST_SEQ + 99;
-        let mut hunt = Hunt::new(0, true, "x".into(), re.clone(), top, top);
+        let mut hunt = Hunt::new(0, true, Target::Search("x".into(), re.clone()), top, top);
         let steps: Vec<Step> = (0..10)
             .map(|_| hunt.step(PaneLines::All, Seen::Plain, &store, 30))
             .collect();
@@ -155,25 +174,43 @@ mod tests {
             [Step::Going, Step::Going, Step::Found(FIRST_SEQ + 15)]
         );
         assert_eq!(steps[3], Step::Missing);
-        let mut hunt = Hunt::new(0, false, "x".into(), re.clone(), FIRST_SEQ + 11, top);
+        let mut hunt = Hunt::new(
+            0,
+            false,
+            Target::Search("x".into(), re.clone()),
+            FIRST_SEQ + 11,
+            top,
+        );
         assert_eq!(
             hunt.step(PaneLines::All, Seen::Plain, &store, 1000),
             Step::Found(FIRST_SEQ + 15)
         );
-        let mut hunt = Hunt::new(0, false, "x".into(), re.clone(), FIRST_SEQ + 16, top);
+        let mut hunt = Hunt::new(
+            0,
+            false,
+            Target::Search("x".into(), re.clone()),
+            FIRST_SEQ + 16,
+            top,
+        );
         assert_eq!(
             hunt.step(PaneLines::All, Seen::Plain, &store, 1000),
             Step::Missing
         );
         // A source's pane walks its own lines, one by one.
         let source = PaneLines::Source(SourceId(0));
-        let mut hunt = Hunt::new(1, true, "x".into(), re.clone(), top, top);
+        let mut hunt = Hunt::new(1, true, Target::Search("x".into(), re.clone()), top, top);
         assert_eq!(hunt.step(source, Seen::Plain, &store, 50), Step::Going);
         assert_eq!(
             hunt.step(source, Seen::Plain, &store, 50),
             Step::Found(FIRST_SEQ + 15)
         );
-        let mut hunt = Hunt::new(1, false, "x".into(), re, FIRST_SEQ + 16, top);
+        let mut hunt = Hunt::new(
+            1,
+            false,
+            Target::Search("x".into(), re),
+            FIRST_SEQ + 16,
+            top,
+        );
         assert_eq!(hunt.step(source, Seen::Plain, &store, 1000), Step::Missing);
     }
 }

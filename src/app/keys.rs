@@ -52,6 +52,16 @@ pub enum Action {
     NewerMatch,
     /// Next minimum level.
     CycleLevel,
+    /// Jump to the next older error (or worse).
+    OlderError,
+    /// Jump to the next newer error (or worse).
+    NewerError,
+    /// Mark / unmark the cursor's line.
+    ToggleMark,
+    /// Jump to the next older mark.
+    OlderMark,
+    /// Jump to the next newer mark.
+    NewerMark,
     /// Help on/off.
     ToggleHelp,
     /// Close the help, forget a notice.
@@ -351,6 +361,31 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         mode: Mode::Normal,
+        keys: &[
+            (Plain(KeyCode::Char('e')), Act(Action::NewerError)),
+            (Plain(KeyCode::Char('E')), Act(Action::OlderError)),
+        ],
+        shown: "e  E",
+        help: "next / previous error",
+        readme_keys: "`e`, `E`",
+        readme: "the cursor to the next (newer) / previous (older) error or worse; the status says when there is none",
+        hint: None,
+    },
+    Binding {
+        mode: Mode::Normal,
+        keys: &[
+            (Plain(KeyCode::Char('m')), Act(Action::ToggleMark)),
+            (Plain(KeyCode::Char('u')), Act(Action::NewerMark)),
+            (Plain(KeyCode::Char('U')), Act(Action::OlderMark)),
+        ],
+        shown: "m  u U",
+        help: "mark a line; next / previous mark",
+        readme_keys: "`m`, `u`, `U`",
+        readme: "mark / unmark the cursor's line (a `●` before it; marks stay through filters); the cursor to the next / previous mark",
+        hint: None,
+    },
+    Binding {
+        mode: Mode::Normal,
         keys: &[(Plain(KeyCode::Char('l')), Act(Action::CycleLevel))],
         shown: "l",
         help: "minimum level: all, DEBUG+ … ERROR only",
@@ -554,6 +589,11 @@ mod tests {
             Action::OlderMatch,
             Action::NewerMatch,
             Action::CycleLevel,
+            Action::OlderError,
+            Action::NewerError,
+            Action::ToggleMark,
+            Action::OlderMark,
+            Action::NewerMark,
             Action::ToggleHelp,
             Action::Dismiss,
             Action::OpenDetail,

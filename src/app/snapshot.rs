@@ -158,6 +158,7 @@ fn rows(
             marks,
             current: seq.is_some() && state.search.current == seq,
             cursor: false,
+            marked: seq.is_some_and(|seq| state.marks.contains(&seq)),
             late: seq.is_some_and(|seq| store.late(seq).is_some()),
         }
     };

@@ -1,5 +1,6 @@
 //! The TUI's state and how actions change it. Owned by the core task; never shared.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -8,7 +9,7 @@ use ratatui::layout::Rect;
 use regex::bytes::Regex;
 
 use super::detail::{self, Detail};
-use super::hunt::{HUNT_SLICE, Hunt, Step};
+use super::hunt::{HUNT_SLICE, Hunt, Step, Target};
 use super::index::{MatchIndex, PaneLines, Predicate, SLICE, Shared};
 use super::keys::{Action, Mode, PromptKind};
 use crate::filter::{LineFilter, Seen};
@@ -168,6 +169,8 @@ pub struct AppState {
     pub min_level: Option<Level>,
     /// The search.
     pub search: Search,
+    /// Marked lines (`m`), by number: kept through filters, gone with eviction.
+    pub marks: BTreeSet<u64>,
     /// What covers the panes, bottom first: the topmost sees keys first.
     pub overlays: Vec<Overlay>,
     /// A message for the status line.
@@ -197,6 +200,7 @@ impl AppState {
             wrap: false,
             min_level: None,
             search: Search::default(),
+            marks: BTreeSet::new(),
             overlays: Vec::new(),
             notice: None,
             size,
@@ -363,6 +367,7 @@ impl AppState {
                 *seq = slotted.renumber(*seq);
             }
         }
+        self.marks = self.marks.iter().map(|&m| slotted.renumber(m)).collect();
         for mark in self.sources.iter_mut().filter_map(|s| s.paused.as_mut()) {
             *mark = slotted.renumber(*mark);
         }
@@ -411,27 +416,15 @@ impl AppState {
             self.apply_prompt(action, store);
             return;
         }
-        if let Some(Overlay::Detail { slot, .. }) = self.overlays.last() {
-            let slot = *slot;
-            let page = u16::try_from(self.page(slot)).unwrap_or(u16::MAX);
-            let Some(Overlay::Detail { scroll, .. }) = self.overlays.last_mut() else {
-                return;
-            };
-            match action {
-                Action::Up(n) => *scroll = scroll.saturating_sub(u16::try_from(n).unwrap_or(1)),
-                Action::Down(n) => *scroll = scroll.saturating_add(u16::try_from(n).unwrap_or(1)),
-                Action::PageUp => *scroll = scroll.saturating_sub(page),
-                Action::PageDown => *scroll = scroll.saturating_add(page),
-                Action::CloseDetail => {
-                    self.overlays.pop();
-                }
-                Action::Quit => self.quit = true,
-                _ => {}
-            }
+        if matches!(self.overlays.last(), Some(Overlay::Detail { .. })) {
+            self.apply_detail(action);
             return;
         }
         let slot = Self::slot(self.focus);
-        if !matches!(action, Action::OlderMatch | Action::NewerMatch) {
+        if !matches!(
+            action,
+            Action::OlderMatch | Action::NewerMatch | Action::OlderError | Action::NewerError
+        ) {
             self.abandon_hunt();
         }
         match action {
@@ -473,6 +466,11 @@ impl AppState {
             Action::Prompt(kind) => self.open_prompt(kind),
             Action::OlderMatch => self.jump(slot, store, true),
             Action::NewerMatch => self.jump(slot, store, false),
+            Action::OlderError => self.error_jump(slot, store, true),
+            Action::NewerError => self.error_jump(slot, store, false),
+            Action::ToggleMark => self.toggle_mark(slot, store),
+            Action::OlderMark => self.mark_jump(slot, store, true),
+            Action::NewerMark => self.mark_jump(slot, store, false),
             Action::CycleLevel => {
                 self.min_level = match self.min_level {
                     None => Some(Level::Debug),
@@ -878,7 +876,77 @@ impl AppState {
             (true, None) => bottom,
             (false, current) => current.map_or(bottom, |c| c + 1),
         };
-        self.search.hunt = Some(Hunt::new(slot, older, text, re, from, cap));
+        self.search.hunt = Some(Hunt::new(slot, older, Target::Search(text, re), from, cap));
+        self.hunt_slice(store);
+    }
+
+    /// A key while a record's detail is open: scroll it, close it, or quit.
+    fn apply_detail(&mut self, action: Action) {
+        let Some(Overlay::Detail { slot, .. }) = self.overlays.last() else {
+            return;
+        };
+        let slot = *slot;
+        let page = u16::try_from(self.page(slot)).unwrap_or(u16::MAX);
+        let Some(Overlay::Detail { scroll, .. }) = self.overlays.last_mut() else {
+            return;
+        };
+        match action {
+            Action::Up(n) => *scroll = scroll.saturating_sub(u16::try_from(n).unwrap_or(1)),
+            Action::Down(n) => *scroll = scroll.saturating_add(u16::try_from(n).unwrap_or(1)),
+            Action::PageUp => *scroll = scroll.saturating_sub(page),
+            Action::PageDown => *scroll = scroll.saturating_add(page),
+            Action::CloseDetail => {
+                self.overlays.pop();
+            }
+            Action::Quit => self.quit = true,
+            _ => {}
+        }
+    }
+
+    /// Marks or unmarks the cursor's line.
+    fn toggle_mark(&mut self, slot: usize, store: &Store) {
+        if let Some(at) = self.cursor_line(slot, store)
+            && !self.marks.remove(&at)
+        {
+            self.marks.insert(at);
+        }
+    }
+
+    /// The cursor to the next mark the pane shows, older or newer.
+    fn mark_jump(&mut self, slot: usize, store: &Store, older: bool) {
+        let Some(at) = self.cursor_line(slot, store) else {
+            return;
+        };
+        let lines = self.lines(slot);
+        let shown = |&m: &u64| lines.fwd_from(store, m).next() == Some(m);
+        let found = if older {
+            self.marks.range(..at).rev().find(|m| shown(m)).copied()
+        } else {
+            self.marks.range(at + 1..).find(|m| shown(m)).copied()
+        };
+        if let Some(mark) = found {
+            self.place_cursor(slot, mark, store);
+        } else {
+            let way = if older { "older" } else { "newer" };
+            self.notice = Some(format!("no {way} mark"));
+        }
+    }
+
+    /// Starts the walk from the cursor to the next error (or worse): older or newer.
+    fn error_jump(&mut self, slot: usize, store: &Store, older: bool) {
+        let Some(at) = self.cursor_line(slot, store) else {
+            return;
+        };
+        let cap = self.cap(slot).unwrap_or(0);
+        let from = if older {
+            match at.checked_sub(1) {
+                Some(from) => from,
+                None => return,
+            }
+        } else {
+            at + 1
+        };
+        self.search.hunt = Some(Hunt::new(slot, older, Target::Error, from, cap));
         self.hunt_slice(store);
     }
 
@@ -889,20 +957,29 @@ impl AppState {
         };
         let slot = hunt.slot;
         let seen = self.predicate(slot).seen;
+        let what = match &hunt.target {
+            Target::Search(text, _) => format!("/{text}/: "),
+            Target::Error => String::new(),
+        };
         let found = match hunt.step(self.lines(slot), seen, store, HUNT_SLICE) {
             Step::Found(found) => found,
             Step::Missing => {
                 let way = if hunt.older { "older" } else { "newer" };
-                self.notice = Some(format!("/{}/: no {way} match", hunt.text));
+                self.notice = Some(match hunt.target {
+                    Target::Search(..) => format!("{what}no {way} match"),
+                    Target::Error => format!("no {way} error"),
+                });
                 return;
             }
             Step::Going => {
-                self.notice = Some(format!("/{}/: searching…", hunt.text));
+                self.notice = Some(format!("{what}searching…"));
                 self.search.hunt = Some(hunt);
                 return;
             }
         };
-        self.search.current = Some(found);
+        if matches!(hunt.target, Target::Search(..)) {
+            self.search.current = Some(found);
+        }
         self.notice = None;
         self.place_cursor(slot, found, store);
     }

@@ -148,6 +148,9 @@ fn draw_pane(frame: &mut Frame, rect: Rect, pane: &PaneView, snap: &ViewSnapshot
                 let mut spans = tag(row, i == 0, tag_width, snap);
                 spans.append(&mut line.spans);
                 line.spans = spans;
+            } else if row.marked && i == 0 {
+                line.spans
+                    .insert(0, Span::styled("●", fg(Color::LightMagenta, colors)));
             }
             lines.push(line);
         }
@@ -196,8 +199,10 @@ fn tag(row: &Row, first: bool, width: usize, snap: &ViewSnapshot) -> Vec<Span<'s
             format!("{shown}{:pad$}", ""),
             fg(source_color(row.source), snap.colors),
         ),
-        // A line placed by arrival, too late for the merge window: a subtle mark.
-        if row.late && first {
+        // A marked line, and a line placed by arrival (too late for the merge window).
+        if row.marked && first {
+            Span::styled("● ", fg(Color::LightMagenta, snap.colors))
+        } else if row.late && first {
             Span::styled("~ ", fg(Color::Yellow, snap.colors))
         } else {
             Span::styled("│ ", fg(Color::DarkGray, snap.colors))
