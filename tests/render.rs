@@ -845,3 +845,39 @@ fn error_jumps_and_marks() {
     state.apply(Action::NewerMark, &store);
     assert!(cursor_text(&mut state, &store).ends_with("line 33"));
 }
+
+/// A search goes on from the cursor, as in less: `/` lands on the nearest match at or above it
+/// (the newest, in a followed pane), `n` goes to the next one below, `N` above.
+#[test]
+fn search_goes_on_from_the_cursor() {
+    let mut store = Store::new(64 << 20);
+    for i in 0..40 {
+        let word = if i % 10 == 3 { "match" } else { "other" };
+        append(
+            &mut store,
+            0,
+            format!("2026-11-24 10:00:{i:02},000 INFO {word} {i}"),
+        );
+    }
+    let mut state = AppState::new(1, Rect::new(0, 0, 100, 24));
+    state.size = Rect::new(0, 0, 100, 24);
+    state.apply(Action::CycleLayout, &store);
+    let cursor_text = |state: &mut AppState, store: &Store| {
+        let (rows, cursor) = merged_rows(state, store);
+        cursor.map(|c| rows[c].clone()).unwrap_or_default()
+    };
+    state.apply(Action::Prompt(PromptKind::Search), &store);
+    type_text(&mut state, &store, "match");
+    state.apply(Action::Submit, &store);
+    assert!(cursor_text(&mut state, &store).ends_with("match 33"));
+    state.apply(Action::OlderMatch, &store);
+    assert!(cursor_text(&mut state, &store).ends_with("match 23"));
+    state.apply(Action::NewerMatch, &store);
+    assert!(cursor_text(&mut state, &store).ends_with("match 33"));
+    state.apply(Action::Top, &store);
+    state.apply(Action::NewerMatch, &store);
+    assert!(
+        cursor_text(&mut state, &store).ends_with("match 3"),
+        "from the cursor, not from the last match"
+    );
+}

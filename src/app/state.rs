@@ -804,8 +804,9 @@ impl AppState {
             Action::EraseAll => prompt.input.clear(),
             Action::Submit => {
                 if prompt.error.is_none() && prompt.kind == PromptKind::Search {
+                    // The nearest match at or above the cursor (in a followed pane: the newest).
                     self.search.current = None;
-                    self.jump(Self::slot(self.focus), store, true);
+                    self.jump_from(Self::slot(self.focus), store, true, true);
                 }
                 return;
             }
@@ -863,18 +864,27 @@ impl AppState {
     /// Starts the walk to the next search match: older (upwards) or newer. It ends at once when
     /// the match is near; otherwise [`work_slice`](Self::work_slice) carries it on.
     fn jump(&mut self, slot: usize, store: &Store, older: bool) {
+        self.jump_from(slot, store, older, false);
+    }
+
+    /// The walk to the next match from the cursor's line (tested too when `at_cursor`), as in
+    /// less: what is on screen is where the search goes on from, not the last match.
+    fn jump_from(&mut self, slot: usize, store: &Store, older: bool, at_cursor: bool) {
         let Some((text, re)) = self.search.pattern.clone() else {
             self.notice = Some("no search: press / first".into());
             return;
         };
-        let Some(bottom) = self.bottom(slot, store) else {
+        let Some(cursor) = self.cursor_line(slot, store) else {
             return;
         };
         let cap = self.cap(slot).unwrap_or(0);
-        let from = match (older, self.search.current) {
-            (true, Some(current)) => current.saturating_sub(1),
-            (true, None) => bottom,
-            (false, current) => current.map_or(bottom, |c| c + 1),
+        let from = match (older, at_cursor) {
+            (_, true) => cursor,
+            (true, false) => match cursor.checked_sub(1) {
+                Some(from) => from,
+                None => return,
+            },
+            (false, false) => cursor + 1,
         };
         self.search.hunt = Some(Hunt::new(slot, older, Target::Search(text, re), from, cap));
         self.hunt_slice(store);
