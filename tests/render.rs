@@ -881,3 +881,17 @@ fn search_goes_on_from_the_cursor() {
         "from the cursor, not from the last match"
     );
 }
+
+/// `w` wraps the focused pane only.
+#[test]
+fn wrap_is_per_pane() {
+    let store = store_with(30);
+    let mut state = AppState::new(3, Rect::new(0, 0, 100, 24));
+    state.apply(Action::FocusSource(1), &store);
+    state.apply(Action::ToggleWrap, &store);
+    let wraps: Vec<bool> = state.panes.iter().map(|p| p.view.wrap).collect();
+    assert_eq!(wraps, [false, false, true, false]);
+    let shown = screen(&mut state, &store, 100, 24).backend().to_string();
+    let worker_rows = shown.lines().filter(|l| l.contains("email.send")).count();
+    assert!(worker_rows > 0, "{shown}");
+}

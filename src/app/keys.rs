@@ -281,9 +281,9 @@ pub const BINDINGS: &[Binding] = &[
         mode: Mode::Normal,
         keys: &[(Plain(KeyCode::Char('w')), Act(Action::ToggleWrap))],
         shown: "w",
-        help: "wrap long lines on/off",
+        help: "wrap long lines on/off (this pane)",
         readme_keys: "`w`",
-        readme: "wrap long lines on/off",
+        readme: "wrap the focused pane's long lines on/off",
         hint: None,
     },
     Binding {

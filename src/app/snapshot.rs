@@ -74,7 +74,7 @@ pub fn build(state: &mut AppState, store: &Store, ctx: &Context<'_>) -> ViewSnap
                 },
                 title: title(state, slot, store, ctx),
                 rows: rows(state, slot, store, ctx.waiting, height, width),
-                wrap: state.wrap,
+                wrap: state.panes[slot].view.wrap,
                 hscroll: state.panes[slot].view.hscroll,
                 tag_width,
                 empty: empty_text(state, slot),
@@ -122,7 +122,7 @@ fn rows(
     // Bytes beyond what the pane can show are not copied (a line may be megabytes long); 4 bytes
     // a column leaves room for UTF-8 and escape sequences.
     let visible_cols =
-        usize::from(pane.view.hscroll) + width * if state.wrap { height.max(1) } else { 1 };
+        usize::from(pane.view.hscroll) + width * if pane.view.wrap { height.max(1) } else { 1 };
     let cap = visible_cols * 4 + 256;
     let search = state.search.pattern.as_ref().map(|(_, re)| re);
     let options = render::Options {

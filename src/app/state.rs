@@ -47,6 +47,8 @@ pub struct Viewport {
     pub cursor: Option<u64>,
     /// Columns scrolled sideways.
     pub hscroll: u16,
+    /// Long lines wrap (`w`, for this pane only).
+    pub wrap: bool,
 }
 
 impl Default for Viewport {
@@ -55,6 +57,7 @@ impl Default for Viewport {
             scroll: Scroll::Follow,
             cursor: None,
             hscroll: 0,
+            wrap: false,
         }
     }
 }
@@ -163,8 +166,6 @@ pub struct AppState {
     pub layout: LayoutMode,
     /// The source shown when sources are shown as tabs.
     pub tab_source: SourceId,
-    /// Long lines wrap.
-    pub wrap: bool,
     /// Lines below this level are hidden.
     pub min_level: Option<Level>,
     /// The search.
@@ -197,7 +198,6 @@ impl AppState {
             focus: PaneId::Merged,
             layout: LayoutMode::default(),
             tab_source: SourceId(0),
-            wrap: false,
             min_level: None,
             search: Search::default(),
             marks: BTreeSet::new(),
@@ -456,10 +456,10 @@ impl AppState {
             Action::Left => {
                 self.panes[slot].view.hscroll = self.panes[slot].view.hscroll.saturating_sub(HSTEP);
             }
-            Action::Right if !self.wrap => {
+            Action::Right if !self.panes[slot].view.wrap => {
                 self.panes[slot].view.hscroll = self.panes[slot].view.hscroll.saturating_add(HSTEP);
             }
-            Action::ToggleWrap => self.wrap = !self.wrap,
+            Action::ToggleWrap => self.panes[slot].view.wrap ^= true,
             Action::ToggleRaw => self.panes[slot].raw = !self.panes[slot].raw,
             Action::TogglePause => self.toggle_pause(store),
             Action::ToggleHidden => self.toggle_hidden(store),
