@@ -90,6 +90,8 @@ pub struct Title {
     pub filtering: Option<u8>,
     /// While a big file's history is being indexed: percent done.
     pub indexing: Option<u8>,
+    /// What narrows the pane: its filters, its query, the minimum level (`+/re/ -/re/ &q ≥WARN`).
+    pub narrowed: String,
 }
 
 /// What a pane is doing.

@@ -225,9 +225,29 @@ fn push_marks(marks: &mut Vec<Mark>, re: Option<&Regex>, text: &[u8], kind: Mark
     }
 }
 
+/// What narrows pane `slot`, as its title says it (focused or not).
+fn narrowed(state: &AppState, slot: usize) -> String {
+    let pane = &state.panes[slot];
+    let mut parts = Vec::new();
+    if let Some(text) = &pane.include_text {
+        parts.push(format!("+/{text}/"));
+    }
+    if let Some(text) = &pane.exclude_text {
+        parts.push(format!("-/{text}/"));
+    }
+    if let Some(text) = &pane.where_text {
+        parts.push(format!("&{text}"));
+    }
+    if let Some(level) = state.min_level {
+        parts.push(format!("≥{}", level.name()));
+    }
+    parts.join(" ")
+}
+
 fn title(state: &AppState, slot: usize, store: &Store, ctx: &Context<'_>) -> Title {
     let pane = &state.panes[slot];
     let filtering = pane.index.as_ref().and_then(|i| i.progress(store));
+    let narrowed = narrowed(state, slot);
     match pane.id {
         PaneId::Merged => {
             let all_paused =
@@ -250,6 +270,7 @@ fn title(state: &AppState, slot: usize, store: &Store, ctx: &Context<'_>) -> Tit
                 evicted: store.evicted_total(),
                 filtering,
                 indexing: state.sources.iter().filter_map(|s| s.indexing).min(),
+                narrowed,
             }
         }
         PaneId::Source(s) => {
@@ -269,6 +290,7 @@ fn title(state: &AppState, slot: usize, store: &Store, ctx: &Context<'_>) -> Tit
                 evicted: store.evicted(s),
                 filtering,
                 indexing: state.sources.get(s.index()).and_then(|s| s.indexing),
+                narrowed,
             }
         }
     }

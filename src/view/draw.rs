@@ -267,6 +267,9 @@ fn title(pane: &PaneView, colors: bool) -> Line<'static> {
         ),
         PaneState::Source(status) => part(status.clone(), fg(Color::LightRed, colors)),
     }
+    if !t.narrowed.is_empty() {
+        part(t.narrowed.clone(), fg(Color::Yellow, colors));
+    }
     if let Some(done) = t.indexing {
         part(format!("indexing {done}%"), fg(Color::LightYellow, colors));
     }
