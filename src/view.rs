@@ -204,4 +204,6 @@ pub struct Prompt {
     pub input: String,
     /// Why the input is not a valid regex (the previous filter stays in force).
     pub error: Option<String>,
+    /// The input is the previous value, selected (typing replaces it).
+    pub selected: bool,
 }

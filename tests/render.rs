@@ -895,3 +895,47 @@ fn wrap_is_per_pane() {
     let worker_rows = shown.lines().filter(|l| l.contains("email.send")).count();
     assert!(worker_rows > 0, "{shown}");
 }
+
+/// A prompt opens with the value in force selected (typing replaces it), and `↑` recalls what
+/// was put in force before.
+#[test]
+fn prompts_open_selected_and_remember() {
+    let store = store_with(30);
+    let mut state = AppState::new(3, Rect::new(0, 0, 100, 24));
+    state.apply(Action::Prompt(PromptKind::Include), &store);
+    type_text(&mut state, &store, "ERROR");
+    state.apply(Action::Submit, &store);
+    state.apply(Action::Prompt(PromptKind::Include), &store);
+    assert!(
+        state
+            .prompt()
+            .is_some_and(|p| p.selected && p.input == "ERROR")
+    );
+    type_text(&mut state, &store, "WARN");
+    assert_eq!(
+        state.prompt().map(|p| p.input.as_str()),
+        Some("WARN"),
+        "replaced"
+    );
+    state.apply(Action::Submit, &store);
+    assert_eq!(state.panes[0].include_text.as_deref(), Some("WARN"));
+    state.apply(Action::Prompt(PromptKind::Include), &store);
+    state.apply(Action::HistoryOlder, &store);
+    assert_eq!(state.prompt().map(|p| p.input.as_str()), Some("WARN"));
+    state.apply(Action::HistoryOlder, &store);
+    assert_eq!(state.prompt().map(|p| p.input.as_str()), Some("ERROR"));
+    state.apply(Action::HistoryNewer, &store);
+    assert_eq!(state.prompt().map(|p| p.input.as_str()), Some("WARN"));
+    state.apply(Action::Erase, &store);
+    assert_eq!(
+        state.prompt().map(|p| p.input.as_str()),
+        Some("WAR"),
+        "a recalled entry is edited"
+    );
+    state.apply(Action::Cancel, &store);
+    assert_eq!(
+        state.panes[0].include_text.as_deref(),
+        Some("WARN"),
+        "Esc puts it back"
+    );
+}

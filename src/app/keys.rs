@@ -76,6 +76,10 @@ pub enum Action {
     Erase,
     /// Prompt: erase everything.
     EraseAll,
+    /// Prompt: recall an older entry.
+    HistoryOlder,
+    /// Prompt: recall a newer entry.
+    HistoryNewer,
     /// Prompt: keep what was typed.
     Submit,
     /// Prompt: go back to what was before.
@@ -442,14 +446,16 @@ pub const BINDINGS: &[Binding] = &[
         mode: Mode::Prompt,
         keys: &[
             (Plain(KeyCode::Backspace), Act(Action::Erase)),
+            (Plain(KeyCode::Up), Act(Action::HistoryOlder)),
+            (Plain(KeyCode::Down), Act(Action::HistoryNewer)),
             (Ctrl('u'), Act(Action::EraseAll)),
             (Ctrl('c'), Act(Action::Quit)),
             (Char, TypeChar),
         ],
-        shown: "Backspace  Ctrl-U",
-        help: "erase a character / everything",
-        readme_keys: "`Backspace`, `Ctrl-U`",
-        readme: "in a prompt: erase a character / everything",
+        shown: "Backspace  Ctrl-U  ↑ ↓",
+        help: "erase a character / everything; history",
+        readme_keys: "`Backspace`, `Ctrl-U`, `↑` `↓`",
+        readme: "in a prompt (it opens with the value in force selected: typing replaces it): erase a character / everything; recall what was put in force before",
         hint: None,
     },
 ];
@@ -601,6 +607,8 @@ mod tests {
             Action::Type('a'),
             Action::Erase,
             Action::EraseAll,
+            Action::HistoryOlder,
+            Action::HistoryNewer,
             Action::Submit,
             Action::Cancel,
         ];

@@ -394,6 +394,7 @@ fn status(state: &AppState, rect: ratatui::layout::Rect, ctx: &Context<'_>) -> S
             label: p.kind.label(),
             input: p.input.clone(),
             error: p.error.clone(),
+            selected: p.selected,
         }),
         hint: keys::hint(),
     }

@@ -25,6 +25,8 @@ use crate::view::layout::{self, LayoutMode, PaneId, Placement};
 
 /// How long "rotated" / "truncated" stay in a pane's title.
 pub const FLASH: Duration = Duration::from_secs(3);
+/// Prompt entries remembered.
+const HISTORY: usize = 100;
 /// Columns moved by one sideways scroll.
 const HSTEP: u16 = 8;
 
@@ -153,6 +155,10 @@ pub struct PromptState {
     pub error: Option<String>,
     /// The value in force when the prompt opened (restored by Esc).
     before: Option<String>,
+    /// The input is that previous value, selected: typing replaces it.
+    pub selected: bool,
+    /// Which remembered entry `↑`/`↓` put in the input.
+    recalled: Option<usize>,
 }
 
 /// Everything the TUI remembers.
@@ -172,6 +178,8 @@ pub struct AppState {
     pub search: Search,
     /// Marked lines (`m`), by number: kept through filters, gone with eviction.
     pub marks: BTreeSet<u64>,
+    /// What prompts put in force, oldest first (`↑`/`↓` recall them).
+    pub history: Vec<(PromptKind, String)>,
     /// What covers the panes, bottom first: the topmost sees keys first.
     pub overlays: Vec<Overlay>,
     /// A message for the status line.
@@ -201,6 +209,7 @@ impl AppState {
             min_level: None,
             search: Search::default(),
             marks: BTreeSet::new(),
+            history: Vec::new(),
             overlays: Vec::new(),
             notice: None,
             size,
@@ -493,6 +502,8 @@ impl AppState {
             }
             // Prompt actions outside a prompt; sideways while wrapping; a source that isn't there.
             Action::Type(_)
+            | Action::HistoryOlder
+            | Action::HistoryNewer
             | Action::CloseDetail
             | Action::Erase
             | Action::EraseAll
@@ -724,10 +735,30 @@ impl AppState {
         let input = before.clone().unwrap_or_default();
         self.overlays.push(Overlay::Prompt(PromptState {
             kind,
+            selected: !input.is_empty(),
             input,
             error: None,
             before,
+            recalled: None,
         }));
+    }
+
+    /// Keeps `text`, put in force by a prompt of `kind`, for `↑` to recall.
+    fn remember(&mut self, kind: PromptKind, text: &str) {
+        if text.is_empty()
+            || self
+                .history
+                .iter()
+                .rev()
+                .find(|(k, _)| *k == kind)
+                .is_some_and(|(_, last)| last == text)
+        {
+            return;
+        }
+        self.history.push((kind, text.to_owned()));
+        if self.history.len() > HISTORY {
+            self.history.remove(0);
+        }
     }
 
     /// Closes the topmost overlay `which` matches; false when none is open.
@@ -797,12 +828,47 @@ impl AppState {
                 self.quit = true;
                 return;
             }
-            Action::Type(c) => prompt.input.push(c),
-            Action::Erase => {
-                prompt.input.pop();
+            // The previous value opens selected: typing replaces it, as in a text field.
+            Action::Type(c) => {
+                if std::mem::take(&mut prompt.selected) {
+                    prompt.input.clear();
+                }
+                prompt.input.push(c);
             }
-            Action::EraseAll => prompt.input.clear(),
+            Action::Erase => {
+                if std::mem::take(&mut prompt.selected) {
+                    prompt.input.clear();
+                } else {
+                    prompt.input.pop();
+                }
+            }
+            Action::EraseAll => {
+                prompt.selected = false;
+                prompt.input.clear();
+            }
+            Action::HistoryOlder | Action::HistoryNewer => {
+                let older = action == Action::HistoryOlder;
+                let kind = prompt.kind;
+                let past: Vec<&String> = self
+                    .history
+                    .iter()
+                    .filter(|(k, _)| *k == kind)
+                    .map(|(_, text)| text)
+                    .collect();
+                let at = match (prompt.recalled, older) {
+                    (None, true) => past.len().checked_sub(1),
+                    (None, false) => None,
+                    (Some(i), true) => Some(i.saturating_sub(1)),
+                    (Some(i), false) => (i + 1 < past.len()).then_some(i + 1),
+                };
+                if let Some(text) = at.and_then(|i| past.get(i)) {
+                    prompt.input.clone_from(text);
+                    prompt.recalled = at;
+                    prompt.selected = false;
+                }
+            }
             Action::Submit => {
+                self.remember(prompt.kind, &prompt.input);
                 if prompt.error.is_none() && prompt.kind == PromptKind::Search {
                     // The nearest match at or above the cursor (in a followed pane: the newest).
                     self.search.current = None;

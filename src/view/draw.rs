@@ -342,7 +342,14 @@ fn draw_status(frame: &mut Frame, rect: Rect, status: &StatusLine, colors: bool)
                 Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD),
             ),
             Span::raw(" "),
-            Span::raw(prompt.input.clone()),
+            if prompt.selected {
+                Span::styled(
+                    prompt.input.clone(),
+                    Style::new().add_modifier(Modifier::REVERSED),
+                )
+            } else {
+                Span::raw(prompt.input.clone())
+            },
             Span::styled("▏", Style::new().add_modifier(Modifier::SLOW_BLINK)),
         ];
         if let Some(error) = &prompt.error {
