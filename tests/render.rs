@@ -939,3 +939,30 @@ fn prompts_open_selected_and_remember() {
         "Esc puts it back"
     );
 }
+
+/// A click focuses the pane under the pointer and puts its cursor on the line clicked.
+#[test]
+fn a_click_puts_the_cursor_on_the_line() {
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let store = store_with(60);
+    let mut state = AppState::new(3, Rect::new(0, 0, 100, 24));
+    state.size = Rect::new(0, 0, 100, 24);
+    let shown = screen(&mut state, &store, 100, 24).backend().to_string();
+    let target = shown.lines().nth(4).unwrap_or_default().to_owned();
+    state.on_mouse(
+        MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: 30,
+            row: 4,
+            modifiers: KeyModifiers::NONE,
+        },
+        &store,
+    );
+    let (rows, cursor) = merged_rows(&mut state, &store);
+    let on = cursor.map(|c| rows[c].clone()).unwrap_or_default();
+    assert!(
+        !on.is_empty() && target.contains(&on[..20]),
+        "{target:?} / {on:?}"
+    );
+    assert_eq!(cursor, Some(3), "the fourth row of the pane");
+}

@@ -228,7 +228,7 @@ pub const BINDINGS: &[Binding] = &[
         shown: "j k  ↑ ↓  wheel",
         help: "cursor down / up a line",
         readme_keys: "`j` `k` `↑` `↓` wheel",
-        readme: "move the focused pane's cursor (a highlighted line) down / up; the view follows it, and a pane whose cursor leaves its last line stops following (the title counts what arrives below)",
+        readme: "move the focused pane's cursor (a highlighted line) down / up — a click puts it on the line clicked; the view follows it, and a pane whose cursor leaves its last line stops following (the title counts what arrives below)",
         hint: None,
     },
     Binding {

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{MouseEvent, MouseEventKind};
+use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 use regex::bytes::Regex;
 
@@ -514,18 +514,20 @@ impl AppState {
         }
     }
 
-    /// The mouse wheel scrolls the pane under the pointer (and focuses it).
+    /// The mouse: the wheel moves the cursor of the pane under the pointer, a click puts it on
+    /// the line clicked; both focus that pane.
     pub fn on_mouse(&mut self, mouse: MouseEvent, store: &Store) {
         let up = match mouse.kind {
-            MouseEventKind::ScrollUp => true,
-            MouseEventKind::ScrollDown => false,
+            MouseEventKind::ScrollUp => Some(true),
+            MouseEventKind::ScrollDown => Some(false),
+            MouseEventKind::Down(MouseButton::Left) => None,
             _ => return,
         };
         let at = ratatui::layout::Position {
             x: mouse.column,
             y: mouse.row,
         };
-        let Some((id, _)) = self
+        let Some((id, rect)) = self
             .placement()
             .panes
             .into_iter()
@@ -536,10 +538,30 @@ impl AppState {
         self.abandon_hunt();
         self.focus = id;
         let slot = Self::slot(id);
-        if up {
-            self.cursor_up(slot, 3, store);
-        } else {
-            self.cursor_down(slot, 3, store);
+        match up {
+            Some(true) => self.cursor_up(slot, 3, store),
+            Some(false) => self.cursor_down(slot, 3, store),
+            None => self.click(slot, rect, mouse.row, store),
+        }
+    }
+
+    /// The cursor on the line shown at screen row `row` of pane `slot` (drawn in `rect`).
+    fn click(&mut self, slot: usize, rect: Rect, row: u16, store: &Store) {
+        let Some(bottom) = self.bottom(slot, store) else {
+            return;
+        };
+        let rows = usize::from(rect.height.saturating_sub(2));
+        let mut shown: Vec<u64> = self
+            .lines(slot)
+            .rev_from(store, bottom)
+            .take(rows)
+            .collect();
+        shown.reverse();
+        let at = usize::from(row.saturating_sub(rect.y + 1));
+        if row > rect.y
+            && let Some(&seq) = shown.get(at)
+        {
+            self.place_cursor(slot, seq, store);
         }
     }
 
