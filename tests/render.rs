@@ -966,3 +966,37 @@ fn a_click_puts_the_cursor_on_the_line() {
     );
     assert_eq!(cursor, Some(3), "the fourth row of the pane");
 }
+
+/// `o` on a merged-pane line shows it in its source's pane, among its neighbours, and `o` there
+/// goes back; with `S`, moving one pane's cursor moves the others to the same moment.
+#[test]
+fn context_and_sync() {
+    let store = store_with(60);
+    let mut state = AppState::new(3, Rect::new(0, 0, 100, 24));
+    state.size = Rect::new(0, 0, 100, 24);
+    state.apply(Action::Up(4), &store);
+    let merged_cursor = state.cursor_line(0, &store).expect("a line");
+    let source = store.line(merged_cursor).expect("retained").source;
+    state.apply(Action::Context, &store);
+    assert_eq!(state.focus, PaneId::Source(source));
+    let slot = AppState::slot(state.focus);
+    assert_eq!(state.cursor_line(slot, &store), Some(merged_cursor));
+    state.apply(Action::Up(2), &store);
+    let there = state.cursor_line(slot, &store).expect("a line");
+    state.apply(Action::Context, &store);
+    assert_eq!(state.focus, PaneId::Merged);
+    assert_eq!(
+        state.cursor_line(0, &store),
+        Some(there),
+        "back at the same line"
+    );
+    state.apply(Action::ToggleSync, &store);
+    state.apply(Action::Up(10), &store);
+    let at = state.cursor_line(0, &store).expect("a line");
+    for pane in 1..4 {
+        let cursor = state.cursor_line(pane, &store).expect("a line");
+        assert!(cursor <= at, "pane {pane} at or before the merged cursor");
+        let next = state.lines(pane).fwd_from(&store, cursor + 1).next();
+        assert!(next.is_none_or(|n| n > at), "pane {pane}: its nearest line");
+    }
+}

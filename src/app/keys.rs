@@ -56,6 +56,10 @@ pub enum Action {
     OlderError,
     /// Jump to the next newer error (or worse).
     NewerError,
+    /// From a merged-pane line to the same line in its source's pane, and back.
+    Context,
+    /// Sync on/off: moving the cursor moves every visible pane to the same moment.
+    ToggleSync,
     /// Mark / unmark the cursor's line.
     ToggleMark,
     /// Jump to the next older mark.
@@ -84,6 +88,27 @@ pub enum Action {
     Submit,
     /// Prompt: go back to what was before.
     Cancel,
+}
+
+impl Action {
+    /// True for the actions that move the focused pane's cursor (`S` syncs the others then).
+    pub fn moves_cursor(self) -> bool {
+        matches!(
+            self,
+            Action::Up(_)
+                | Action::Down(_)
+                | Action::PageUp
+                | Action::PageDown
+                | Action::Top
+                | Action::Bottom
+                | Action::OlderMatch
+                | Action::NewerMatch
+                | Action::OlderError
+                | Action::NewerError
+                | Action::OlderMark
+                | Action::NewerMark
+        )
+    }
 }
 
 /// What a prompt is for.
@@ -366,6 +391,19 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         mode: Mode::Normal,
         keys: &[
+            (Plain(KeyCode::Char('o')), Act(Action::Context)),
+            (Ctrl('o'), Act(Action::Context)),
+            (Plain(KeyCode::Char('S')), Act(Action::ToggleSync)),
+        ],
+        shown: "o ^O  S",
+        help: "line in its source / back; sync panes",
+        readme_keys: "`o`, `Ctrl-O`, `S`",
+        readme: "on a merged-pane line: its source's pane with the cursor on that line, among its neighbours; there: back to the merged pane at the same line. `S`: sync on/off — moving the cursor in one pane moves every other visible pane to the same moment",
+        hint: None,
+    },
+    Binding {
+        mode: Mode::Normal,
+        keys: &[
             (Plain(KeyCode::Char('e')), Act(Action::NewerError)),
             (Plain(KeyCode::Char('E')), Act(Action::OlderError)),
         ],
@@ -597,6 +635,8 @@ mod tests {
             Action::CycleLevel,
             Action::OlderError,
             Action::NewerError,
+            Action::Context,
+            Action::ToggleSync,
             Action::ToggleMark,
             Action::OlderMark,
             Action::NewerMark,

@@ -178,6 +178,8 @@ pub struct AppState {
     pub search: Search,
     /// Marked lines (`m`), by number: kept through filters, gone with eviction.
     pub marks: BTreeSet<u64>,
+    /// Moving the cursor moves every visible pane to the same moment (`S`).
+    pub sync: bool,
     /// What prompts put in force, oldest first (`↑`/`↓` recall them).
     pub history: Vec<(PromptKind, String)>,
     /// What covers the panes, bottom first: the topmost sees keys first.
@@ -210,6 +212,7 @@ impl AppState {
             search: Search::default(),
             marks: BTreeSet::new(),
             history: Vec::new(),
+            sync: false,
             overlays: Vec::new(),
             notice: None,
             size,
@@ -477,19 +480,15 @@ impl AppState {
             Action::NewerMatch => self.jump(slot, store, false),
             Action::OlderError => self.error_jump(slot, store, true),
             Action::NewerError => self.error_jump(slot, store, false),
+            Action::Context => self.context(slot, store),
+            Action::ToggleSync => {
+                self.sync ^= true;
+                self.notice = Some(if self.sync { "sync on" } else { "sync off" }.into());
+            }
             Action::ToggleMark => self.toggle_mark(slot, store),
             Action::OlderMark => self.mark_jump(slot, store, true),
             Action::NewerMark => self.mark_jump(slot, store, false),
-            Action::CycleLevel => {
-                self.min_level = match self.min_level {
-                    None => Some(Level::Debug),
-                    Some(Level::Trace | Level::Debug) => Some(Level::Info),
-                    Some(Level::Info) => Some(Level::Warn),
-                    Some(Level::Warn) => Some(Level::Error),
-                    Some(Level::Error) => None,
-                };
-                self.refresh_all(store);
-            }
+            Action::CycleLevel => self.cycle_level(store),
             Action::OpenDetail => self.open_detail(slot, store),
             Action::ToggleHelp => {
                 if !self.close(|o| matches!(o, Overlay::Help)) {
@@ -511,6 +510,9 @@ impl AppState {
             | Action::Cancel
             | Action::Right
             | Action::FocusSource(_) => {}
+        }
+        if self.sync && action.moves_cursor() {
+            self.sync_from(Self::slot(self.focus), store);
         }
     }
 
@@ -999,6 +1001,57 @@ impl AppState {
             Action::Quit => self.quit = true,
             _ => {}
         }
+    }
+
+    /// `o`: from the merged pane to the cursor line's source pane (the cursor on that line),
+    /// and from a source pane back to the merged pane at the same line.
+    fn context(&mut self, slot: usize, store: &Store) {
+        let Some(at) = self.cursor_line(slot, store) else {
+            return;
+        };
+        let target = match self.panes[slot].id {
+            PaneId::Merged => match store.line(at) {
+                Some(line) => PaneId::Source(line.source),
+                None => return,
+            },
+            PaneId::Source(_) => PaneId::Merged,
+        };
+        self.focus_pane(target);
+        let there = Self::slot(target);
+        self.place_cursor(there, at, store);
+    }
+
+    /// With sync on, every other pane on screen puts its cursor at the moment of pane `slot`'s
+    /// (its nearest line at or before the same line of the braid).
+    fn sync_from(&mut self, slot: usize, store: &Store) {
+        let Some(at) = self.cursor_line(slot, store) else {
+            return;
+        };
+        let others: Vec<usize> = self
+            .placement()
+            .panes
+            .iter()
+            .map(|(id, _)| Self::slot(*id))
+            .filter(|&other| other != slot)
+            .collect();
+        for other in others {
+            let near = self.lines(other).rev_from(store, at).next();
+            if let Some(near) = near {
+                self.place_cursor(other, near, store);
+            }
+        }
+    }
+
+    /// `l`: the next minimum level.
+    fn cycle_level(&mut self, store: &Store) {
+        self.min_level = match self.min_level {
+            None => Some(Level::Debug),
+            Some(Level::Trace | Level::Debug) => Some(Level::Info),
+            Some(Level::Info) => Some(Level::Warn),
+            Some(Level::Warn) => Some(Level::Error),
+            Some(Level::Error) => None,
+        };
+        self.refresh_all(store);
     }
 
     /// Marks or unmarks the cursor's line.
