@@ -6,6 +6,7 @@
 //! first change after a quiet spell is drawn at once, later ones are coalesced to at most 60
 //! frames a second. When nothing changes no timer is armed: an idle logbraid does not wake up.
 
+pub mod copy;
 pub mod detail;
 pub mod hunt;
 pub mod index;
@@ -23,6 +24,7 @@ use futures_util::{Stream, StreamExt};
 use ratatui::layout::Rect;
 use tokio::signal::unix::{SignalKind, signal};
 
+use self::copy::Multiplexer;
 use self::rates::Rates;
 use self::state::AppState;
 use crate::engine::{Engine, EngineEvent};
@@ -79,6 +81,7 @@ where
 {
     let mut core = Core::new(&engine, options.max_memory, options.size);
     core.state.hide = options.hide;
+    core.state.multiplexer = Multiplexer::detect();
     core.state.names = Arc::clone(&core.names);
     let result = core.run(&mut engine, input, frames).await;
     engine.shutdown();
@@ -178,6 +181,9 @@ impl Core {
                 let action = keys::lookup(self.state.mode(), key);
                 if let Some(action) = action {
                     self.state.apply(action, &self.store);
+                }
+                if let Some(sequence) = self.state.clipboard.take() {
+                    render.copy(sequence);
                 }
             }
             Event::Mouse(mouse) => self.state.on_mouse(mouse, &self.store),

@@ -143,6 +143,8 @@ pub trait FrameSink {
     fn offer(&self, snapshot: Box<ViewSnapshot>) -> Result<(), Box<ViewSnapshot>>;
     /// True when the sink has ended (it failed to draw): the TUI ends too.
     fn is_finished(&self) -> bool;
+    /// Writes a clipboard sequence (OSC 52) to the terminal, once.
+    fn copy(&self, sequence: Vec<u8>);
 }
 
 /// A highlighted byte range of a row.

@@ -7,6 +7,7 @@ use std::io;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use base64::Engine as _;
 use common::{Dir, patience};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use logbraid::app::{self, Options};
@@ -22,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 #[derive(Default)]
 struct Frames {
     last: Mutex<Option<Box<ViewSnapshot>>>,
+    copied: Mutex<Vec<Vec<u8>>>,
 }
 
 impl FrameSink for Frames {
@@ -32,6 +34,10 @@ impl FrameSink for Frames {
 
     fn is_finished(&self) -> bool {
         false
+    }
+
+    fn copy(&self, sequence: Vec<u8>) {
+        self.copied.lock().expect("copies").push(sequence);
     }
 }
 
@@ -125,6 +131,25 @@ async fn a_key_stream_filters_the_merged_pane_and_quits() {
             rows.len() == 2 && rows[0].contains("ERROR boom") && rows[1].contains("IllegalState")
         })
         .await;
+    // y: the cursor's record (its stack trace with it) goes to the clipboard, as OSC 52.
+    tx.send(key(KeyCode::Char('y'))).expect("send");
+    let deadline = Instant::now() + patience();
+    while frames.copied.lock().expect("copies").is_empty() {
+        assert!(Instant::now() < deadline, "nothing copied");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let copied = frames.copied.lock().expect("copies")[0].clone();
+    let encoded = copied
+        .strip_prefix(b"\x1b]52;c;")
+        .and_then(|rest| rest.strip_suffix(b"\x07"))
+        .expect("an OSC 52 sequence");
+    let text = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .expect("base64");
+    assert_eq!(
+        String::from_utf8_lossy(&text),
+        "2024-05-01 10:00:02,000 ERROR boom\njava.lang.IllegalStateException: x"
+    );
     tx.send(key(KeyCode::Char('q'))).expect("send");
     let ended = tokio::time::timeout(patience(), core).await;
     assert!(

@@ -644,3 +644,38 @@ fn records_render_query_and_level_in_the_terminal() {
     assert!(merged.iter().any(|r| r.contains("GET /b")), "{screen}");
     tmux.keys(&["q"]);
 }
+
+/// `y` puts the cursor's record in the clipboard through OSC 52: tmux (with `set-clipboard on`)
+/// takes it into its paste buffer.
+#[test]
+fn y_copies_the_record_into_tmux_buffer() {
+    let dir = Dir::new();
+    dir.write(
+        "app.log",
+        "2024-05-01 10:00:01,000 INFO starting\n\
+         2024-05-01 10:00:02,000 ERROR boom \x1b[31mred\x1b[0m\n\
+         java.lang.IllegalStateException: x\n",
+    );
+    let Some(tmux) = Tmux::start(&dir) else {
+        return;
+    };
+    tmux.run(&["set-option", "-g", "set-clipboard", "on"]);
+    tmux.logbraid("-n all app.log");
+    tmux.wait("the lines", |s| s.contains("IllegalState"));
+    tmux.keys(&["y"]);
+    tmux.wait("the copy said", |s| s.contains("copied 2 lines"));
+    let deadline = Instant::now() + patience();
+    loop {
+        let buffer = tmux.run(&["show-buffer"]);
+        if buffer.contains("IllegalState") {
+            assert_eq!(
+                buffer,
+                "2024-05-01 10:00:02,000 ERROR boom red\njava.lang.IllegalStateException: x"
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "tmux's buffer: {buffer:?}");
+        thread::sleep(Duration::from_millis(20));
+    }
+    tmux.keys(&["q"]);
+}

@@ -60,6 +60,12 @@ pub enum Action {
     Context,
     /// Sync on/off: moving the cursor moves every visible pane to the same moment.
     ToggleSync,
+    /// Copy the cursor's record (or the range) to the clipboard.
+    Copy,
+    /// The same, with a `source · time` header per record.
+    CopyWithHeaders,
+    /// Start a range at the cursor (`y` then copies it).
+    StartRange,
     /// Mark / unmark the cursor's line.
     ToggleMark,
     /// Jump to the next older mark.
@@ -404,6 +410,19 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         mode: Mode::Normal,
         keys: &[
+            (Plain(KeyCode::Char('y')), Act(Action::Copy)),
+            (Plain(KeyCode::Char('Y')), Act(Action::CopyWithHeaders)),
+            (Plain(KeyCode::Char('V')), Act(Action::StartRange)),
+        ],
+        shown: "y  Y  V",
+        help: "copy the record / with headers; range",
+        readme_keys: "`y`, `Y`, `V`",
+        readme: "copy the cursor's record (with the lines that continue it) to the clipboard, through the terminal (OSC 52: it works over ssh, and in tmux with `set-clipboard on`); `Y` puts a `source · time` line before each record; `V` starts a range at the cursor that `y` then copies; escape sequences are left out, 64 KiB at most",
+        hint: None,
+    },
+    Binding {
+        mode: Mode::Normal,
+        keys: &[
             (Plain(KeyCode::Char('e')), Act(Action::NewerError)),
             (Plain(KeyCode::Char('E')), Act(Action::OlderError)),
         ],
@@ -637,6 +656,9 @@ mod tests {
             Action::NewerError,
             Action::Context,
             Action::ToggleSync,
+            Action::Copy,
+            Action::CopyWithHeaders,
+            Action::StartRange,
             Action::ToggleMark,
             Action::OlderMark,
             Action::NewerMark,

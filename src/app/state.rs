@@ -8,6 +8,7 @@ use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 use regex::bytes::Regex;
 
+use super::copy::{self, Multiplexer};
 use super::detail::{self, Detail};
 use super::hunt::{HUNT_SLICE, Hunt, Step, Target};
 use super::index::{MatchIndex, PaneLines, Predicate, SLICE, Shared};
@@ -180,6 +181,12 @@ pub struct AppState {
     pub marks: BTreeSet<u64>,
     /// Moving the cursor moves every visible pane to the same moment (`S`).
     pub sync: bool,
+    /// A range started with `V`: its pane and first line.
+    pub range: Option<(usize, u64)>,
+    /// A clipboard sequence (OSC 52) to write to the terminal, once.
+    pub clipboard: Option<Vec<u8>>,
+    /// What is between logbraid and the terminal, for the clipboard sequence.
+    pub multiplexer: Multiplexer,
     /// What prompts put in force, oldest first (`↑`/`↓` recall them).
     pub history: Vec<(PromptKind, String)>,
     /// What covers the panes, bottom first: the topmost sees keys first.
@@ -213,6 +220,9 @@ impl AppState {
             marks: BTreeSet::new(),
             history: Vec::new(),
             sync: false,
+            range: None,
+            clipboard: None,
+            multiplexer: Multiplexer::Plain,
             overlays: Vec::new(),
             notice: None,
             size,
@@ -484,6 +494,14 @@ impl AppState {
             Action::ToggleSync => {
                 self.sync ^= true;
                 self.notice = Some(if self.sync { "sync on" } else { "sync off" }.into());
+            }
+            Action::Copy => self.copy(slot, store, false),
+            Action::CopyWithHeaders => self.copy(slot, store, true),
+            Action::StartRange => {
+                if let Some(at) = self.cursor_line(slot, store) {
+                    self.range = Some((slot, at));
+                    self.notice = Some("range: move the cursor, y copies".into());
+                }
             }
             Action::ToggleMark => self.toggle_mark(slot, store),
             Action::OlderMark => self.mark_jump(slot, store, true),
@@ -1052,6 +1070,75 @@ impl AppState {
             Some(Level::Error) => None,
         };
         self.refresh_all(store);
+    }
+
+    /// `y`/`Y`: the cursor's record (or the range) to the clipboard, `headers` before each
+    /// record with `Y`.
+    fn copy(&mut self, slot: usize, store: &Store, headers: bool) {
+        let Some(at) = self.cursor_line(slot, store) else {
+            return;
+        };
+        let seqs: Vec<u64> = match self.range.take() {
+            Some((range_slot, anchor)) if range_slot == slot => {
+                let (from, to) = (anchor.min(at), anchor.max(at));
+                self.lines(slot)
+                    .fwd_from(store, from)
+                    .take_while(|&s| s <= to)
+                    .collect()
+            }
+            _ => {
+                // The record the cursor's line belongs to: back to the line that began it.
+                let source = store.line(at).map(|l| l.source);
+                let head = source.map_or(at, |source| {
+                    store
+                        .source_seqs_rev_from(source, at)
+                        .take(1000)
+                        .find(|&s| store.line(s).is_some_and(|l| !l.continued))
+                        .unwrap_or(at)
+                });
+                let mut seqs = vec![head];
+                let at = head;
+                if let Some(source) = source {
+                    seqs.extend(
+                        store
+                            .source_seqs_from(source, at + 1)
+                            .take_while(|&s| store.line(s).is_some_and(|l| l.continued)),
+                    );
+                }
+                seqs
+            }
+        };
+        let lines: Vec<_> = seqs.iter().filter_map(|&s| store.line(s)).collect();
+        let mut texts: Vec<Vec<u8>> = Vec::new();
+        for line in &lines {
+            if headers && !line.continued {
+                let name = self
+                    .names
+                    .get(line.source.index())
+                    .map_or("?", String::as_str);
+                texts.push(copy::header(name, &line.text, &self.clock).into_bytes());
+            }
+            texts.push(line.text.to_vec());
+        }
+        let text = copy::text(texts.iter().map(Vec::as_slice));
+        match copy::osc52(&text, self.multiplexer) {
+            Some(osc) => {
+                self.clipboard = Some(osc);
+                let n = lines.len();
+                self.notice = Some(format!(
+                    "copied {n} line{} ({} bytes)",
+                    if n == 1 { "" } else { "s" },
+                    text.len()
+                ));
+            }
+            None => {
+                self.notice = Some(format!(
+                    "too long to copy: {} KiB (at most {} KiB)",
+                    text.len() >> 10,
+                    copy::MAX_COPY >> 10
+                ));
+            }
+        }
     }
 
     /// Marks or unmarks the cursor's line.

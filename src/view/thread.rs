@@ -21,6 +21,8 @@ use super::{FrameSink, ViewSnapshot, draw};
 pub enum RenderMsg {
     /// Draw this.
     Frame(Box<ViewSnapshot>),
+    /// Write this clipboard sequence (never skipped, unlike frames).
+    Clipboard(Vec<u8>),
     /// Restore the terminal and stop.
     Quit,
 }
@@ -67,6 +69,22 @@ impl FrameSink for RenderThread {
     fn is_finished(&self) -> bool {
         self.handle.is_finished()
     }
+
+    fn copy(&self, sequence: Vec<u8>) {
+        // Waits at most for the frame being drawn.
+        let _ = self.tx.send(RenderMsg::Clipboard(sequence));
+    }
+}
+
+/// Writes a sequence logbraid made (never log text) straight to the terminal.
+fn write_sequence(
+    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    sequence: &[u8],
+) -> io::Result<()> {
+    use std::io::Write as _;
+    let out = terminal.backend_mut();
+    out.write_all(sequence)?;
+    out.flush()
 }
 
 fn render_loop(
@@ -76,13 +94,20 @@ fn render_loop(
 ) -> io::Result<()> {
     let result = (|| {
         while let Ok(msg) = rx.recv() {
-            let RenderMsg::Frame(mut snapshot) = msg else {
-                break;
+            let mut snapshot = match msg {
+                RenderMsg::Frame(snapshot) => snapshot,
+                RenderMsg::Clipboard(sequence) => {
+                    write_sequence(&mut terminal, &sequence)?;
+                    continue;
+                }
+                RenderMsg::Quit => break,
             };
-            // Last render wins: skip to the newest frame waiting.
+            // Last render wins: skip to the newest frame waiting (a clipboard sequence is
+            // written all the same).
             loop {
                 match rx.try_recv() {
                     Ok(RenderMsg::Frame(newer)) => snapshot = newer,
+                    Ok(RenderMsg::Clipboard(sequence)) => write_sequence(&mut terminal, &sequence)?,
                     Ok(RenderMsg::Quit) | Err(TryRecvError::Disconnected) => return Ok(()),
                     Err(TryRecvError::Empty) => break,
                 }
