@@ -185,6 +185,9 @@ impl Core {
                 if let Some(sequence) = self.state.clipboard.take() {
                     render.copy(sequence);
                 }
+                if let Some(capture) = self.state.mouse_change.take() {
+                    render.capture_mouse(capture);
+                }
             }
             Event::Mouse(mouse) => self.state.on_mouse(mouse, &self.store),
             Event::Resize(width, height) => self.state.size = Rect::new(0, 0, width, height),

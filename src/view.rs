@@ -145,6 +145,8 @@ pub trait FrameSink {
     fn is_finished(&self) -> bool;
     /// Writes a clipboard sequence (OSC 52) to the terminal, once.
     fn copy(&self, sequence: Vec<u8>);
+    /// Captures the mouse, or gives it to the terminal.
+    fn capture_mouse(&self, capture: bool);
 }
 
 /// A highlighted byte range of a row.

@@ -39,6 +39,8 @@ impl FrameSink for Frames {
     fn copy(&self, sequence: Vec<u8>) {
         self.copied.lock().expect("copies").push(sequence);
     }
+
+    fn capture_mouse(&self, _capture: bool) {}
 }
 
 impl Frames {

@@ -679,3 +679,28 @@ fn y_copies_the_record_into_tmux_buffer() {
     }
     tmux.keys(&["q"]);
 }
+
+/// `F2` gives the mouse to the terminal (its own selection works) and takes it back.
+#[test]
+fn f2_releases_and_takes_back_the_mouse() {
+    let dir = Dir::new();
+    dir.write("app.log", "2024-05-01 10:00:01,000 INFO starting\n");
+    let Some(tmux) = Tmux::start(&dir) else {
+        return;
+    };
+    tmux.logbraid("app.log");
+    let flag = || tmux.run(&["display-message", "-p", "-t", "0", "#{mouse_any_flag}"]);
+    let wait_flag = |want: &str| {
+        let deadline = Instant::now() + patience();
+        while flag().trim() != want {
+            assert!(Instant::now() < deadline, "mouse flag stays {:?}", flag());
+            thread::sleep(Duration::from_millis(20));
+        }
+    };
+    wait_flag("1");
+    tmux.keys(&["F2"]);
+    wait_flag("0");
+    tmux.keys(&["F2"]);
+    wait_flag("1");
+    tmux.keys(&["q"]);
+}

@@ -66,6 +66,8 @@ pub enum Action {
     CopyWithHeaders,
     /// Start a range at the cursor (`y` then copies it).
     StartRange,
+    /// Give the mouse to the terminal (its own selection works) or take it back.
+    ToggleMouse,
     /// Mark / unmark the cursor's line.
     ToggleMark,
     /// Jump to the next older mark.
@@ -413,11 +415,12 @@ pub const BINDINGS: &[Binding] = &[
             (Plain(KeyCode::Char('y')), Act(Action::Copy)),
             (Plain(KeyCode::Char('Y')), Act(Action::CopyWithHeaders)),
             (Plain(KeyCode::Char('V')), Act(Action::StartRange)),
+            (Plain(KeyCode::F(2)), Act(Action::ToggleMouse)),
         ],
-        shown: "y  Y  V",
+        shown: "y  Y  V  F2",
         help: "copy the record / with headers; range",
-        readme_keys: "`y`, `Y`, `V`",
-        readme: "copy the cursor's record (with the lines that continue it) to the clipboard, through the terminal (OSC 52: it works over ssh, and in tmux with `set-clipboard on`); `Y` puts a `source · time` line before each record; `V` starts a range at the cursor that `y` then copies; escape sequences are left out, 64 KiB at most",
+        readme_keys: "`y`, `Y`, `V`, `F2`",
+        readme: "copy the cursor's record (with the lines that continue it) to the clipboard, through the terminal (OSC 52: it works over ssh, and in tmux with `set-clipboard on`); `Y` puts a `source · time` line before each record; `V` starts a range at the cursor that `y` then copies; escape sequences are left out, 64 KiB at most. `F2` gives the mouse to the terminal (its own selection works) and takes it back",
         hint: None,
     },
     Binding {
@@ -659,6 +662,7 @@ mod tests {
             Action::Copy,
             Action::CopyWithHeaders,
             Action::StartRange,
+            Action::ToggleMouse,
             Action::ToggleMark,
             Action::OlderMark,
             Action::NewerMark,

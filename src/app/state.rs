@@ -187,6 +187,10 @@ pub struct AppState {
     pub clipboard: Option<Vec<u8>>,
     /// What is between logbraid and the terminal, for the clipboard sequence.
     pub multiplexer: Multiplexer,
+    /// The mouse is the terminal's (`F2`): its own selection works.
+    pub mouse_released: bool,
+    /// A change of who has the mouse (`true`: logbraid captures it), for the terminal, once.
+    pub mouse_change: Option<bool>,
     /// What prompts put in force, oldest first (`↑`/`↓` recall them).
     pub history: Vec<(PromptKind, String)>,
     /// What covers the panes, bottom first: the topmost sees keys first.
@@ -223,6 +227,8 @@ impl AppState {
             range: None,
             clipboard: None,
             multiplexer: Multiplexer::Plain,
+            mouse_released: false,
+            mouse_change: None,
             overlays: Vec::new(),
             notice: None,
             size,
@@ -493,16 +499,12 @@ impl AppState {
             Action::Context => self.context(slot, store),
             Action::ToggleSync => {
                 self.sync ^= true;
-                self.notice = Some(if self.sync { "sync on" } else { "sync off" }.into());
+                self.notice = Some(format!("sync {}", if self.sync { "on" } else { "off" }));
             }
             Action::Copy => self.copy(slot, store, false),
             Action::CopyWithHeaders => self.copy(slot, store, true),
-            Action::StartRange => {
-                if let Some(at) = self.cursor_line(slot, store) {
-                    self.range = Some((slot, at));
-                    self.notice = Some("range: move the cursor, y copies".into());
-                }
-            }
+            Action::StartRange => self.start_range(slot, store),
+            Action::ToggleMouse => self.toggle_mouse(),
             Action::ToggleMark => self.toggle_mark(slot, store),
             Action::OlderMark => self.mark_jump(slot, store, true),
             Action::NewerMark => self.mark_jump(slot, store, false),
@@ -1070,6 +1072,28 @@ impl AppState {
             Some(Level::Error) => None,
         };
         self.refresh_all(store);
+    }
+
+    /// `F2`: the mouse to the terminal, or back.
+    fn toggle_mouse(&mut self) {
+        self.mouse_released ^= true;
+        self.mouse_change = Some(!self.mouse_released);
+        self.notice = Some(
+            if self.mouse_released {
+                "mouse released: the terminal selects (F2 takes it back)"
+            } else {
+                "mouse captured: the wheel and clicks move the cursor"
+            }
+            .into(),
+        );
+    }
+
+    /// `V`: a range from the cursor's line, which `y` copies.
+    fn start_range(&mut self, slot: usize, store: &Store) {
+        if let Some(at) = self.cursor_line(slot, store) {
+            self.range = Some((slot, at));
+            self.notice = Some("range: move the cursor, y copies".into());
+        }
     }
 
     /// `y`/`Y`: the cursor's record (or the range) to the clipboard, `headers` before each

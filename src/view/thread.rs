@@ -9,6 +9,7 @@ use std::io::{self, Stdout};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError, sync_channel};
 use std::thread::JoinHandle;
 
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use ratatui::Terminal;
@@ -23,6 +24,8 @@ pub enum RenderMsg {
     Frame(Box<ViewSnapshot>),
     /// Write this clipboard sequence (never skipped, unlike frames).
     Clipboard(Vec<u8>),
+    /// Capture the mouse, or give it to the terminal.
+    Mouse(bool),
     /// Restore the terminal and stop.
     Quit,
 }
@@ -74,6 +77,10 @@ impl FrameSink for RenderThread {
         // Waits at most for the frame being drawn.
         let _ = self.tx.send(RenderMsg::Clipboard(sequence));
     }
+
+    fn capture_mouse(&self, capture: bool) {
+        let _ = self.tx.send(RenderMsg::Mouse(capture));
+    }
 }
 
 /// Writes a sequence logbraid made (never log text) straight to the terminal.
@@ -85,6 +92,14 @@ fn write_sequence(
     let out = terminal.backend_mut();
     out.write_all(sequence)?;
     out.flush()
+}
+
+fn mouse(terminal: &mut Terminal<CrosstermBackend<Stdout>>, capture: bool) -> io::Result<()> {
+    if capture {
+        execute!(terminal.backend_mut(), EnableMouseCapture)
+    } else {
+        execute!(terminal.backend_mut(), DisableMouseCapture)
+    }
 }
 
 fn render_loop(
@@ -100,6 +115,10 @@ fn render_loop(
                     write_sequence(&mut terminal, &sequence)?;
                     continue;
                 }
+                RenderMsg::Mouse(capture) => {
+                    mouse(&mut terminal, capture)?;
+                    continue;
+                }
                 RenderMsg::Quit => break,
             };
             // Last render wins: skip to the newest frame waiting (a clipboard sequence is
@@ -108,6 +127,7 @@ fn render_loop(
                 match rx.try_recv() {
                     Ok(RenderMsg::Frame(newer)) => snapshot = newer,
                     Ok(RenderMsg::Clipboard(sequence)) => write_sequence(&mut terminal, &sequence)?,
+                    Ok(RenderMsg::Mouse(capture)) => mouse(&mut terminal, capture)?,
                     Ok(RenderMsg::Quit) | Err(TryRecvError::Disconnected) => return Ok(()),
                     Err(TryRecvError::Empty) => break,
                 }
