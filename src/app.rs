@@ -6,6 +6,7 @@
 //! first change after a quiet spell is drawn at once, later ones are coalesced to at most 60
 //! frames a second. When nothing changes no timer is armed: an idle logbraid does not wake up.
 
+pub mod command;
 pub mod copy;
 pub mod detail;
 pub mod hunt;

@@ -146,6 +146,11 @@ impl Store {
         Duration::from_nanos(u64::try_from(newest.saturating_sub(instant)).unwrap_or(0))
     }
 
+    /// The newest line's instant, if any is kept.
+    pub fn newest_instant(&self) -> Option<i64> {
+        self.recent.iter().copied().max()
+    }
+
     /// Slots lines `range` of `batch` (old lines of `source`, in its order) into the history by
     /// time: each goes after the retained lines as old as it or older, among the newest
     /// [`SLOT_LINES`]; retained lines keep their order, and lines with equal instants stay

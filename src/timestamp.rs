@@ -8,7 +8,7 @@
 //! continuations) take the instant of the line before them in the same source, so the merge
 //! keeps them attached to it.
 
-mod parse;
+pub mod parse;
 
 use crate::batch::LineBatch;
 use crate::record::{self, Value, keys};

@@ -1000,3 +1000,55 @@ fn context_and_sync() {
         assert!(next.is_none_or(|n| n > at), "pane {pane}: its nearest line");
     }
 }
+
+/// The command line: `:goto` puts the cursor on the first line at or after a moment, `:w` writes
+/// the pane's lines as filtered, and will not replace a file without `!`.
+#[test]
+fn goto_and_write_commands() {
+    let store = store_with(60);
+    let mut state = AppState::new(3, Rect::new(0, 0, 100, 24));
+    state.size = Rect::new(0, 0, 100, 24);
+    state.names = names(3);
+    let run = |state: &mut AppState, command: &str| {
+        state.apply(Action::Prompt(PromptKind::Command), &store);
+        type_text(state, &store, command);
+        state.apply(Action::Submit, &store);
+    };
+    run(&mut state, "goto 10:00:30");
+    let (rows, cursor) = merged_rows(&mut state, &store);
+    let on = cursor.map(|c| rows[c].clone()).unwrap_or_default();
+    assert!(on.starts_with("2026-11-24 10:00:30"), "{on}");
+    run(&mut state, "goto 25:00");
+    assert!(
+        state
+            .notice
+            .as_deref()
+            .is_some_and(|n| n.contains("not a moment")),
+        "{:?}",
+        state.notice
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("errors.log");
+    state.apply(Action::Prompt(PromptKind::Include), &store);
+    type_text(&mut state, &store, "ERROR");
+    state.apply(Action::Submit, &store);
+    screen(&mut state, &store, 100, 24);
+    run(&mut state, &format!("w {}", path.display()));
+    let written = std::fs::read_to_string(&path).expect("written");
+    assert!(written.lines().count() > 0);
+    assert!(
+        written
+            .lines()
+            .all(|l| l.starts_with("api.log | ") && l.contains("ERROR")),
+        "{written}"
+    );
+    run(&mut state, &format!("w {}", path.display()));
+    assert!(
+        state
+            .notice
+            .as_deref()
+            .is_some_and(|n| n.contains("exists")),
+        "{:?}",
+        state.notice
+    );
+}

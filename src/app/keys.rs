@@ -88,6 +88,8 @@ pub enum Action {
     Erase,
     /// Prompt: erase everything.
     EraseAll,
+    /// Prompt: complete a command's name.
+    Complete,
     /// Prompt: recall an older entry.
     HistoryOlder,
     /// Prompt: recall a newer entry.
@@ -130,6 +132,8 @@ pub enum PromptKind {
     Search,
     /// `&`: the focused pane's field query.
     Where,
+    /// `:`: a command.
+    Command,
 }
 
 impl PromptKind {
@@ -140,6 +144,7 @@ impl PromptKind {
             Self::Exclude => "exclude",
             Self::Search => "search",
             Self::Where => "where",
+            Self::Command => ":",
         }
     }
 }
@@ -450,6 +455,18 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         mode: Mode::Normal,
+        keys: &[(
+            Plain(KeyCode::Char(':')),
+            Act(Action::Prompt(PromptKind::Command)),
+        )],
+        shown: ":",
+        help: "command: goto 14:05, w FILE, wm FILE",
+        readme_keys: "`:`",
+        readme: "a command (Tab completes its name): `:goto 14:05`, `:goto 14:05:30.250` (that time on the date of the cursor's line), `:goto 2024-05-01T14:05`, `:goto -5m` (before the newest line) put the cursor on the first line at or after that moment; `:w FILE` writes the focused pane's lines as filtered (with a source prefix in the merged pane), `:wm FILE` only the marked ones, `:w! FILE` replaces a file",
+        hint: None,
+    },
+    Binding {
+        mode: Mode::Normal,
         keys: &[(Plain(KeyCode::Char('l')), Act(Action::CycleLevel))],
         shown: "l",
         help: "minimum level: all, DEBUG+ … ERROR only",
@@ -506,6 +523,7 @@ pub const BINDINGS: &[Binding] = &[
         mode: Mode::Prompt,
         keys: &[
             (Plain(KeyCode::Backspace), Act(Action::Erase)),
+            (Plain(KeyCode::Tab), Act(Action::Complete)),
             (Plain(KeyCode::Up), Act(Action::HistoryOlder)),
             (Plain(KeyCode::Down), Act(Action::HistoryNewer)),
             (Ctrl('u'), Act(Action::EraseAll)),
@@ -652,6 +670,8 @@ mod tests {
             Action::Prompt(PromptKind::Exclude),
             Action::Prompt(PromptKind::Search),
             Action::Prompt(PromptKind::Where),
+            Action::Prompt(PromptKind::Command),
+            Action::Complete,
             Action::OlderMatch,
             Action::NewerMatch,
             Action::CycleLevel,

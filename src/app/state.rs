@@ -8,6 +8,7 @@ use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 use regex::bytes::Regex;
 
+use super::command::{self, Command, Moment};
 use super::copy::{self, Multiplexer};
 use super::detail::{self, Detail};
 use super::hunt::{HUNT_SLICE, Hunt, Step, Target};
@@ -521,6 +522,7 @@ impl AppState {
             }
             // Prompt actions outside a prompt; sideways while wrapping; a source that isn't there.
             Action::Type(_)
+            | Action::Complete
             | Action::HistoryOlder
             | Action::HistoryNewer
             | Action::CloseDetail
@@ -775,6 +777,7 @@ impl AppState {
             PromptKind::Exclude => pane.exclude_text.clone(),
             PromptKind::Where => pane.where_text.clone(),
             PromptKind::Search => self.search.pattern.as_ref().map(|(text, _)| text.clone()),
+            PromptKind::Command => None,
         };
         let input = before.clone().unwrap_or_default();
         self.overlays.push(Overlay::Prompt(PromptState {
@@ -911,6 +914,19 @@ impl AppState {
                     prompt.selected = false;
                 }
             }
+            Action::Complete => {
+                if prompt.kind == PromptKind::Command
+                    && !prompt.input.contains(' ')
+                    && let Some(name) = command::complete(&prompt.input)
+                {
+                    prompt.input = format!("{name} ");
+                }
+            }
+            Action::Submit if prompt.kind == PromptKind::Command => {
+                self.remember(prompt.kind, &prompt.input);
+                self.run_command(&prompt.input, store);
+                return;
+            }
             Action::Submit => {
                 self.remember(prompt.kind, &prompt.input);
                 if prompt.error.is_none() && prompt.kind == PromptKind::Search {
@@ -936,6 +952,10 @@ impl AppState {
 
     /// Puts `text` in force as the filter, query or search `kind` (empty clears it).
     fn set_pattern(&mut self, kind: PromptKind, text: &str, store: &Store) -> Result<(), String> {
+        // A command runs when it is submitted, not as it is typed.
+        if kind == PromptKind::Command {
+            return Ok(());
+        }
         let slot = Self::slot(self.focus);
         let owned = (!text.is_empty()).then(|| text.to_owned());
         if kind == PromptKind::Where {
@@ -966,7 +986,7 @@ impl AppState {
                 self.refresh_index(slot, store);
             }
             PromptKind::Search => self.search.pattern = owned.zip(compiled),
-            PromptKind::Where => {}
+            PromptKind::Where | PromptKind::Command => {}
         }
         Ok(())
     }
@@ -1072,6 +1092,115 @@ impl AppState {
             Some(Level::Error) => None,
         };
         self.refresh_all(store);
+    }
+
+    /// Runs a `:` command; what went wrong is said in the status.
+    fn run_command(&mut self, input: &str, store: &Store) {
+        let slot = Self::slot(self.focus);
+        let result = command::parse(input, &self.clock).and_then(|c| match c {
+            Command::Goto(moment) => self.goto(slot, moment, store),
+            Command::Write {
+                path,
+                marked,
+                force,
+            } => self.write(slot, &path, marked, force, store),
+        });
+        self.notice = match result {
+            Ok(said) if said.is_empty() => None,
+            Ok(said) | Err(said) => Some(said),
+        };
+    }
+
+    /// `:goto`: the cursor on the first line at or after `moment` (lines are braided by time:
+    /// a binary search, a few dozen lines stamped).
+    fn goto(&mut self, slot: usize, moment: Moment, store: &Store) -> Result<String, String> {
+        const DAY: i64 = 86_400_000_000_000;
+        let offset = self.clock.local_offset_secs * 1_000_000_000;
+        let target = match moment {
+            Moment::At(t) => t,
+            Moment::BeforeNewest(d) => store.newest_instant().ok_or("no line yet")? - d,
+            Moment::TimeOfDay(tod) => {
+                let base = self
+                    .cursor_line(slot, store)
+                    .and_then(|s| store.line(s))
+                    .and_then(|l| line_instant(&l.text, &self.clock))
+                    .or_else(|| store.newest_instant())
+                    .ok_or("no line with a time to take the date from")?;
+                (base + offset).div_euclid(DAY) * DAY - offset + tod
+            }
+        };
+        let lines = self.lines(slot);
+        let stamped_from = |seq: u64| {
+            lines.fwd_from(store, seq).take(100).find_map(|s| {
+                store
+                    .line(s)
+                    .and_then(|l| line_instant(&l.text, &self.clock))
+                    .map(|t| (s, t))
+            })
+        };
+        let (mut low, mut high) = (store.first_seq(), store.next_seq());
+        let mut best = None;
+        while low < high {
+            let mid = low + (high - low) / 2;
+            match stamped_from(mid) {
+                Some((seq, t)) if t >= target => {
+                    best = Some(seq);
+                    high = mid;
+                }
+                Some((seq, _)) => low = seq + 1,
+                None => high = mid,
+            }
+        }
+        let found = best.ok_or("no line at or after that moment")?;
+        self.place_cursor(slot, found, store);
+        Ok(String::new())
+    }
+
+    /// `:w`/`:wm`: the pane's lines as filtered (only the marked ones) to `path`, raw, after
+    /// their source's name in the merged pane.
+    fn write(
+        &mut self,
+        slot: usize,
+        path: &std::path::Path,
+        marked: bool,
+        force: bool,
+        store: &Store,
+    ) -> Result<String, String> {
+        use std::io::Write as _;
+        if path.exists() && !force {
+            return Err(format!("{} exists: :w! replaces it", path.display()));
+        }
+        let cap = self.cap(slot).unwrap_or(0);
+        let merged = self.panes[slot].id == PaneId::Merged;
+        let file = std::fs::File::create(path)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let mut out = std::io::BufWriter::new(file);
+        let mut n = 0u64;
+        let failed = |e: std::io::Error| format!("writing {} failed: {e}", path.display());
+        for seq in self
+            .lines(slot)
+            .fwd_from(store, 0)
+            .take_while(|&s| s <= cap)
+        {
+            if marked && !self.marks.contains(&seq) {
+                continue;
+            }
+            let Some(line) = store.line(seq) else {
+                continue;
+            };
+            if merged {
+                let name = self
+                    .names
+                    .get(line.source.index())
+                    .map_or("?", String::as_str);
+                write!(out, "{name} | ").map_err(failed)?;
+            }
+            out.write_all(&line.text).map_err(failed)?;
+            out.write_all(b"\n").map_err(failed)?;
+            n += 1;
+        }
+        out.flush().map_err(failed)?;
+        Ok(format!("wrote {n} lines to {}", path.display()))
     }
 
     /// `F2`: the mouse to the terminal, or back.
@@ -1253,4 +1382,11 @@ fn first_line(text: &str) -> String {
         .find(|l| l.starts_with("error:"))
         .unwrap_or_else(|| text.lines().next().unwrap_or("invalid regex"))
         .to_owned()
+}
+
+/// The instant `text` states by itself (`None` for a line without a timestamp).
+fn line_instant(text: &[u8], clock: &Clock) -> Option<i64> {
+    let mut stamper = crate::timestamp::Stamper::detecting(*clock);
+    let instant = stamper.stamp_batch(&crate::batch::LineBatch::from_lines([text]))[0];
+    (instant != crate::timestamp::UNKNOWN).then_some(instant)
 }
