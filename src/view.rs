@@ -195,8 +195,8 @@ pub struct StatusLine {
     pub notice: Option<String>,
     /// The prompt being typed, if any.
     pub prompt: Option<Prompt>,
-    /// The key hint, shown where it fits.
-    pub hint: &'static str,
+    /// The key hints, most useful first: as many as fit are shown (`? help` always).
+    pub hints: &'static [String],
 }
 
 /// A line being typed: a filter or a search.

@@ -576,17 +576,16 @@ pub fn help() -> impl Iterator<Item = (&'static str, &'static str)> {
         .map(|b| (b.shown, b.help))
 }
 
-/// The status bar's hint: keys and a word each, in their order (made once).
-pub fn hint() -> &'static str {
-    static HINT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HINT.get_or_init(|| {
+/// The status bar's hints, most useful first (`? help` leads): `key word` each (made once).
+pub fn hints() -> &'static [String] {
+    static HINTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    HINTS.get_or_init(|| {
         let mut hints: Vec<(u8, &str, &str)> = BINDINGS.iter().filter_map(|b| b.hint).collect();
         hints.sort_unstable();
         hints
             .iter()
             .map(|(_, key, word)| format!("{key} {word}"))
-            .collect::<Vec<_>>()
-            .join("  ")
+            .collect()
     })
 }
 
@@ -714,7 +713,7 @@ mod tests {
                 "{action:?}"
             );
         }
-        assert!(hint().starts_with("? help  q quit"), "{}", hint());
+        assert_eq!(hints()[..2], ["? help", "q quit"]);
     }
 
     #[test]

@@ -396,6 +396,6 @@ fn status(state: &AppState, rect: ratatui::layout::Rect, ctx: &Context<'_>) -> S
             error: p.error.clone(),
             selected: p.selected,
         }),
-        hint: keys::hint(),
+        hints: keys::hints(),
     }
 }

@@ -396,19 +396,29 @@ fn draw_status(frame: &mut Frame, rect: Rect, status: &StatusLine, colors: bool)
     }
     let used: usize = spans.iter().map(Span::width).sum();
     frame.render_widget(Paragraph::new(Line::from(spans)), rect);
-    // The key hint only where it does not cover what the line says.
-    let hint_width = status.hint.width() + 1;
-    if usize::from(rect.width) >= used + hint_width + 2 {
+    // As many hints as fit beside what the line says; `? help` even over it.
+    let room = usize::from(rect.width).saturating_sub(used + 2);
+    let mut hint = String::new();
+    for (i, h) in status.hints.iter().enumerate() {
+        let next = if i == 0 {
+            h.clone()
+        } else {
+            format!("{hint}  {h}")
+        };
+        if i > 0 && next.width() + 1 > room {
+            break;
+        }
+        hint = next;
+    }
+    let hint_width = hint.width() + 1;
+    if !hint.is_empty() && usize::from(rect.width) > hint_width {
         let width = u16::try_from(hint_width).unwrap_or(rect.width);
         let right = Rect {
             x: rect.right() - width,
             width,
             ..rect
         };
-        let hint = Line::styled(
-            format!("{} ", status.hint),
-            Style::new().add_modifier(Modifier::DIM),
-        );
+        let hint = Line::styled(format!("{hint} "), Style::new().add_modifier(Modifier::DIM));
         frame.render_widget(Paragraph::new(hint).alignment(Alignment::Right), right);
     }
 }
