@@ -168,7 +168,8 @@ def main():
         shot("paused-source.png", keys=[["3"], ["p"]], wait="PAUSED", settle=3)
         shot("filter.png", keys=[["p"], ["0"], ["f"], ["-l", "ERROR|WARN|slow"], ["Enter"]], wait="+/ERROR")
         shot("query.png", keys=[["f"], ["C-u"], ["Enter"], ["&"], ["-l", "level >= warn or duration_ms > 900"], ["Enter"]], wait="&level")
-        shot("help.png", keys=[["&"], ["C-u"], ["Enter"], ["?"]], wait="logbraid keys", settle=0.5)
+        shot("detail.png", keys=[["&"], ["C-u"], ["Enter"], ["v"], ["v"], ["v"], ["2"], ["E"], ["Enter"]], wait="source ", settle=1)
+        shot("help.png", keys=[["Escape"], ["v"], ["0"], ["?"]], wait="logbraid keys", settle=0.5)
         tmux("send-keys", "-t", "0", "q")
     finally:
         subprocess.run(["tmux", "-L", SOCKET, "kill-server"], capture_output=True)

@@ -45,8 +45,15 @@ pub fn build(store: &Store, seq: u64, names: &[String], clock: &Clock) -> Option
             "{}  (the envelope's)",
             String::from_utf8_lossy(&decode::text(o.time))
         )),
-        _ => Stamp::detect(std::iter::once(&text[..]), clock)
-            .map(|stamp| format!("at the start of the line  (layout {:?})", stamp.format)),
+        _ => Stamp::detect(std::iter::once(&text[..]), clock).map(|stamp| {
+            let instant = stamp
+                .parse(&text, clock)
+                .and_then(|t| jiff::Timestamp::from_nanosecond(i128::from(t)).ok());
+            match instant {
+                Some(t) => format!("{t}  (layout {:?}, read in the line)", stamp.format),
+                None => format!("(layout {:?}, read in the line)", stamp.format),
+            }
+        }),
     };
     label(
         &mut out,
@@ -214,7 +221,7 @@ mod tests {
         )
         .expect("a line");
         let text = d.lines.join("\n");
-        assert!(text.contains("(layout Iso)"), "{text}");
+        assert!(text.contains("(layout Iso, read in the line)"), "{text}");
         assert!(
             text.ends_with(
                 "2024-05-01 10:00:00,000 ERROR boom\njava.lang.Exception: x\n    at A.b(A.java:1)"
