@@ -191,6 +191,8 @@ pub struct StatusLine {
     pub level: Option<Level>,
     /// The search, if any.
     pub search: Option<String>,
+    /// Where the current match stands: `match 3 of 10` (`…` while counting).
+    pub matches: Option<String>,
     /// A one-off message (a notice, a search that found nothing).
     pub notice: Option<String>,
     /// The prompt being typed, if any.

@@ -870,8 +870,12 @@ fn search_goes_on_from_the_cursor() {
     type_text(&mut state, &store, "match");
     state.apply(Action::Submit, &store);
     assert!(cursor_text(&mut state, &store).ends_with("match 33"));
+    let shown = screen(&mut state, &store, 100, 24).backend().to_string();
+    assert!(shown.contains("match 4 of 4"), "counted: {shown}");
     state.apply(Action::OlderMatch, &store);
     assert!(cursor_text(&mut state, &store).ends_with("match 23"));
+    let shown = screen(&mut state, &store, 100, 24).backend().to_string();
+    assert!(shown.contains("match 3 of 4"), "{shown}");
     state.apply(Action::NewerMatch, &store);
     assert!(cursor_text(&mut state, &store).ends_with("match 33"));
     state.apply(Action::Top, &store);

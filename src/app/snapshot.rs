@@ -389,6 +389,10 @@ fn status(state: &AppState, rect: ratatui::layout::Rect, ctx: &Context<'_>) -> S
         filters,
         level: state.min_level,
         search: state.search.pattern.as_ref().map(|(text, _)| text.clone()),
+        matches: state.search.count.as_ref().map(|c| {
+            let more = if c.done() { "" } else { "…" };
+            format!("match {} of {}{more}", c.before + 1, c.total)
+        }),
         notice: state.notice.clone(),
         prompt: state.prompt().map(|p| Prompt {
             label: p.kind.label(),

@@ -75,6 +75,30 @@ pub struct Search {
     pub current: Option<u64>,
     /// A search jump still walking towards its match.
     pub hunt: Option<Hunt>,
+    /// Where the current match stands among all of its pane's: counted in slices.
+    pub count: Option<Count>,
+}
+
+/// The place of the current search match among its pane's matches, counted in slices.
+#[derive(Debug, Clone)]
+pub struct Count {
+    /// The pane.
+    slot: usize,
+    /// The match.
+    current: u64,
+    /// The next line to test; `None` once all were.
+    next: Option<u64>,
+    /// Matches before the current one, and in all, so far.
+    pub before: u64,
+    /// Matches in all, so far.
+    pub total: u64,
+}
+
+impl Count {
+    /// True once every line was tested.
+    pub fn done(&self) -> bool {
+        self.next.is_none()
+    }
 }
 
 /// One pane's own state.
@@ -421,6 +445,7 @@ impl AppState {
     /// True while some index is being rebuilt or a search jump is under way.
     pub fn busy(&self, store: &Store) -> bool {
         self.search.hunt.is_some()
+            || self.search.count.as_ref().is_some_and(|c| !c.done())
             || self
                 .panes
                 .iter()
@@ -430,6 +455,7 @@ impl AppState {
     /// One slice of that work: of rebuilding, for every index that needs it, and of the search.
     pub fn work_slice(&mut self, store: &Store) {
         self.hunt_slice(store);
+        self.count_slice(store);
         self.catch_up(store);
         for slot in 0..self.panes.len() {
             if let Some(mut index) = self.panes[slot].index.take() {
@@ -985,7 +1011,10 @@ impl AppState {
                 self.panes[slot].exclude_text = owned;
                 self.refresh_index(slot, store);
             }
-            PromptKind::Search => self.search.pattern = owned.zip(compiled),
+            PromptKind::Search => {
+                self.search.pattern = owned.zip(compiled);
+                self.search.count = None;
+            }
             PromptKind::Where | PromptKind::Command => {}
         }
         Ok(())
@@ -1203,6 +1232,42 @@ impl AppState {
         Ok(format!("wrote {n} lines to {}", path.display()))
     }
 
+    /// Counts the search's matches in a slice of the pane's lines.
+    fn count_slice(&mut self, store: &Store) {
+        let Some(mut count) = self.search.count.take() else {
+            return;
+        };
+        if let (Some(from), Some((_, re))) = (count.next, &self.search.pattern) {
+            let seen = self.predicate(count.slot).seen;
+            let cap = self.cap(count.slot).unwrap_or(0);
+            let mut last = None;
+            for seq in self
+                .lines(count.slot)
+                .fwd_from(store, from)
+                .take_while(|&s| s <= cap)
+                .take(HUNT_SLICE)
+            {
+                last = Some(seq);
+                if store
+                    .line(seq)
+                    .is_some_and(|l| re.is_match(&seen.text(&l.text)))
+                {
+                    count.total += 1;
+                    count.before += u64::from(seq < count.current);
+                }
+            }
+            count.next = last.map(|s| s + 1).filter(|&n| {
+                self.lines(count.slot)
+                    .fwd_from(store, n)
+                    .next()
+                    .is_some_and(|s| s <= cap)
+            });
+        } else {
+            count.next = None;
+        }
+        self.search.count = Some(count);
+    }
+
     /// `F2`: the mouse to the terminal, or back.
     fn toggle_mouse(&mut self) {
         self.mouse_released ^= true;
@@ -1370,6 +1435,14 @@ impl AppState {
         };
         if matches!(hunt.target, Target::Search(..)) {
             self.search.current = Some(found);
+            self.search.count = Some(Count {
+                slot,
+                current: found,
+                next: Some(store.first_seq()),
+                before: 0,
+                total: 0,
+            });
+            self.count_slice(store);
         }
         self.notice = None;
         self.place_cursor(slot, found, store);

@@ -388,6 +388,12 @@ fn draw_status(frame: &mut Frame, rect: Rect, status: &StatusLine, colors: bool)
             fg(Color::LightCyan, colors),
         ));
     }
+    if let Some(matches) = &status.matches {
+        spans.push(Span::styled(
+            format!(" {matches}"),
+            fg(Color::LightCyan, colors),
+        ));
+    }
     if let Some(notice) = &status.notice {
         spans.push(Span::styled(
             format!("  {notice}"),
