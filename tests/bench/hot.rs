@@ -240,6 +240,66 @@ fn frame_of_json_records(bencher: Bencher, raw: bool) {
     });
 }
 
+/// 1,000,000 text lines, one second apart, the first one an error.
+fn text_store() -> Store {
+    let mut store = Store::new(usize::MAX);
+    for chunk in 0..1000 {
+        let lines: Vec<String> = (0..1000)
+            .map(|i| {
+                let n = chunk * 1000 + i;
+                let level = if n == 0 { "ERROR" } else { "INFO" };
+                format!(
+                    "2026-01-01 {:02}:{:02}:{:02},000 {level} request {n} done",
+                    n / 3600 % 24,
+                    n / 60 % 60,
+                    n % 60
+                )
+            })
+            .collect();
+        let batch = StampedBatch {
+            instants: vec![0; lines.len()],
+            lines: LineBatch::from_lines(&lines),
+            continued: Vec::new(),
+        };
+        store.append(SourceId(0), &batch, 0..1000);
+    }
+    store
+}
+
+/// `E` from the newest of 1,000,000 lines to the only error, the oldest: every line tested, in
+/// the slices the TUI runs between keys (the target: within 100 ms).
+#[divan::bench(sample_count = 10)]
+fn error_jump_across_1m_lines(bencher: Bencher) {
+    use logbraid::app::keys::Action;
+    use logbraid::app::state::AppState;
+    let store = text_store();
+    bencher.bench_local(|| {
+        let mut state = AppState::new(1, ratatui::layout::Rect::new(0, 0, 120, 40));
+        state.apply(Action::OlderError, &store);
+        while state.busy(&store) {
+            state.work_slice(&store);
+        }
+        black_box(state.cursor_line(0, &store))
+    });
+}
+
+/// `:goto` a moment among 1,000,000 lines (a binary search: a few dozen lines read).
+#[divan::bench(sample_count = 20)]
+fn goto_across_1m_lines(bencher: Bencher) {
+    use logbraid::app::keys::{Action, PromptKind};
+    use logbraid::app::state::AppState;
+    let store = text_store();
+    bencher.bench_local(|| {
+        let mut state = AppState::new(1, ratatui::layout::Rect::new(0, 0, 120, 40));
+        state.apply(Action::Prompt(PromptKind::Command), &store);
+        for c in "goto 2026-01-01T03:25:45".chars() {
+            state.apply(Action::Type(c), &store);
+        }
+        state.apply(Action::Submit, &store);
+        black_box(state.cursor_line(0, &store))
+    });
+}
+
 /// Indexing 64 MiB of lines backwards, from the page cache (the file was just written): the
 /// rate a big file's history becomes scrollable at, without the TUI around it.
 #[divan::bench(sample_count = 10)]
