@@ -300,6 +300,33 @@ fn goto_across_1m_lines(bencher: Bencher) {
     });
 }
 
+/// `Enter` on a 10 MB JSON record (a 200,000-frame stack in one field, and 1,000 other
+/// fields): the detail laid out once (the issue's target: open within 100 ms).
+#[divan::bench(sample_count = 10)]
+fn detail_of_a_10mb_record(bencher: Bencher) {
+    use logbraid::app::detail;
+    use logbraid::timestamp::Clock;
+    let frames: String = (0..200_000)
+        .map(|i| format!("    at com.example.Frame{i}.run(Frame.java:{i})\\n"))
+        .collect();
+    let fields: String = (0..1000)
+        .map(|i| format!(r#","k{i}":"value {i}""#))
+        .collect();
+    let line = format!(
+        r#"{{"time":"2026-01-01T00:00:00Z","level":"error","msg":"boom","stack":"{frames}"{fields}}}"#
+    );
+    let mut store = Store::new(usize::MAX);
+    let batch = StampedBatch {
+        instants: vec![0],
+        lines: LineBatch::from_lines([&line]),
+        continued: Vec::new(),
+    };
+    store.append(SourceId(0), &batch, 0..1);
+    let names = vec!["big.log".to_owned()];
+    let clock = Clock::now();
+    bencher.bench_local(|| black_box(detail::build(&store, store.first_seq(), &names, &clock)));
+}
+
 /// Indexing 64 MiB of lines backwards, from the page cache (the file was just written): the
 /// rate a big file's history becomes scrollable at, without the TUI around it.
 #[divan::bench(sample_count = 10)]
