@@ -2,6 +2,8 @@
 //! timestamp detection and parsing, store appends, re-filtering a million retained lines, and
 //! indexing a big file's history (from the page cache).
 
+use std::fmt::Write as _;
+
 use divan::{Bencher, black_box};
 use logbraid::app::index::{MatchIndex, Predicate, Shared};
 use logbraid::batch::{LineBatch, StampedBatch};
