@@ -308,12 +308,14 @@ fn goto_across_1m_lines(bencher: Bencher) {
 fn detail_of_a_10mb_record(bencher: Bencher) {
     use logbraid::app::detail;
     use logbraid::timestamp::Clock;
-    let frames: String = (0..200_000)
-        .map(|i| format!("    at com.example.Frame{i}.run(Frame.java:{i})\\n"))
-        .collect();
-    let fields: String = (0..1000)
-        .map(|i| format!(r#","k{i}":"value {i}""#))
-        .collect();
+    let mut frames = String::new();
+    for i in 0..200_000 {
+        let _ = write!(frames, "    at com.example.Frame{i}.run(Frame.java:{i})\\n");
+    }
+    let mut fields = String::new();
+    for i in 0..1000 {
+        let _ = write!(fields, r#","k{i}":"value {i}""#);
+    }
     let line = format!(
         r#"{{"time":"2026-01-01T00:00:00Z","level":"error","msg":"boom","stack":"{frames}"{fields}}}"#
     );
