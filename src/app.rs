@@ -111,7 +111,7 @@ impl Core {
             store: Store::new(max_memory),
             state: AppState::new(engine.sources().len(), size),
             rates: Rates::default(),
-            names: Arc::new(engine.sources().iter().map(|s| s.name.clone()).collect()),
+            names: shown_names(engine),
             colors: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
             dirty: true,
             stale: false,
@@ -244,7 +244,7 @@ impl Core {
             }
             EngineEvent::Added(_) => {
                 self.state.add_source();
-                self.names = Arc::new(engine.sources().iter().map(|s| s.name.clone()).collect());
+                self.names = shown_names(engine);
                 self.state.names = Arc::clone(&self.names);
             }
         }
@@ -274,6 +274,22 @@ impl Core {
         // When the render thread is still busy, this frame's changes wait for the next one.
         self.dirty = render.offer(Box::new(snap)).is_err();
     }
+}
+
+/// The sources' names as the screen shows them: made inert, since a file name can hold escape
+/// sequences (`a\x1b[2Jb.log` is a valid name).
+fn shown_names(engine: &Engine) -> Arc<Vec<String>> {
+    Arc::new(
+        engine
+            .sources()
+            .iter()
+            .map(|s| {
+                let mut out = Vec::new();
+                crate::sanitize::inert(s.name.as_bytes(), false, &mut out);
+                String::from_utf8_lossy(&out).into_owned()
+            })
+            .collect(),
+    )
 }
 
 /// Sleeps until `due` (never called without one).

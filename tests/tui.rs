@@ -704,3 +704,17 @@ fn f2_releases_and_takes_back_the_mouse() {
     wait_flag("1");
     tmux.keys(&["q"]);
 }
+
+/// A file name can hold escape sequences: the titles, tags and tabs show it inert.
+#[test]
+fn a_hostile_file_name_stays_inert() {
+    let dir = Dir::new();
+    dir.write("a\x1b[2Jb.log", "2024-05-01 10:00:01,000 INFO hello\n");
+    let Some(tmux) = Tmux::start(&dir) else {
+        return;
+    };
+    tmux.logbraid("-n all 'a'*'b.log'");
+    let screen = tmux.wait("the line", |s| s.contains("hello"));
+    assert!(screen.contains("a^[[2Jb.log"), "{screen}");
+    tmux.keys(&["q"]);
+}
