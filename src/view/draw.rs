@@ -308,27 +308,54 @@ fn draw_tabs(frame: &mut Frame, rect: Rect, tabs: &TabStrip, snap: &ViewSnapshot
         return;
     }
     let mut spans: Vec<Span<'static>> = Vec::new();
+    // Where each tab starts and ends, in columns of the whole strip.
+    let mut extents: Vec<(usize, usize)> = Vec::new();
+    let mut at = 0;
     let mut selected_at = 0;
     for (i, name) in snap.names.iter().enumerate() {
         let index = u16::try_from(i).unwrap_or(u16::MAX);
         let mut style = fg(source_color(index), snap.colors);
         if index == tabs.selected {
             style = style.add_modifier(Modifier::REVERSED | Modifier::BOLD);
-            selected_at = spans
-                .iter()
-                .map(ratatui::prelude::Span::width)
-                .sum::<usize>();
+            selected_at = at;
         }
-        spans.push(Span::styled(
-            format!(" {} {} ", i + 1, fit(name, 24)),
-            style,
-        ));
+        let tab = Span::styled(format!(" {} {} ", i + 1, fit(name, 24)), style);
+        extents.push((at, at + tab.width()));
+        at += tab.width() + 1;
+        spans.push(tab);
         spans.push(Span::raw(" "));
     }
-    // Keep the selected tab in view.
-    let scroll = selected_at.saturating_sub(usize::from(rect.width) / 2);
-    let tabs = Paragraph::new(Line::from(spans)).scroll((0, u16::try_from(scroll).unwrap_or(0)));
-    frame.render_widget(tabs, rect);
+    // Keep the selected tab in view, and say how many are off either side.
+    let width = usize::from(rect.width);
+    let scroll = selected_at.saturating_sub(width / 2);
+    let left = extents.iter().filter(|(_, end)| *end <= scroll).count();
+    let right = extents
+        .iter()
+        .filter(|(start, _)| *start >= scroll + width.saturating_sub(6))
+        .count();
+    let strip = Paragraph::new(Line::from(spans)).scroll((0, u16::try_from(scroll).unwrap_or(0)));
+    frame.render_widget(strip, rect);
+    let dim = Style::new().add_modifier(Modifier::DIM | Modifier::BOLD);
+    if left > 0 {
+        let text = format!("‹{left} ");
+        let w = u16::try_from(text.width()).unwrap_or(0).min(rect.width);
+        frame.render_widget(
+            Paragraph::new(Span::styled(text, dim)),
+            Rect { width: w, ..rect },
+        );
+    }
+    if right > 0 {
+        let text = format!(" {right}›");
+        let w = u16::try_from(text.width()).unwrap_or(0).min(rect.width);
+        frame.render_widget(
+            Paragraph::new(Span::styled(text, dim)),
+            Rect {
+                x: rect.right() - w,
+                width: w,
+                ..rect
+            },
+        );
+    }
 }
 
 fn draw_status(frame: &mut Frame, rect: Rect, status: &StatusLine, colors: bool) {
