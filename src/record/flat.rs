@@ -135,11 +135,6 @@ impl<'a> Record<'a> {
         (0..self.fields.len()).map(|i| (self.key(i), self.fields[i].1))
     }
 
-    /// The value at `path` (the first, with duplicate keys).
-    pub fn get(&self, path: &[u8]) -> Option<Value<'a>> {
-        self.iter().find(|(k, _)| *k == path).map(|(_, v)| v)
-    }
-
     /// The fields playing each part ([`keys`]), in one pass: for each part, the field whose key
     /// comes first in that part's table, with its position among the fields.
     pub fn roles(&self) -> Roles<'a> {
@@ -235,6 +230,11 @@ impl<'a> Flat<'a> {
 mod tests {
     use super::*;
 
+    /// The value at `path` (the first, with duplicate keys).
+    fn get<'a>(r: &Record<'a>, path: &[u8]) -> Option<Value<'a>> {
+        r.iter().find(|(k, _)| *k == path).map(|(_, v)| v)
+    }
+
     fn keys(r: &Record<'_>) -> Vec<String> {
         r.iter()
             .map(|(k, _)| String::from_utf8_lossy(k).into_owned())
@@ -252,12 +252,12 @@ mod tests {
             ["a", "http.status", "http.req.m", "http.status", "z"]
         );
         assert_eq!(
-            r.get(b"http.status"),
+            get(&r, b"http.status"),
             Some(Value::Bare(b"500")),
             "first wins"
         );
-        assert_eq!(r.get(b"z"), Some(Value::Bare(br#"[1,{"x":2}]"#)));
-        assert_eq!(r.get(b"nope"), None);
+        assert_eq!(get(&r, b"z"), Some(Value::Bare(br#"[1,{"x":2}]"#)));
+        assert_eq!(get(&r, b"nope"), None);
     }
 
     #[test]
@@ -283,7 +283,7 @@ mod tests {
         let r = Record::parse(b"2024-05-01 10:00:00 INFO GET /x status=500 dur=3ms");
         assert_eq!(r.shape, Shape::Text);
         assert!(!r.is_structured());
-        assert_eq!(r.get(b"status"), Some(Value::Bare(b"500")));
+        assert_eq!(get(&r, b"status"), Some(Value::Bare(b"500")));
     }
 
     #[test]
