@@ -5,6 +5,8 @@
 //! - Docker's `json-file` driver: `{"log":"…\n","stream":"stderr","time":"…"}`.
 //! - The Kubernetes CRI file format (`/var/log/pods`): `TIME stdout F text` (`P`: a part).
 //! - `kubectl logs --timestamps`: `TIME text`, when the text is a JSON or logfmt record.
+//! - `journalctl -o json`, when its `MESSAGE` is a JSON or logfmt record (otherwise the journal
+//!   record is itself the record: `MESSAGE`, `PRIORITY` and `__REALTIME_TIMESTAMP` are known keys).
 //!
 //! A text prefix before a JSON object (a syslog header, `kubectl --prefix`, stern's `pod
 //! container`) is no envelope: [`super::Record`] keeps it apart itself.
@@ -28,7 +30,7 @@ pub struct Opened<'a> {
 /// The envelope `line` is, if it is one.
 pub fn open(line: &[u8]) -> Option<Opened<'_>> {
     match line.first()? {
-        b'{' => docker(line),
+        b'{' => docker(line).or_else(|| journald(line)),
         b'0'..=b'9' => timestamped(line),
         _ => None,
     }
@@ -60,6 +62,29 @@ fn docker(line: &[u8]) -> Option<Opened<'_>> {
         inner,
         time: time?,
         stream,
+    })
+}
+
+/// journald's JSON export (it starts with `__CURSOR`), when its `MESSAGE` is itself a record.
+fn journald(line: &[u8]) -> Option<Opened<'_>> {
+    let mut fields = scan::fields(line)?;
+    if fields.next()?.0 != b"__CURSOR" {
+        return None;
+    }
+    let (mut time, mut message) = (None, None);
+    for (key, value) in fields {
+        match key {
+            b"__REALTIME_TIMESTAMP" => time = Some(value),
+            b"MESSAGE" => message = Some(value),
+            _ => {}
+        }
+    }
+    let inner = decode::text(message?);
+    let structured = inner.first() == Some(&b'{') || scan::fields(&inner).is_some();
+    structured.then_some(Opened {
+        inner,
+        time: time?,
+        stream: None,
     })
 }
 
@@ -124,5 +149,14 @@ mod tests {
         assert!(open(b"2024-05-01T10:00:00Z GET /x 200").is_none());
         assert!(open(br#"{"msg":"not docker","log":"x"}"#).is_none());
         assert!(open(b"").is_none());
+        let j = open(br#"{"__CURSOR":"s=1","__REALTIME_TIMESTAMP":"1714557600000000","PRIORITY":"6","MESSAGE":"{\"level\":\"warn\",\"msg\":\"slow\"}"}"#)
+            .expect("a journal record holding JSON");
+        assert_eq!(&*j.inner, br#"{"level":"warn","msg":"slow"}"#);
+        assert_eq!(j.time, Value::Str(b"1714557600000000"));
+        assert!(
+            open(br#"{"__CURSOR":"s=1","__REALTIME_TIMESTAMP":"1","MESSAGE":"plain text"}"#)
+                .is_none(),
+            "a text MESSAGE: the journal record is the record"
+        );
     }
 }
