@@ -46,10 +46,8 @@ pub struct DetailView {
     pub rect: Rect,
     /// Its title.
     pub title: String,
-    /// Its lines, inert already (wrapped when drawn).
+    /// The lines on screen, from the first one scrolled to: inert already (wrapped when drawn).
     pub lines: Vec<String>,
-    /// Lines scrolled off its top.
-    pub scroll: u16,
 }
 
 /// One pane: the merged stream or one source.

@@ -91,15 +91,20 @@ pub fn build(state: &mut AppState, store: &Store, ctx: &Context<'_>) -> ViewSnap
         panes,
         tabs,
         status: status(state, placement.status, ctx),
-        detail: state.detail().map(|(slot, content, scroll)| DetailView {
-            rect: placement
+        detail: state.detail().map(|(slot, content, scroll)| {
+            let rect = placement
                 .panes
                 .iter()
                 .find(|(id, _)| AppState::slot(*id) == slot)
-                .map_or(state.size, |(_, rect)| *rect),
-            title: content.title.clone(),
-            lines: content.lines.clone(),
-            scroll,
+                .map_or(state.size, |(_, rect)| *rect);
+            // Only the lines that can show: a 10 MB record's detail is hundreds of thousands.
+            let from = usize::from(scroll).min(content.lines.len());
+            let to = (from + usize::from(rect.height)).min(content.lines.len());
+            DetailView {
+                rect,
+                title: content.title.clone(),
+                lines: content.lines[from..to].to_vec(),
+            }
         }),
         help: if state.help_open() {
             keys::help().collect()

@@ -190,7 +190,7 @@ fn skip_ws(s: &[u8], from: usize) -> usize {
 }
 
 /// The index of the quote closing a string whose content starts at `from`.
-fn string_end(s: &[u8], from: usize) -> Option<usize> {
+pub fn string_end(s: &[u8], from: usize) -> Option<usize> {
     // Keys and most values are short: a plain look at their first bytes beats starting a
     // vector search.
     let short = s.get(from..)?.iter().take(24);

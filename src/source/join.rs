@@ -6,6 +6,7 @@
 //! goes out as far as it got.
 
 use crate::batch::LineBatch;
+use crate::record::scan;
 
 /// Longest line parts are joined into.
 pub const MAX_JOINED: usize = 4 << 20;
@@ -117,7 +118,7 @@ fn maybe_partial(line: &[u8]) -> bool {
 /// `line` as a Docker `json-file` or CRI record, if it is one.
 fn record(line: &[u8]) -> Option<Record<'_>> {
     if let Some(rest) = line.strip_prefix(b"{\"log\":\"") {
-        let end = string_end(rest)?;
+        let end = scan::string_end(rest, 0)?;
         let body = &rest[..end];
         let tail = &rest[end..];
         let stream = memchr::memmem::find(tail, b"\"stream\":\"")
@@ -154,19 +155,6 @@ fn record(line: &[u8]) -> Option<Record<'_>> {
         tail: &[],
         last,
     })
-}
-
-/// Where the JSON string starting at `s` ends (its closing quote).
-fn string_end(s: &[u8]) -> Option<usize> {
-    let mut i = 0;
-    while let Some(n) = memchr::memchr2(b'"', b'\\', s.get(i..)?) {
-        i += n;
-        if s[i] == b'"' {
-            return Some(i);
-        }
-        i += 2;
-    }
-    None
 }
 
 #[cfg(test)]

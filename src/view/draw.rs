@@ -83,8 +83,7 @@ fn draw_detail(frame: &mut Frame, rect: Rect, detail: &DetailView, colors: bool)
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((detail.scroll, 0)),
+            .wrap(Wrap { trim: false }),
         rect,
     );
 }
