@@ -22,7 +22,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::oneshot;
 
 use self::format::{Formatter, Line};
-use self::queue::{MAX_QUEUED, Queue};
+use self::queue::Queue;
 use self::sink::Sink;
 use crate::batch::StampedBatch;
 use crate::engine::{Engine, EngineEvent};
@@ -77,6 +77,7 @@ impl<W: Write> Printer<W> {
     pub fn set_names<'a>(&mut self, names: impl IntoIterator<Item = &'a str>) {
         self.names = names.into_iter().map(str::to_owned).collect();
         self.sink.set_names(self.names.iter().map(String::as_str));
+        self.queue.names_changed();
     }
 
     /// Writes lines `range` of `batch`, from source `source`.
@@ -107,9 +108,9 @@ impl<W: Write> Printer<W> {
             }
             if self.formatter.format().renders() {
                 self.queue.push(source, batch.instants[i], text);
-                if self.queue.len() >= MAX_QUEUED {
+                if self.queue.is_full() {
                     self.queue
-                        .drain(&mut self.formatter, &self.names, &mut self.sink)?;
+                        .hand_out(&self.formatter, &self.names, &mut self.sink)?;
                 }
                 continue;
             }
