@@ -30,16 +30,27 @@ pub struct Opened<'a> {
 /// The envelope `line` is, if it is one.
 pub fn open(line: &[u8]) -> Option<Opened<'_>> {
     match line.first()? {
-        b'{' => docker(line).or_else(|| journald(line)),
+        b'{' => {
+            // The first key tells: one look, not one per envelope.
+            let mut fields = scan::JsonFields::new(line);
+            match fields.next_key()? {
+                (b"log", at) => docker(fields, at),
+                (b"__CURSOR", at) => {
+                    fields.value_at(at)?;
+                    journald(fields)
+                }
+                _ => None,
+            }
+        }
         b'0'..=b'9' => timestamped(line),
         _ => None,
     }
 }
 
-/// Docker's `json-file`: `log` first, as Docker writes it, then `stream` and `time`.
-fn docker(line: &[u8]) -> Option<Opened<'_>> {
-    let mut fields = scan::fields(line)?;
-    let (b"log", log @ Value::Str(_)) = fields.next()? else {
+/// Docker's `json-file`: `log` first, as Docker writes it, then `stream` and `time`;
+/// `log`'s value starts at `at` among `fields`.
+fn docker(mut fields: scan::JsonFields<'_>, at: usize) -> Option<Opened<'_>> {
+    let log @ Value::Str(_) = fields.value_at(at)? else {
         return None;
     };
     let (mut time, mut stream) = (None, None);
@@ -65,12 +76,9 @@ fn docker(line: &[u8]) -> Option<Opened<'_>> {
     })
 }
 
-/// journald's JSON export (it starts with `__CURSOR`), when its `MESSAGE` is itself a record.
-fn journald(line: &[u8]) -> Option<Opened<'_>> {
-    let mut fields = scan::fields(line)?;
-    if fields.next()?.0 != b"__CURSOR" {
-        return None;
-    }
+/// journald's JSON export (it starts with `__CURSOR`), when its `MESSAGE` is itself a record;
+/// `fields`: the ones after `__CURSOR`.
+fn journald(fields: scan::JsonFields<'_>) -> Option<Opened<'_>> {
     let (mut time, mut message) = (None, None);
     for (key, value) in fields {
         match key {

@@ -88,22 +88,29 @@ impl<'a> Record<'a> {
     fn object(line: &'a [u8]) -> Option<Self> {
         let open = memchr::memchr(b'{', line)?;
         let object = &line[open..];
-        let mut flat = Flat {
-            fields: Vec::with_capacity(16),
-            paths: Vec::new(),
-            path: Vec::new(),
-        };
-        let mut members = JsonFields::new(object);
-        flat.members(&mut members, 0);
-        let end = members.closed()?;
+        let mut fields = Vec::with_capacity(16);
+        let mut paths = Vec::new();
+        let end = walk(object, &mut Vec::new(), &mut |key, value| {
+            let key = match key {
+                Path::Top(key) => Key::Line(key),
+                Path::Nested(path) => {
+                    let from = paths.len();
+                    paths.extend_from_slice(path);
+                    // A record is at most a line long (far below 4 GiB).
+                    let index = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+                    Key::Path(index(from), index(paths.len()))
+                }
+            };
+            fields.push((key, value));
+        })?;
         object[end..]
             .iter()
             .all(u8::is_ascii_whitespace)
             .then(|| Self {
                 shape: Shape::Json,
                 prefix: &line[..open],
-                fields: flat.fields,
-                paths: flat.paths,
+                fields,
+                paths,
             })
     }
 
@@ -184,44 +191,78 @@ pub fn json_object(line: &[u8]) -> Option<(&[u8], &[u8])> {
     Some((&line[..open], &line[open..end]))
 }
 
-/// Flattening a JSON object: the fields so far, the nested paths, and the current path.
-struct Flat<'a> {
-    fields: Vec<(Key<'a>, Value<'a>)>,
-    paths: Vec<u8>,
-    /// The path of the object being walked, with its trailing dot (empty at the top).
-    path: Vec<u8>,
+/// A field's dotted path as [`walk`] hands it out.
+#[derive(Debug, Clone, Copy)]
+pub enum Path<'a, 'p> {
+    /// A top-level key, in the line.
+    Top(&'a [u8]),
+    /// A nested field's path, built for the call.
+    Nested(&'p [u8]),
 }
 
-impl<'a> Flat<'a> {
-    /// Appends `members`, walking them to the end (past [`MAX_FIELDS`] too, to see where the
-    /// object ends).
-    fn members(&mut self, members: &mut JsonFields<'a>, depth: usize) {
-        for (key, value) in members.by_ref() {
-            if self.fields.len() >= MAX_FIELDS {
-                continue;
+impl Path<'_, '_> {
+    /// The dotted path.
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Path::Top(key) | Path::Nested(key) => key,
+        }
+    }
+}
+
+/// Walks the JSON object `object` (its text from the `{`) once, calling `visit` with each field
+/// in order — nested objects flattened into dotted paths, at most [`MAX_FIELDS`] fields —
+/// and returns one past its closing brace (`None` when it breaks off). `path` is scratch.
+pub fn walk<'a>(
+    object: &'a [u8],
+    path: &mut Vec<u8>,
+    visit: &mut impl FnMut(Path<'a, '_>, Value<'a>),
+) -> Option<usize> {
+    path.clear();
+    let mut count = 0;
+    let mut members = JsonFields::new(object);
+    walk_members(&mut members, path, 0, &mut count, visit);
+    members.closed()
+}
+
+/// The members of one object; on past [`MAX_FIELDS`] too, to see where the object ends.
+fn walk_members<'a>(
+    members: &mut JsonFields<'a>,
+    path: &mut Vec<u8>,
+    depth: usize,
+    count: &mut usize,
+    visit: &mut impl FnMut(Path<'a, '_>, Value<'a>),
+) {
+    while let Some((key, at)) = members.next_key() {
+        let rest = members.rest(at);
+        if rest.first() == Some(&b'{') && depth < MAX_DEPTH {
+            // Walked in place: the nested object's text is read once.
+            let len = path.len();
+            path.extend_from_slice(key);
+            path.push(b'.');
+            let mut inner = JsonFields::new(rest);
+            walk_members(&mut inner, path, depth + 1, count, visit);
+            path.truncate(len);
+            // Members that break off inside brackets that close: the walk goes on after them.
+            match inner.closed().or_else(|| scan::nested_end(rest, 0)) {
+                Some(end) => members.skip(at, end),
+                None => return,
             }
-            if let Value::Bare(inner) = value
-                && inner.first() == Some(&b'{')
-                && depth < MAX_DEPTH
-            {
-                let len = self.path.len();
-                self.path.extend_from_slice(key);
-                self.path.push(b'.');
-                self.members(&mut JsonFields::new(inner), depth + 1);
-                self.path.truncate(len);
-                continue;
-            }
-            let key = if self.path.is_empty() {
-                Key::Line(key)
-            } else {
-                let from = self.paths.len();
-                self.paths.extend_from_slice(&self.path);
-                self.paths.extend_from_slice(key);
-                // A record is at most a line long (far below 4 GiB).
-                let index = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-                Key::Path(index(from), index(self.paths.len()))
-            };
-            self.fields.push((key, value));
+            continue;
+        }
+        let Some(value) = members.value_at(at) else {
+            return;
+        };
+        if *count >= MAX_FIELDS {
+            continue;
+        }
+        *count += 1;
+        if path.is_empty() {
+            visit(Path::Top(key), value);
+        } else {
+            let len = path.len();
+            path.extend_from_slice(key);
+            visit(Path::Nested(path), value);
+            path.truncate(len);
         }
     }
 }

@@ -35,6 +35,13 @@ macro_rules! tables {
             };
             table.iter().position(|k| *k == key).map(|rank| (role, rank))
         }
+
+        /// The keys playing `role`, best first.
+        pub fn table(role: Role) -> &'static [&'static [u8]] {
+            match role {
+                $(Role::$role => $name,)*
+            }
+        }
     };
 }
 
@@ -109,6 +116,7 @@ mod tests {
         ] {
             for (rank, key) in table.iter().enumerate() {
                 assert_eq!(role_of(key), Some((role, rank)));
+                assert_eq!(super::table(role)[rank], *key);
             }
         }
         assert_eq!(role_of(b"http.status"), None);

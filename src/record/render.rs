@@ -6,13 +6,14 @@
 //! TUI styles them and `--format pretty` colours them on a terminal. Long values are cut with
 //! `…`; the whole record stays in the line.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
-use super::decode;
 use super::envelope::{self, Opened};
-use super::flat::Record;
 use super::hide::Hide;
-use super::scan::Value;
+use super::keys::{self, Role};
+use super::scan::{self, Fields, LogfmtFields, Value};
+use super::{decode, flat};
 use crate::level::{self, Level};
 use crate::sanitize;
 use crate::timestamp::{self, Clock};
@@ -35,7 +36,7 @@ pub enum Part {
 }
 
 /// A rendered record; see the module docs.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Rendered {
     /// The text, inert.
     pub text: Vec<u8>,
@@ -43,6 +44,17 @@ pub struct Rendered {
     pub parts: Vec<(Range<usize>, Part)>,
     /// The record's level, if it states one.
     pub level: Option<Level>,
+    /// Buffers kept from record to record.
+    scratch: Scratch,
+}
+
+/// What rendering needs on the way: the fields after the header as they stream in (with their
+/// parts), and a nested field's dotted path.
+#[derive(Debug, Clone, Default)]
+struct Scratch {
+    text: Vec<u8>,
+    parts: Vec<(Range<usize>, Part)>,
+    path: Vec<u8>,
 }
 
 /// How to render.
@@ -64,29 +76,31 @@ pub fn render(line: &[u8], options: Options<'_>, clock: &Clock) -> Option<Render
 
 /// [`render`] into `out` (its buffers reused); false, `out` empty, when `line` is no record.
 pub fn render_into(line: &[u8], options: Options<'_>, clock: &Clock, out: &mut Rendered) -> bool {
-    out.text.clear();
-    out.parts.clear();
-    out.level = None;
-    match envelope::open(line) {
-        Some(opened) => render_opened(&opened, options, clock, out),
-        None => match Record::parse_structured(line) {
-            Some(record) => render_record(&record, None, options, clock, out),
-            None => return false,
-        },
+    out.clear();
+    let rendered = match envelope::open(line) {
+        Some(opened) => {
+            render_opened(&opened, options, clock, out);
+            true
+        }
+        None => render_structured(line, None, options, clock, out),
+    };
+    if rendered {
+        out.finish();
+    } else {
+        out.clear();
     }
-    out.finish();
-    true
+    rendered
 }
 
 /// What an envelope holds: its record rendered, or its text after the envelope's time.
 fn render_opened(opened: &Opened<'_>, options: Options<'_>, clock: &Clock, out: &mut Rendered) {
     let stderr = opened.stream == Some(b"stderr");
-    if let Some(record) = Record::parse_structured(&opened.inner) {
-        render_record(&record, Some(opened.time), options, clock, out);
-    } else {
+    if !render_structured(&opened.inner, Some(opened.time), options, clock, out) {
+        out.clear();
         out.push_time(opened.time, options, clock);
         out.level = level::detect(&opened.inner);
-        out.push_value(&sanitize::strip_escapes(&opened.inner), usize::MAX);
+        out.writer()
+            .push_value(&sanitize::strip_escapes(&opened.inner), usize::MAX);
     }
     if stderr {
         out.text.extend_from_slice(b" ");
@@ -97,86 +111,216 @@ fn render_opened(opened: &Opened<'_>, options: Options<'_>, clock: &Clock, out: 
     }
 }
 
-/// `record` rendered; `envelope_time`: the time to show when it has none.
-fn render_record(
-    record: &Record<'_>,
+/// Renders `line` when it is a JSON object (whole, after an optional text prefix) or a logfmt
+/// record, streaming its fields in one walk; false for other lines (`out` then holds junk).
+/// `envelope_time`: the time to show when the record has none.
+fn render_structured(
+    line: &[u8],
     envelope_time: Option<Value<'_>>,
     options: Options<'_>,
     clock: &Clock,
     out: &mut Rendered,
-) {
-    let roles = record.roles();
-    let (time, level, logger, message) = (roles.time, roles.level, roles.logger, roles.message);
-    let caller = roles.caller;
-    if !record.prefix.is_empty() {
-        let prefix = trim_end(record.prefix);
-        out.push_part(prefix, Part::Prefix, usize::MAX);
-        out.text.push(b' ');
-    }
-    if let Some(value) = time.map(|(_, v)| v).or(envelope_time) {
-        out.push_time(value, options, clock);
-    }
-    if let Some((i, value)) = level {
-        let key = record.key(i);
-        out.level = level::of_field(key, value);
-        match out.level {
-            Some(l) => out.push_part(short(l).as_bytes(), Part::Level(l), usize::MAX),
-            None => out.push_part(&decode::text(value), Part::Key, options.max_value),
+) -> bool {
+    let mut stream = Stream::default();
+    let Scratch { text, parts, path } = &mut out.scratch;
+    let mut tail = Writer { text, parts };
+    if let Some(open) = memchr::memchr(b'{', line) {
+        let object = &line[open..];
+        let end = flat::walk(object, path, &mut |key, value| {
+            stream.field(key.bytes(), value, options, &mut tail);
+        });
+        if end.is_some_and(|end| object[end..].iter().all(u8::is_ascii_whitespace)) {
+            stream.finish(&line[..open], envelope_time, options, clock, out);
+            return true;
         }
-        out.text.push(b' ');
     }
-    if let Some((_, value)) = logger {
-        out.push_part(&decode::text(value), Part::Logger, options.max_value);
-        out.push_part(b":", Part::Logger, usize::MAX);
-        out.text.push(b' ');
+    if !matches!(scan::fields(line), Some(Fields::Logfmt(_))) {
+        return false;
     }
-    if let Some((_, value)) = message {
-        out.push_value(&decode::text(value), usize::MAX);
+    stream = Stream::default();
+    tail.text.clear();
+    tail.parts.clear();
+    for (key, value) in LogfmtFields::new(line).take(flat::MAX_FIELDS) {
+        stream.field(key, value, options, &mut tail);
     }
-    let taken = [time, level, logger, message, caller].map(|r| r.map(|(i, _)| i));
-    let mut hidden = false;
-    for (i, (key, value)) in record.iter().enumerate() {
-        if taken.contains(&Some(i)) {
-            continue;
+    stream.finish(b"", envelope_time, options, clock, out);
+    true
+}
+
+/// A field that plays a part in the header (time, level, message, logger, caller), the best
+/// of its part so far.
+#[derive(Debug, Clone, Copy)]
+struct Candidate<'a> {
+    /// Its key's rank in its part's table (lower wins; the first of a rank wins).
+    rank: usize,
+    value: Value<'a>,
+    /// Where among the other fields' text it stood: a candidate that loses is put back there.
+    at: usize,
+    /// Its place among the record's fields (several can stand at one `at`).
+    seq: usize,
+    /// `--hide` names it: shown only if it wins.
+    hidden: bool,
+}
+
+/// A record's fields as they stream in: the best candidate of each header part, and the other
+/// fields rendered in order into the scratch text.
+#[derive(Debug, Default)]
+struct Stream<'a> {
+    best: [Option<Candidate<'a>>; 5],
+    /// Candidates a better key replaced, with their part (rare: two message keys in a record).
+    losers: Vec<(Role, Candidate<'a>)>,
+    /// A field was left out.
+    hidden: bool,
+    /// Fields seen.
+    seen: usize,
+}
+
+impl<'a> Stream<'a> {
+    /// Takes one field: a header candidate is kept aside, any other rendered into `tail`.
+    fn field(&mut self, key: &[u8], value: Value<'a>, options: Options<'_>, tail: &mut Writer<'_>) {
+        let hidden = options.hide.hides(key);
+        self.seen += 1;
+        if let Some((role, rank)) = keys::role_of(key) {
+            let slot = &mut self.best[role as usize];
+            if slot.is_none_or(|best| rank < best.rank) {
+                let at = tail.text.len();
+                let candidate = Candidate {
+                    rank,
+                    value,
+                    at,
+                    seq: self.seen,
+                    hidden,
+                };
+                if let Some(replaced) = slot.replace(candidate) {
+                    self.losers.push((role, replaced));
+                }
+                return;
+            }
         }
-        if options.hide.hides(key) {
-            hidden = true;
-            continue;
+        if hidden {
+            self.hidden = true;
+            return;
         }
-        if !out.text.is_empty() && out.text.last() != Some(&b' ') {
+        tail.push_field(key, value, options.max_value);
+    }
+
+    /// Lays the record out into `out`: `prefix`, the header, the other fields from the scratch
+    /// text (losing candidates back in their places), then the caller.
+    fn finish(
+        mut self,
+        prefix: &[u8],
+        envelope_time: Option<Value<'_>>,
+        options: Options<'_>,
+        clock: &Clock,
+        out: &mut Rendered,
+    ) {
+        let [time, level, message, logger, caller] = self.best;
+        if !prefix.is_empty() {
+            out.writer()
+                .push_part(trim_end(prefix), Part::Prefix, usize::MAX);
             out.text.push(b' ');
         }
-        let start = out.text.len();
-        if key.iter().all(|&b| (0x20..0x7f).contains(&b)) {
-            out.text.extend_from_slice(key);
-        } else {
-            sanitize::inert(key, false, &mut out.text);
+        if let Some(value) = time.map(|c| c.value).or(envelope_time) {
+            out.push_time(value, options, clock);
         }
-        out.text.push(b'=');
-        out.parts.push((start..out.text.len(), Part::Key));
-        let text = decode::text(value);
-        let quote = matches!(value, Value::Str(_))
-            && (text.is_empty() || text.iter().any(|b| b.is_ascii_whitespace() || *b == b'='));
-        if quote {
-            out.text.push(b'"');
+        if let Some(c) = level {
+            let key = keys::table(Role::Level)[c.rank];
+            out.level = level::of_field(key, c.value);
+            let (text, part, max) = match out.level {
+                Some(l) => (
+                    Cow::Borrowed(short(l).as_bytes()),
+                    Part::Level(l),
+                    usize::MAX,
+                ),
+                None => (decode::text(c.value), Part::Key, options.max_value),
+            };
+            out.writer().push_part(&text, part, max);
+            out.text.push(b' ');
         }
-        out.push_value(&text, options.max_value);
-        if quote {
-            out.text.push(b'"');
+        if let Some(c) = logger {
+            let mut w = out.writer();
+            w.push_part(&decode::text(c.value), Part::Logger, options.max_value);
+            w.push_part(b":", Part::Logger, usize::MAX);
+            out.text.push(b' ');
         }
-    }
-    if hidden {
-        out.text.push(b' ');
-        out.push_part("…".as_bytes(), Part::Marker, usize::MAX);
-    }
-    if let Some((_, value)) = caller {
-        out.text.push(b' ');
-        out.push_part("→ ".as_bytes(), Part::Marker, usize::MAX);
-        out.push_part(&decode::text(value), Part::Prefix, options.max_value);
+        if let Some(c) = message {
+            out.writer().push_value(&decode::text(c.value), usize::MAX);
+        }
+        self.losers.sort_by_key(|(_, c)| c.seq);
+        let scratch = std::mem::take(&mut out.scratch);
+        let mut copied = 0;
+        let mut parts = scratch.parts.iter().peekable();
+        for (role, c) in &self.losers {
+            if c.hidden {
+                self.hidden = true;
+                continue;
+            }
+            out.copy_fields(&scratch.text, copied..c.at, &mut parts);
+            copied = c.at;
+            let key = keys::table(*role)[c.rank];
+            out.writer().push_field(key, c.value, options.max_value);
+        }
+        out.copy_fields(&scratch.text, copied..scratch.text.len(), &mut parts);
+        out.scratch = scratch;
+        if self.hidden {
+            out.space();
+            out.writer()
+                .push_part("…".as_bytes(), Part::Marker, usize::MAX);
+        }
+        if let Some(c) = caller {
+            out.space();
+            let mut w = out.writer();
+            w.push_part("→ ".as_bytes(), Part::Marker, usize::MAX);
+            w.push_part(&decode::text(c.value), Part::Prefix, options.max_value);
+        }
     }
 }
 
 impl Rendered {
+    /// Empties it for the next record, keeping its buffers.
+    fn clear(&mut self) {
+        self.text.clear();
+        self.parts.clear();
+        self.level = None;
+        self.scratch.text.clear();
+        self.scratch.parts.clear();
+    }
+
+    /// A space before what follows, unless at the start or after one.
+    fn space(&mut self) {
+        if !self.text.is_empty() && self.text.last() != Some(&b' ') {
+            self.text.push(b' ');
+        }
+    }
+
+    fn writer(&mut self) -> Writer<'_> {
+        Writer {
+            text: &mut self.text,
+            parts: &mut self.parts,
+        }
+    }
+
+    /// Appends `range` of rendered fields (`text`, its parts among `parts`), after a space.
+    fn copy_fields<'p>(
+        &mut self,
+        text: &[u8],
+        range: Range<usize>,
+        parts: &mut std::iter::Peekable<impl Iterator<Item = &'p (Range<usize>, Part)>>,
+    ) {
+        if range.is_empty() {
+            return;
+        }
+        if !self.text.is_empty() && self.text.last() != Some(&b' ') && text[range.start] != b' ' {
+            self.text.push(b' ');
+        }
+        let base = self.text.len();
+        self.text.extend_from_slice(&text[range.clone()]);
+        while let Some((part, kind)) = parts.next_if(|(p, _)| p.start < range.end) {
+            let shift = |at: usize| base + at - range.start;
+            self.parts.push((shift(part.start)..shift(part.end), *kind));
+        }
+    }
+
     /// Drops trailing spaces, and what parts covered of them.
     fn finish(&mut self) {
         while self.text.last() == Some(&b' ') {
@@ -198,9 +342,77 @@ impl Rendered {
         if written {
             self.parts.push((start..self.text.len(), Part::Time));
         } else {
-            self.push_part(&decode::text(value), Part::Time, options.max_value);
+            self.writer()
+                .push_part(&decode::text(value), Part::Time, options.max_value);
         }
         self.text.push(b' ');
+    }
+}
+
+/// Text being written, with its styled parts.
+struct Writer<'o> {
+    text: &'o mut Vec<u8>,
+    parts: &'o mut Vec<(Range<usize>, Part)>,
+}
+
+impl Writer<'_> {
+    /// Appends `key=value` (after a space unless at the start or after one): the key inert,
+    /// the value decoded, quoted when it holds a space or `=` or is empty, cut to `max`.
+    fn push_field(&mut self, key: &[u8], value: Value<'_>, max: usize) {
+        if !self.text.is_empty() && self.text.last() != Some(&b' ') {
+            self.text.push(b' ');
+        }
+        let start = self.text.len();
+        if key.iter().all(|&b| (0x20..0x7f).contains(&b)) {
+            self.text.extend_from_slice(key);
+        } else {
+            sanitize::inert(key, false, self.text);
+        }
+        self.text.push(b'=');
+        self.parts.push((start..self.text.len(), Part::Key));
+        let (raw, string) = match value {
+            Value::Str(raw) => (raw, true),
+            Value::Bare(raw) => (raw, false),
+        };
+        // The usual value, printable ASCII without escapes, is shown as it is written: one
+        // look at its bytes decides, instead of decoding, checking and neutralising in turn.
+        let (mut plain, mut spaced) = (true, false);
+        for &b in raw {
+            plain &= (0x20..0x7f).contains(&b) && b != b'\\';
+            spaced |= b == b' ' || b == b'=';
+        }
+        if plain {
+            let quote = string && (raw.is_empty() || spaced);
+            self.push_plain(raw, max, quote);
+            return;
+        }
+        let text = decode::text(value);
+        let quote = string
+            && (text.is_empty() || text.iter().any(|b| b.is_ascii_whitespace() || *b == b'='));
+        if quote {
+            self.text.push(b'"');
+        }
+        self.push_value(&text, max);
+        if quote {
+            self.text.push(b'"');
+        }
+    }
+
+    /// Appends printable ASCII `text` (in quotes when `quote`), cut with `…` after `max`
+    /// characters.
+    fn push_plain(&mut self, text: &[u8], max: usize, quote: bool) {
+        if quote {
+            self.text.push(b'"');
+        }
+        if text.len() > max {
+            self.text.extend_from_slice(&text[..max.saturating_sub(1)]);
+            self.marker("…");
+        } else {
+            self.text.extend_from_slice(text);
+        }
+        if quote {
+            self.text.push(b'"');
+        }
     }
 
     /// Appends `text` made inert as one part, cut to `max` characters.
@@ -214,6 +426,10 @@ impl Rendered {
     /// Appends a value made inert: newlines become `↵`, other control bytes caret notation; cut
     /// with `…` after `max` characters.
     fn push_value(&mut self, text: &[u8], max: usize) {
+        if text.iter().all(|&b| (0x20..0x7f).contains(&b)) {
+            self.push_plain(text, max, false);
+            return;
+        }
         let mut shown = 0;
         for (n, piece) in text.split(|&b| b == b'\n').enumerate() {
             if n > 0 {
@@ -356,6 +572,93 @@ mod tests {
             "",
             "text is not rendered"
         );
+    }
+
+    /// The layout worked out from the fields themselves: each part's winner is the field whose
+    /// key ranks first in its table (the first of equal rank), the rest follow in order.
+    fn expected(fields: &[(String, String)]) -> String {
+        let mut best: [Option<(usize, usize)>; 5] = [None; 5];
+        for (i, (key, _)) in fields.iter().enumerate() {
+            if let Some((role, rank)) = keys::role_of(key.as_bytes())
+                && best[role as usize].is_none_or(|(r, _)| rank < r)
+            {
+                best[role as usize] = Some((rank, i));
+            }
+        }
+        let [_, level, message, logger, caller] = best.map(|b| b.map(|(_, i)| i));
+        let mut out = Vec::new();
+        if let Some(i) = level {
+            out.push(match fields[i].1.as_str() {
+                "warn" => "WRN".to_owned(),
+                "error" => "ERR".to_owned(),
+                "info" => "INF".to_owned(),
+                other => other.to_owned(),
+            });
+        }
+        if let Some(i) = logger {
+            out.push(format!("{}:", fields[i].1));
+        }
+        if let Some(i) = message {
+            out.push(fields[i].1.clone());
+        }
+        let taken = [level, message, logger, caller];
+        for (i, (key, value)) in fields.iter().enumerate() {
+            if !taken.contains(&Some(i)) {
+                out.push(format!("{key}={value}"));
+            }
+        }
+        if let Some(i) = caller {
+            out.push(format!("→ {}", fields[i].1));
+        }
+        out.join(" ")
+    }
+
+    proptest::proptest! {
+        /// Fields that play a part stream past in any order and number (two messages, a
+        /// level inside a nested object): the winners lead, the losers stay in their places.
+        #[test]
+        fn header_winners_and_losers_in_place(
+            members in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec![
+                        "msg", "message", "event", "level", "lvl", "logger", "name", "caller",
+                        "a", "b", "log",
+                    ]),
+                    proptest::sample::select(vec!["info", "warn", "error", "x1", "y2"]),
+                    proptest::bool::ANY,
+                ),
+                0..10,
+            )
+        ) {
+            let mut json = Vec::new();
+            let mut fields = Vec::new();
+            for (key, value, nested) in &members {
+                if *nested {
+                    // `log.level` is a level key of its own (rank 4); `log.msg` is none.
+                    json.push(format!(r#""log":{{"{key}":"{value}"}}"#));
+                    fields.push((format!("log.{key}"), (*value).to_owned()));
+                } else {
+                    json.push(format!(r#""{key}":"{value}""#));
+                    fields.push(((*key).to_owned(), (*value).to_owned()));
+                }
+            }
+            let line = format!("{{{}}}", json.join(","));
+            let got = shown(&line, &[], 200);
+            proptest::prop_assert_eq!(got, expected(&fields), "{}", line);
+        }
+    }
+
+    #[test]
+    fn a_broken_object_is_text_not_an_empty_record() {
+        assert_eq!(shown(r#"{"level":"info","msg":"hel"#, &[], 40), "");
+        let hide = Hide::default();
+        let options = Options {
+            hide: &hide,
+            max_value: 40,
+            short_time: false,
+        };
+        assert!(render(br#"{"level":"info","msg":"hel"#, options, &Clock::now()).is_none());
+        assert!(render(br#"{"a":1} trailing"#, options, &Clock::now()).is_none());
     }
 
     #[test]

@@ -76,10 +76,11 @@ impl<'a> JsonFields<'a> {
     }
 }
 
-impl<'a> Iterator for JsonFields<'a> {
-    type Item = (&'a [u8], Value<'a>);
-
-    fn next(&mut self) -> Option<Self::Item> {
+impl<'a> JsonFields<'a> {
+    /// The next member's key, and where its value starts (see [`JsonFields::value_at`]);
+    /// `None` at the object's end or where it breaks off.
+    #[inline]
+    pub fn next_key(&mut self) -> Option<(&'a [u8], usize)> {
         let s = self.s;
         let mut at = skip_ws(s, self.pos);
         if s.get(at) == Some(&b',') {
@@ -92,7 +93,10 @@ impl<'a> Iterator for JsonFields<'a> {
             self.pos = s.len();
             return None;
         }
-        let key_end = string_end(s, at + 1)?;
+        let Some(key_end) = string_end(s, at + 1) else {
+            self.pos = s.len();
+            return None;
+        };
         let key = &s[at + 1..key_end];
         at = skip_ws(s, key_end + 1);
         if s.get(at) != Some(&b':') {
@@ -100,6 +104,17 @@ impl<'a> Iterator for JsonFields<'a> {
             return None;
         }
         at = skip_ws(s, at + 1);
+        if at >= s.len() {
+            self.pos = s.len();
+            return None;
+        }
+        Some((key, at))
+    }
+
+    /// The value starting at `at` (from [`JsonFields::next_key`]); the walk goes on after it.
+    #[inline]
+    pub fn value_at(&mut self, at: usize) -> Option<Value<'a>> {
+        let s = self.s;
         let (value, end) = match s.get(at)? {
             b'"' => {
                 let end = string_end(s, at + 1)?;
@@ -118,7 +133,32 @@ impl<'a> Iterator for JsonFields<'a> {
             }
         };
         self.pos = end;
-        Some((key, value))
+        Some(value)
+    }
+
+    /// The text from `at` on: where a nested object's walk starts.
+    #[inline]
+    pub fn rest(&self, at: usize) -> &'a [u8] {
+        &self.s[at.min(self.s.len())..]
+    }
+
+    /// Goes on after a value the caller walked itself, `len` bytes from `at`.
+    #[inline]
+    pub fn skip(&mut self, at: usize, len: usize) {
+        self.pos = at + len;
+    }
+}
+
+impl<'a> Iterator for JsonFields<'a> {
+    type Item = (&'a [u8], Value<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (key, at) = self.next_key()?;
+        let value = self.value_at(at);
+        if value.is_none() {
+            self.pos = self.s.len();
+        }
+        Some((key, value?))
     }
 }
 
@@ -183,6 +223,7 @@ fn is_key_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'@' | b'/')
 }
 
+#[inline]
 fn skip_ws(s: &[u8], from: usize) -> usize {
     from + s.get(from..).map_or(0, |rest| {
         rest.iter().take_while(|b| b.is_ascii_whitespace()).count()
@@ -190,18 +231,43 @@ fn skip_ws(s: &[u8], from: usize) -> usize {
 }
 
 /// The index of the quote closing a string whose content starts at `from`.
+#[inline]
 pub fn string_end(s: &[u8], from: usize) -> Option<usize> {
-    // Keys and most values are short: a plain look at their first bytes beats starting a
-    // vector search.
-    let short = s.get(from..)?.iter().take(24);
-    for (n, &b) in short.enumerate() {
-        match b {
-            b'"' => return Some(from + n),
-            b'\\' => return string_end_long(s, from + n),
-            _ => {}
+    // Keys and most values are short: eight bytes at a time in a register beats starting a
+    // vector search; past 32 bytes, the vector search.
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has = |word: u64, byte: u8| {
+        let x = word ^ (ONES * u64::from(byte));
+        x.wrapping_sub(ONES) & !x & HIGHS
+    };
+    let mut i = from;
+    while i < from + 32 {
+        let Some(bytes) = s.get(i..i + 8) else {
+            // The last few bytes of the line, one by one.
+            let n = s.get(i..)?.iter().position(|&b| b == b'"' || b == b'\\')?;
+            return if s[i + n] == b'"' {
+                Some(i + n)
+            } else {
+                string_end_long(s, i + n)
+            };
+        };
+        let mut word = [0; 8];
+        word.copy_from_slice(bytes);
+        let word = u64::from_le_bytes(word);
+        let found = has(word, b'"') | has(word, b'\\');
+        if found != 0 {
+            // The lowest flag is exact (a borrow only spoils flags above it).
+            let at = i + (found.trailing_zeros() / 8) as usize;
+            return if s[at] == b'"' {
+                Some(at)
+            } else {
+                string_end_long(s, at)
+            };
         }
+        i += 8;
     }
-    string_end_long(s, from + 24)
+    string_end_long(s, i)
 }
 
 /// [`string_end`] past its first bytes, with a vector search.
@@ -252,6 +318,36 @@ mod tests {
 
     use super::super::decode;
     use super::*;
+
+    #[test]
+    fn string_ends_at_the_first_unescaped_quote_at_any_offset() {
+        // Quotes and escapes on every side of the eight-byte words and of the vector search.
+        let naive = |s: &[u8], from: usize| {
+            let mut i = from;
+            while i < s.len() {
+                match s[i] {
+                    b'"' => return Some(i),
+                    b'\\' => i += 2,
+                    _ => i += 1,
+                }
+            }
+            None
+        };
+        for len in 0..48 {
+            for special in 0..len {
+                for (a, b) in [(b'"', b'x'), (b'\\', b'"'), (b'\\', b'\\'), (b'\\', b'x')] {
+                    let mut s = vec![b'a'; len];
+                    s[special] = a;
+                    if special + 1 < len {
+                        s[special + 1] = b;
+                    }
+                    for from in 0..=len.min(3) {
+                        assert_eq!(string_end(&s, from), naive(&s, from), "{s:?} from {from}");
+                    }
+                }
+            }
+        }
+    }
 
     fn all(line: &str) -> Vec<(String, Value<'_>)> {
         fields(line.as_bytes())

@@ -174,21 +174,22 @@ fn have(tool: &str) -> bool {
 
 /// Median wall time of `cmd` writing to /dev/null, over `runs` runs (after one warm-up).
 fn time_runs(runs: usize, mut cmd: impl FnMut() -> Command) -> f64 {
-    let mut times = Vec::new();
-    for i in 0..=runs {
-        let start = Instant::now();
-        let status = cmd()
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .expect("run");
-        let t = start.elapsed().as_secs_f64();
-        assert!(status.success(), "benchmark command failed");
-        if i > 0 {
-            times.push(t);
-        }
-    }
+    let mut times: Vec<f64> = (0..=runs).map(|_| time_once(cmd())).collect();
+    times.remove(0);
     median(times)
+}
+
+/// Seconds `cmd` takes, its output dropped; it must succeed.
+fn time_once(mut cmd: Command) -> f64 {
+    let start = Instant::now();
+    let status = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("run");
+    let t = start.elapsed().as_secs_f64();
+    assert!(status.success(), "benchmark command failed");
+    t
 }
 
 /// Share of the stamped lines of `out` (with their `ms` markers) that come before a line
@@ -363,24 +364,42 @@ fn structured(dir: &Path, sizes: &Sizes) {
         "\n== structured: 4 files of {} JSON lines, {mb:.1} MB, braided, to /dev/null",
         sizes.lines_per_file
     );
-    let ours = |extra: &'static [&'static str]| {
-        time_runs(sizes.runs, || {
-            let mut c = Command::new(BIN);
-            c.args(["--print", "--no-follow", "-n", "all"])
-                .args(extra)
+    let ours = |extra: &[&'static str]| {
+        let mut c = Command::new(BIN);
+        c.args(["--print", "--no-follow", "-n", "all"])
+            .args(extra)
+            .args(&files);
+        c
+    };
+    let raw = time_runs(sizes.runs, || ours(&[]));
+    let json = time_runs(sizes.runs, || ours(&["--format", "json"]));
+    let hl = hl().filter(|_| benching());
+    let theirs = |args: &[&'static str]| {
+        hl.as_ref().map(|hl| {
+            let mut c = Command::new(hl);
+            c.args(["-P", "--config", "-", "--color", "never"])
+                .args(args)
                 .args(&files);
             c
         })
     };
-    let raw = ours(&[]);
-    let pretty = ours(&["--format", "pretty"]);
-    let json = ours(&["--format", "json"]);
-    let query = ours(&["--where", "http.status >= 500"]);
+    // Each of ours beside hl's counterpart, runs alternating: this machine's speed drifts by
+    // tens of percent within minutes, and a ratio must compare runs made under the same load.
+    let pretty = time_pair(
+        sizes.runs,
+        || ours(&["--format", "pretty"]),
+        || theirs(&["-s"]),
+    );
+    let query = time_pair(
+        sizes.runs,
+        || ours(&["--where", "http.status >= 500"]),
+        || theirs(&["-q", "http.status >= 500"]),
+    );
     for (what, t) in [
         ("raw", raw),
-        ("--format pretty", pretty),
+        ("--format pretty", pretty.0),
         ("--format json", json),
-        ("--where http.status>=500", query),
+        ("--where http.status>=500", query.0),
     ] {
         println!(
             "logbraid {what:<26} {:>8.1} ms {:>6.0} MB/s",
@@ -388,31 +407,42 @@ fn structured(dir: &Path, sizes: &Sizes) {
             mb / t
         );
     }
-    let Some(hl) = hl().filter(|_| benching()) else {
+    let (Some(hl_sorted), Some(hl_query)) = (pretty.1, query.1) else {
         println!("hl: skipped (not found, or a smoke run)");
         return;
     };
-    let theirs = |args: &'static [&'static str]| {
-        time_runs(sizes.runs.min(5), || {
-            let mut c = Command::new(&hl);
-            c.args(["-P", "--config", "-", "--color", "never"])
-                .args(args)
-                .args(&files);
-            c
-        })
-    };
-    let hl_sorted = theirs(&["-s"]);
-    let hl_query = theirs(&["-q", "http.status >= 500"]);
     println!(
         "hl -P -s (braided, rendered)        {:>8.1} ms   logbraid --format pretty is {:.2}x as fast",
         hl_sorted * 1e3,
-        hl_sorted / pretty
+        hl_sorted / pretty.0
     );
     println!(
         "hl -P -q 'http.status >= 500'      {:>8.1} ms   logbraid --where is {:.2}x as fast",
         hl_query * 1e3,
-        hl_query / query
+        hl_query / query.0
     );
+}
+
+/// Median seconds of `ours` and of `theirs` (when there is one), `runs` each after a warm-up,
+/// the two run by turns.
+fn time_pair(
+    runs: usize,
+    mut ours: impl FnMut() -> Command,
+    mut theirs: impl FnMut() -> Option<Command>,
+) -> (f64, Option<f64>) {
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for i in 0..=runs {
+        a.push(time_once(ours()));
+        if let Some(cmd) = theirs() {
+            b.push(time_once(cmd));
+        }
+        if i == 0 {
+            a.clear();
+            b.clear();
+        }
+    }
+    let theirs = (!b.is_empty()).then(|| median(b));
+    (median(a), theirs)
 }
 
 // ---------------------------------------------------------------------------------------------

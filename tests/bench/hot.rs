@@ -363,3 +363,40 @@ fn index_64mib_history(bencher: Bencher) {
             .expect("index");
         });
 }
+
+/// `--format pretty` on 1,000 lines shaped like the engine benchmark's JSON records (nested
+/// `http`, whitespace between members): the per-record cost that bounds the braided rendering.
+#[divan::bench(sample_count = 50)]
+fn render_1000_json_records(bencher: Bencher) {
+    use logbraid::print::LineFormat;
+    use logbraid::print::format::{Formatter, Line};
+    use logbraid::record::hide::Hide;
+    let lines: Vec<String> = (0..1000)
+        .map(|i| {
+            format!(
+                r#"{{"time":"2026-01-01T00:00:{:02}.{:03}Z","level":"info","msg":"job request done",      "svc":"svc-0","http":{{"method":"GET","path":"/api/job/{i}",       "status":{}}},"dur_ms":{},"user":"u{}","trace_id":"2aa9719b78d2be95"}}"#,
+                i / 1000,
+                i % 1000,
+                if i % 20 == 0 { 503 } else { 200 },
+                i % 500,
+                i * 7 % 10_000
+            )
+        })
+        .collect();
+    let mut formatter = Formatter::new(LineFormat::Pretty { colour: false }, Hide::default());
+    let mut out = Vec::with_capacity(256 << 10);
+    bencher
+        .counter(divan::counter::ItemsCount::new(1000usize))
+        .bench_local(|| {
+            out.clear();
+            for text in &lines {
+                let line = Line {
+                    text: text.as_bytes(),
+                    source: "svc-0",
+                    instant: 0,
+                };
+                formatter.write(line, &mut out).expect("to memory");
+            }
+            black_box(out.len())
+        });
+}
