@@ -114,7 +114,7 @@ pub enum PaneState {
 
 /// One visible line.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[allow(clippy::struct_excessive_bools)] // four independent facts about a row
+#[allow(clippy::struct_excessive_bools)] // five independent facts about a row
 pub struct Row {
     /// Its source.
     pub source: u16,
@@ -132,6 +132,8 @@ pub struct Row {
     pub marked: bool,
     /// The live braid placed it by arrival: it came later than the merge window allows.
     pub late: bool,
+    /// Shown as context around a match of the pane's filter (`+`), not as a match: dimmed.
+    pub context: bool,
 }
 
 /// Where frames go: the render thread, or a test that looks at them.

@@ -1056,3 +1056,101 @@ fn goto_and_write_commands() {
         state.notice
     );
 }
+
+/// `+` in a filtered pane shows lines of context around each match, dimmed, and the title says
+/// `±N`; a match inside another's context stays a match; `-` takes them away again.
+#[test]
+fn context_lines_around_matches() {
+    let store = store_with(60);
+    let mut state = AppState::new(3, Rect::new(0, 0, 100, 30));
+    state.apply(Action::FocusSource(0), &store);
+    state.apply(Action::Prompt(PromptKind::Include), &store);
+    type_text(&mut state, &store, "ERROR");
+    state.apply(Action::Submit, &store);
+    let slot = 1;
+    let matches = pane_texts(&state, &store, slot);
+    assert!(matches.iter().all(|t| t.contains("ERROR")), "{matches:#?}");
+    state.apply(Action::WiderContext, &store);
+    let terminal = screen(&mut state, &store, 100, 30);
+    insta::assert_snapshot!(terminal.backend());
+    let rows = pane_rows(&mut state, &store, slot);
+    // api.log's lines are every third of the store; an error every seventh line: a match, the
+    // line before and the line after it in api.log.
+    let expected: Vec<(String, bool)> = (0..60u64)
+        .filter(|i| i % 3 == 0)
+        .map(|i| (i, i % 7 == 0))
+        .collect::<Vec<_>>()
+        .windows(3)
+        .filter(|w| w.iter().any(|(_, e)| *e))
+        .map(|w| w[1])
+        .map(|(i, error)| (format!("request {i} "), !error))
+        .collect();
+    let got: Vec<(String, bool)> = rows
+        .iter()
+        .map(|(text, context)| {
+            let n = text
+                .split("orders/")
+                .nth(1)
+                .or_else(|| text.split("request ").nth(1));
+            let n = n.and_then(|n| n.split([' ', '/']).next()).unwrap_or("?");
+            (format!("request {n} "), *context)
+        })
+        .collect();
+    // The pane shows the newest of them.
+    assert!(got.len() >= 5, "{rows:#?}");
+    assert_eq!(got, expected[expected.len() - got.len()..], "{rows:#?}");
+    let title = (0..30)
+        .map(|y| buffer_row(&terminal, y))
+        .find(|r| r.contains("api.log ·"));
+    assert!(
+        title.is_some_and(|t| t.contains("+/ERROR/ ±1")),
+        "the title says ±1"
+    );
+    let buffer = terminal.backend().buffer();
+    let dim = |needle: &str| {
+        let y = (0..30)
+            .find(|&y| buffer_row(&terminal, y).contains(needle))
+            .expect("the row is on screen");
+        buffer[(5, y)]
+            .modifier
+            .contains(ratatui::style::Modifier::DIM)
+    };
+    assert!(dim("orders/45"), "a context line is dimmed");
+    assert!(!dim("request 42"), "a match is not");
+    state.apply(Action::NarrowerContext, &store);
+    let rows = pane_rows(&mut state, &store, slot);
+    assert!(
+        rows.iter()
+            .all(|(t, context)| t.contains("ERROR") && !context),
+        "{rows:#?}"
+    );
+}
+
+/// Pane `slot`'s rows in the next frame: text, and whether it is a context line.
+fn pane_rows(state: &mut AppState, store: &Store, slot: usize) -> Vec<(String, bool)> {
+    while state.busy(store) {
+        state.work_slice(store);
+    }
+    let rates = Rates::default();
+    let ctx = Context {
+        names: names(usize::from(state.sources())),
+        rates: &rates,
+        colors: true,
+        now: Instant::now(),
+        waiting: &[],
+    };
+    let snap = snapshot::build(state, store, &ctx);
+    snap.panes[slot]
+        .rows
+        .iter()
+        .map(|r| (String::from_utf8_lossy(&r.text).into_owned(), r.context))
+        .collect()
+}
+
+/// Row `y` of the screen as text.
+fn buffer_row(terminal: &Terminal<TestBackend>, y: u16) -> String {
+    let buffer = terminal.backend().buffer();
+    (0..buffer.area.width)
+        .map(|x| buffer[(x, y)].symbol().to_owned())
+        .collect()
+}

@@ -104,7 +104,7 @@ impl Predicate<'_> {
     }
 
     /// Whether the pane shows `line`'s source at that line (hidden and paused sources).
-    fn shows_source(&self, line: &LineRef<'_>) -> bool {
+    pub fn shows_source(&self, line: &LineRef<'_>) -> bool {
         match self.source {
             Some(source) if line.source != source => return false,
             Some(_) => {}
@@ -140,42 +140,154 @@ impl Predicate<'_> {
 /// Lines numbered in `low..upto` have been tested. History below `low` (after a predicate
 /// change, or prepended later: a big file's) is tested in slices; lines from `upto` on when a
 /// frame needs them.
+///
+/// With context (`+` in a filtered pane, like `grep -C`), the index also holds up to `context`
+/// lines of the pane's own lines (its source's, or the visible sources') before and after each
+/// match; `context_seqs` says which those are. A neighbour is tested when its match is found, so
+/// context never hides or doubles a match whichever side of the rebuild it lies on.
 #[derive(Debug, Clone)]
 pub struct MatchIndex {
+    /// Lines shown: matches and their context, in order.
     seqs: VecDeque<u64>,
+    /// Of those, the context lines, in order.
+    context_seqs: VecDeque<u64>,
+    /// Lines of context shown before and after each match.
+    context: usize,
+    /// Context lines the newest match still owes: the next lines to arrive in the pane's scope.
+    after_left: usize,
     low: u64,
     upto: u64,
     /// Lines untested when the rebuild started (or grew), for its progress.
     total: u64,
 }
 
+/// How far a walk for a match's context goes over lines of other sources (the merged pane's
+/// hidden ones, a source pane's neighbours in the store) before it gives up.
+const CONTEXT_REACH: usize = 10_000;
+
 impl MatchIndex {
-    /// An empty index to be rebuilt over `store`'s history.
-    pub fn new(store: &Store) -> Self {
+    /// An empty index to be rebuilt over `store`'s history, with `context` lines around each
+    /// match.
+    pub fn new(store: &Store, context: usize) -> Self {
         let now = store.next_seq();
         Self {
             seqs: VecDeque::new(),
+            context_seqs: VecDeque::new(),
+            context,
+            after_left: 0,
             low: now,
             upto: now,
             total: store.len(),
         }
     }
 
+    /// Lines of context around each match.
+    pub fn context(&self) -> usize {
+        self.context
+    }
+
+    /// True when `seq` is shown as context, not as a match.
+    pub fn is_context(&self, seq: u64) -> bool {
+        self.context > 0 && self.context_seqs.binary_search(&seq).is_ok()
+    }
+
     /// Tests the lines that arrived since the last call, and forgets evicted ones.
     pub fn catch_up(&mut self, store: &Store, predicate: &Predicate<'_>) {
         let first = store.first_seq();
-        let seqs = &mut self.seqs;
         let mut heads = Vec::new();
+        let mut found = Vec::new();
+        let context = self.context > 0;
         store.visit(self.upto..store.next_seq(), |line| {
-            if predicate.matches_in(&line, store, &mut heads) {
-                seqs.push_back(line.seq);
+            let matched = predicate.matches_in(&line, store, &mut heads);
+            if matched || (context && predicate.shows_source(&line)) {
+                found.push((line.seq, matched));
             }
         });
+        for (seq, matched) in found {
+            if matched {
+                if self.context > 0 {
+                    self.context_before(store, predicate, seq);
+                }
+                self.seqs.push_back(seq);
+                self.after_left = self.context;
+            } else if self.after_left > 0 {
+                self.seqs.push_back(seq);
+                self.context_seqs.push_back(seq);
+                self.after_left -= 1;
+            }
+        }
         self.upto = store.next_seq();
         while self.seqs.front().is_some_and(|&s| s < first) {
             self.seqs.pop_front();
         }
+        while self.context_seqs.front().is_some_and(|&s| s < first) {
+            self.context_seqs.pop_front();
+        }
         self.low = self.low.max(first);
+    }
+
+    /// Adds, as context, the pane's lines just before the match `seq` that do not match.
+    fn context_before(&mut self, store: &Store, predicate: &Predicate<'_>, seq: u64) {
+        let older: Vec<u64> = match predicate.source {
+            Some(source) => store
+                .source_seqs_rev_from(source, seq.saturating_sub(1))
+                .take_while(|&s| s < seq)
+                .take(self.context)
+                .collect(),
+            None => (store.first_seq()..seq)
+                .rev()
+                .take(CONTEXT_REACH)
+                .filter(|&s| store.line(s).is_some_and(|l| predicate.shows_source(&l)))
+                .take(self.context)
+                .collect(),
+        };
+        for s in older {
+            self.add_context(store, predicate, s);
+        }
+    }
+
+    /// Adds, as context, the pane's lines just after the match `seq` (a match found by the
+    /// rebuild) that were tested already; the lines still to come owe the rest.
+    fn context_after(&mut self, store: &Store, predicate: &Predicate<'_>, seq: u64) {
+        let upto = self.upto;
+        let newer: Vec<u64> = match predicate.source {
+            Some(source) => store
+                .source_seqs_from(source, seq + 1)
+                .take_while(|&s| s < upto)
+                .take(self.context)
+                .collect(),
+            None => (seq + 1..upto)
+                .take(CONTEXT_REACH)
+                .filter(|&s| store.line(s).is_some_and(|l| predicate.shows_source(&l)))
+                .take(self.context)
+                .collect(),
+        };
+        let walked_to_upto = predicate.source.is_some()
+            || usize::try_from(upto - seq - 1).is_ok_and(|n| n <= CONTEXT_REACH);
+        if newer.len() < self.context && walked_to_upto {
+            self.after_left = self.after_left.max(self.context - newer.len());
+        }
+        for s in newer {
+            self.add_context(store, predicate, s);
+        }
+    }
+
+    /// Adds `seq` as context unless it is shown already or matches (a match is added as one,
+    /// when its own turn comes).
+    fn add_context(&mut self, store: &Store, predicate: &Predicate<'_>, seq: u64) {
+        let at = self.seqs.partition_point(|&s| s < seq);
+        if self.seqs.get(at) == Some(&seq) {
+            return;
+        }
+        let Some(line) = store.line(seq) else {
+            return;
+        };
+        if predicate.matches_in(&line, store, &mut Vec::new()) {
+            return;
+        }
+        self.seqs.insert(at, seq);
+        let at = self.context_seqs.partition_point(|&s| s < seq);
+        self.context_seqs.insert(at, seq);
     }
 
     /// Forgets what it knows of the lines numbered from `from` (they were renumbered): they are
@@ -184,6 +296,12 @@ impl MatchIndex {
         while self.seqs.back().is_some_and(|&s| s >= from) {
             self.seqs.pop_back();
         }
+        while self.context_seqs.back().is_some_and(|&s| s >= from) {
+            self.context_seqs.pop_back();
+        }
+        // Context owed by matches before `from` is not worked out again: at worst a few
+        // context lines of the renumbered lines are missing.
+        self.after_left = 0;
         self.upto = self.upto.min(from);
         self.low = self.low.min(from);
     }
@@ -209,8 +327,19 @@ impl MatchIndex {
                 found.push(line.seq);
             }
         });
-        for seq in found.into_iter().rev() {
-            self.seqs.push_front(seq);
+        if self.context == 0 {
+            for seq in found.into_iter().rev() {
+                self.seqs.push_front(seq);
+            }
+        } else {
+            for seq in found.into_iter().rev() {
+                // A context line of a newer match may stand here already: it does not match,
+                // so it is not this one; the match goes in its place in order.
+                let at = self.seqs.partition_point(|&s| s < seq);
+                self.seqs.insert(at, seq);
+                self.context_after(store, predicate, seq);
+                self.context_before(store, predicate, seq);
+            }
         }
         self.low = stop;
     }
@@ -346,7 +475,7 @@ mod tests {
             seen: Seen::Plain,
             shared: shared(&[]),
         };
-        let mut index = MatchIndex::new(&store);
+        let mut index = MatchIndex::new(&store, 0);
         index.rebuild_slice(&store, &pred, 40);
         assert!(index.rebuilding(&store));
         for (s, t) in &refs[150..] {
@@ -371,6 +500,104 @@ mod tests {
             lines.count_between(&store, B + 49, u64::MAX),
             want.iter().filter(|&&s| s > B + 49).count() as u64
         );
+    }
+
+    /// Context (`+`) shows, like `grep -C n` over the pane's own lines, every line within `n`
+    /// of a match, each once, the non-matching ones flagged — however the index is built: from
+    /// history in slices of any size, line by line as lines arrive, or half and half.
+    #[test]
+    fn context_is_grep_c_over_the_panes_lines_however_the_index_is_built() {
+        let lines: Vec<(u16, String)> = (0..240u16)
+            .map(|i| {
+                let error = (i * 7 + i / 5) % 13 == 0;
+                (
+                    i % 3,
+                    format!("{} line {i}", if error { "ERROR" } else { "INFO" }),
+                )
+            })
+            .collect();
+        let refs: Vec<(u16, &str)> = lines.iter().map(|(s, t)| (*s, t.as_str())).collect();
+        let filter = LineFilter::from((Regex::new("ERROR").ok(), None));
+        let hidden = sources(&[None, None, None], &[false, true, false]);
+        for (source, states) in [(None, &hidden[..]), (Some(SourceId(1)), &[][..])] {
+            let pred = Predicate {
+                source,
+                filter: &filter,
+                seen: Seen::Plain,
+                shared: shared(states),
+            };
+            // The pane's lines, and the expected (shown, context) for `n`.
+            let scope: Vec<(u64, bool)> = refs
+                .iter()
+                .enumerate()
+                .filter(|(_, (s, _))| match source {
+                    Some(only) => *s == only.0,
+                    None => *s != 1,
+                })
+                .map(|(i, (_, t))| (B + i as u64, t.starts_with("ERROR")))
+                .collect();
+            let expected = |n: usize| {
+                let near = |j: usize| {
+                    scope[j.saturating_sub(n)..(j + n + 1).min(scope.len())]
+                        .iter()
+                        .any(|&(_, m)| m)
+                };
+                let shown: Vec<u64> = (0..scope.len())
+                    .filter(|&j| near(j))
+                    .map(|j| scope[j].0)
+                    .collect();
+                let context: Vec<u64> = (0..scope.len())
+                    .filter(|&j| near(j) && !scope[j].1)
+                    .map(|j| scope[j].0)
+                    .collect();
+                (shown, context)
+            };
+            let got = |index: &MatchIndex| {
+                let shown: Vec<u64> = index.seqs.iter().copied().collect();
+                let context: Vec<u64> = shown
+                    .iter()
+                    .copied()
+                    .filter(|&s| index.is_context(s))
+                    .collect();
+                (shown, context)
+            };
+            for n in [1, 2, 3] {
+                let whole = store_with(&refs);
+                for budget in [1, 3, 7, 1000] {
+                    let mut index = MatchIndex::new(&whole, n);
+                    while index.rebuilding(&whole) {
+                        index.rebuild_slice(&whole, &pred, budget);
+                    }
+                    assert_eq!(
+                        got(&index),
+                        expected(n),
+                        "{source:?} ±{n}, slices of {budget}"
+                    );
+                }
+                // Half the history, one slice of it tested, the rest arriving in bursts.
+                let mut store = store_with(&refs[..120]);
+                let mut index = MatchIndex::new(&store, n);
+                index.rebuild_slice(&store, &pred, 10);
+                for burst in refs[120..].chunks(17) {
+                    for (s, t) in burst {
+                        store.append(SourceId(*s), &unstamped([t]), 0..1);
+                    }
+                    index.catch_up(&store, &pred);
+                }
+                while index.rebuilding(&store) {
+                    index.rebuild_slice(&store, &pred, 9);
+                }
+                assert_eq!(got(&index), expected(n), "{source:?} ±{n}, half and half");
+                // Line by line from nothing.
+                let mut store = Store::new(usize::MAX);
+                let mut index = MatchIndex::new(&store, n);
+                for (s, t) in &refs {
+                    store.append(SourceId(*s), &unstamped([t]), 0..1);
+                    index.catch_up(&store, &pred);
+                }
+                assert_eq!(got(&index), expected(n), "{source:?} ±{n}, line by line");
+            }
+        }
     }
 
     /// Two sources whose records have stack traces under them, interleaved: however the index
@@ -407,7 +634,7 @@ mod tests {
             shared: shared(&[]),
         };
         for budget in [1, 2, 4, 7, 1000] {
-            let mut index = MatchIndex::new(&store);
+            let mut index = MatchIndex::new(&store, 0);
             while index.rebuilding(&store) {
                 index.rebuild_slice(&store, &pred, budget);
             }
@@ -418,7 +645,7 @@ mod tests {
             );
         }
         let mut empty = Store::new(usize::MAX);
-        let mut index = MatchIndex::new(&empty);
+        let mut index = MatchIndex::new(&empty, 0);
         store.visit(0..u64::MAX, |line| {
             let batch = StampedBatch {
                 lines: LineBatch::from_lines([&line.text[..]]),

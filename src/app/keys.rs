@@ -60,6 +60,10 @@ pub enum Action {
     Context,
     /// Sync on/off: moving the cursor moves every visible pane to the same moment.
     ToggleSync,
+    /// One more line of context around each match of a filtered pane.
+    WiderContext,
+    /// One line fewer.
+    NarrowerContext,
     /// Copy the cursor's record (or the range) to the clipboard.
     Copy,
     /// The same, with a `source · time` header per record.
@@ -417,6 +421,18 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         mode: Mode::Normal,
         keys: &[
+            (Plain(KeyCode::Char('+')), Act(Action::WiderContext)),
+            (Plain(KeyCode::Char('-')), Act(Action::NarrowerContext)),
+        ],
+        shown: "+  -",
+        help: "more / fewer context lines around matches",
+        readme_keys: "`+`, `-`",
+        readme: "in a filtered pane: one more / one fewer line of context before and after each match (dimmed, like `grep -C`; the pane's own lines: its source's, or the visible sources' in the merged pane); the title shows `±N`",
+        hint: None,
+    },
+    Binding {
+        mode: Mode::Normal,
+        keys: &[
             (Plain(KeyCode::Char('y')), Act(Action::Copy)),
             (Plain(KeyCode::Char('Y')), Act(Action::CopyWithHeaders)),
             (Plain(KeyCode::Char('V')), Act(Action::StartRange)),
@@ -678,6 +694,8 @@ mod tests {
             Action::NewerError,
             Action::Context,
             Action::ToggleSync,
+            Action::WiderContext,
+            Action::NarrowerContext,
             Action::Copy,
             Action::CopyWithHeaders,
             Action::StartRange,
@@ -692,6 +710,7 @@ mod tests {
             Action::Type('a'),
             Action::Erase,
             Action::EraseAll,
+            Action::Complete,
             Action::HistoryOlder,
             Action::HistoryNewer,
             Action::Submit,

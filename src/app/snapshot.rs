@@ -165,6 +165,7 @@ fn rows(
             cursor: false,
             marked: seq.is_some_and(|seq| state.marks.contains(&seq)),
             late: seq.is_some_and(|seq| store.late(seq).is_some()),
+            context: seq.is_some_and(|seq| pane.index.as_ref().is_some_and(|i| i.is_context(seq))),
         }
     };
     // A pane at the newest line shows the lines still in the merge window below the rest (a
@@ -245,6 +246,9 @@ fn narrowed(state: &AppState, slot: usize) -> String {
     }
     if let Some(level) = state.min_level {
         parts.push(format!("≥{}", level.name()));
+    }
+    if let Some(index) = pane.index.as_ref().filter(|i| i.context() > 0) {
+        parts.push(format!("±{}", index.context()));
     }
     parts.join(" ")
 }

@@ -31,6 +31,8 @@ pub const FLASH: Duration = Duration::from_secs(3);
 const HISTORY: usize = 100;
 /// Columns moved by one sideways scroll.
 const HSTEP: u16 = 8;
+/// Context lines around a match at most (`+`).
+pub const MAX_CONTEXT: usize = 20;
 
 /// Where a pane's view is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,6 +122,8 @@ pub struct Pane {
     pub view: Viewport,
     /// Structured records are shown as written, not rendered (`r`).
     pub raw: bool,
+    /// Lines of context shown around each match while the pane is filtered (`+`, `-`).
+    pub context: usize,
 }
 
 impl Pane {
@@ -133,6 +137,7 @@ impl Pane {
             index: None,
             view: Viewport::default(),
             raw: false,
+            context: 0,
         }
     }
 }
@@ -390,13 +395,30 @@ impl AppState {
             .or_else(|| lines.fwd_from(store, 0).next().filter(|&s| s <= cap))
     }
 
+    /// Widens or narrows pane `slot`'s context by `by` lines (0 to [`MAX_CONTEXT`]).
+    fn set_context(&mut self, slot: usize, store: &Store, by: isize) {
+        let pane = &mut self.panes[slot];
+        pane.context = pane.context.saturating_add_signed(by).min(MAX_CONTEXT);
+        let context = pane.context;
+        let filtered = !pane.filter.is_empty() || self.min_level.is_some();
+        self.notice = Some(match (context, filtered) {
+            (0, _) => "no context lines".to_owned(),
+            (1, true) => "1 line of context around each match".to_owned(),
+            (n, true) => format!("{n} lines of context around each match"),
+            (n, false) => format!("{n} context lines, shown once the pane is filtered (f, &, l)"),
+        });
+        if self.panes[slot].index.is_some() {
+            self.refresh_index(slot, store);
+        }
+    }
+
     /// Drops or (re)builds pane `slot`'s index after its predicate changed.
     pub fn refresh_index(&mut self, slot: usize, store: &Store) {
         let trivial = self.predicate(slot).is_trivial();
         self.panes[slot].index = if trivial {
             None
         } else {
-            Some(MatchIndex::new(store))
+            Some(MatchIndex::new(store, self.panes[slot].context))
         };
     }
 
@@ -515,7 +537,15 @@ impl AppState {
                 self.panes[slot].view.hscroll = self.panes[slot].view.hscroll.saturating_add(HSTEP);
             }
             Action::ToggleWrap => self.panes[slot].view.wrap ^= true,
-            Action::ToggleRaw => self.panes[slot].raw = !self.panes[slot].raw,
+            Action::ToggleRaw => {
+                self.panes[slot].raw ^= true;
+                // Filters match what the pane shows: rendered or raw, they see other text.
+                if self.panes[slot].index.is_some() {
+                    self.refresh_index(slot, store);
+                }
+            }
+            Action::WiderContext => self.set_context(slot, store, 1),
+            Action::NarrowerContext => self.set_context(slot, store, -1),
             Action::TogglePause => self.toggle_pause(store),
             Action::ToggleHidden => self.toggle_hidden(store),
             Action::Prompt(kind) => self.open_prompt(kind),

@@ -159,8 +159,8 @@ fn draw_pane(frame: &mut Frame, rect: Rect, pane: &PaneView, snap: &ViewSnapshot
     frame.render_widget(Paragraph::new(lines.split_off(skip)), inner);
 }
 
-/// The base style of a row: its level's colour, a marker for the current search match, and
-/// the cursor's highlight.
+/// The base style of a row: its level's colour (dimmed for a context line), a marker for the
+/// current search match, and the cursor's highlight.
 fn row_style(row: &Row, colors: bool) -> Style {
     let style = match (row.level, colors) {
         (Some(Level::Error), true) => Style::new().fg(Color::LightRed),
@@ -168,6 +168,11 @@ fn row_style(row: &Row, colors: bool) -> Style {
         (Some(Level::Warn), true) => Style::new().fg(Color::Yellow),
         (Some(Level::Debug | Level::Trace), _) => Style::new().add_modifier(Modifier::DIM),
         _ => Style::new(),
+    };
+    let style = if row.context {
+        style.add_modifier(Modifier::DIM)
+    } else {
+        style
     };
     let style = if row.current {
         style.add_modifier(Modifier::UNDERLINED | Modifier::BOLD)

@@ -148,7 +148,7 @@ fn refilter_1m_lines(bencher: Bencher) {
     bencher
         .counter(divan::counter::ItemsCount::new(1_000_000usize))
         .bench(|| {
-            let mut index = MatchIndex::new(&store);
+            let mut index = MatchIndex::new(&store, 0);
             while index.rebuilding(&store) {
                 index.rebuild_slice(&store, &predicate, 32_768);
             }
@@ -200,7 +200,7 @@ fn requery_1m_json_records(bencher: Bencher) {
     bencher
         .counter(divan::counter::ItemsCount::new(1_000_000usize))
         .bench(|| {
-            let mut index = MatchIndex::new(&store);
+            let mut index = MatchIndex::new(&store, 0);
             while index.rebuilding(&store) {
                 index.rebuild_slice(&store, &predicate, 32_768);
             }
