@@ -202,6 +202,7 @@ impl Core {
         match event {
             EngineEvent::Ready => {
                 let backlog = engine.in_backlog();
+                self.store.arriving(jiff::Timestamp::now().as_millisecond());
                 let (store, sources) = (&mut self.store, &self.state.sources);
                 let mut slotted = Vec::new();
                 let unseen = engine.drain(|id, batch, range, placement| match placement {

@@ -106,6 +106,10 @@ pub struct Store {
     /// Instants (nanoseconds since the epoch) of the newest appended lines, at most
     /// [`SLOT_LINES`]: `recent[i]` is line `next_seq - recent.len() + i`'s.
     recent: VecDeque<i64>,
+    /// When lines came in: the first sequence number of each millisecond (wall clock, since the
+    /// epoch) in which some did. At most one entry per millisecond of a flood, one per line of
+    /// a trickle; pruned with eviction.
+    arrivals: VecDeque<(u64, i64)>,
 }
 
 impl Store {
@@ -120,7 +124,29 @@ impl Store {
             reader: Mutex::default(),
             late: VecDeque::new(),
             recent: VecDeque::new(),
+            arrivals: VecDeque::new(),
         }
+    }
+
+    /// The lines appended from now on arrive at `ms` (wall clock, milliseconds since the epoch).
+    pub fn arriving(&mut self, ms: i64) {
+        match self.arrivals.back_mut() {
+            // The same millisecond, or the clock stepped back: the entry stands.
+            Some(&mut (_, last)) if last >= ms => {}
+            // Nothing came since the last entry: it moves on.
+            Some(last) if last.0 == self.next_seq => last.1 = ms,
+            _ => self.arrivals.push_back((self.next_seq, ms)),
+        }
+    }
+
+    /// When line `seq` arrived (wall clock, milliseconds since the epoch), if known: lines a
+    /// big file's history put below the others were read, not received.
+    pub fn arrival(&self, seq: u64) -> Option<i64> {
+        if seq >= self.next_seq {
+            return None;
+        }
+        let i = self.arrivals.partition_point(|&(first, _)| first <= seq);
+        Some(self.arrivals.get(i.checked_sub(1)?)?.1)
     }
 
     /// Appends lines `range` of `batch` as [`append`](Self::append) does, as lines placed by
@@ -346,6 +372,9 @@ impl Store {
             }
         }
         let first = self.first_seq();
+        while self.arrivals.get(1).is_some_and(|&(s, _)| s <= first) {
+            self.arrivals.pop_front();
+        }
         while self.late.front().is_some_and(|&(s, n, _)| s + n <= first) {
             self.late.pop_front();
         }
@@ -558,6 +587,49 @@ mod tests {
 
     fn text(store: &Store, seq: u64) -> Vec<u8> {
         store.line(seq).map(|l| l.text.to_vec()).unwrap_or_default()
+    }
+
+    /// Each line's arrival is the millisecond it was appended in: one entry a millisecond
+    /// (none while nothing comes), pruned as lines are evicted.
+    #[test]
+    fn arrivals_are_kept_per_millisecond() {
+        let mut store = Store::new(1 << 20);
+        store.arriving(1_000);
+        store.append(SourceId(0), &unstamped(["a", "b"]), 0..2);
+        store.arriving(1_000);
+        store.append(SourceId(0), &unstamped(["c"]), 0..1);
+        store.arriving(1_005);
+        store.arriving(1_007);
+        store.append(SourceId(1), &unstamped(["d"]), 0..1);
+        store.arriving(1_003);
+        store.append(SourceId(1), &unstamped(["e"]), 0..1);
+        let arrived: Vec<_> = (0..6).map(|i| store.arrival(FIRST_SEQ + i)).collect();
+        assert_eq!(
+            arrived,
+            [
+                Some(1_000),
+                Some(1_000),
+                Some(1_000),
+                Some(1_007),
+                Some(1_007),
+                None
+            ],
+            "the same millisecond, a quiet one skipped, the clock stepping back"
+        );
+        assert_eq!(store.arrivals.len(), 2);
+        // Chunks of 1 MiB go whole: 3,000 lines of 1 KiB fill three.
+        let line = "x".repeat(1 << 10);
+        for ms in 2_000..5_000 {
+            store.arriving(ms);
+            store.append(SourceId(0), &unstamped([line.as_str()]), 0..1);
+        }
+        let first = store.first_seq();
+        assert!(first > FIRST_SEQ + 5, "evicted");
+        assert_eq!(
+            store.arrival(first),
+            Some(2_000 + i64::try_from(first - FIRST_SEQ - 5).expect("small"))
+        );
+        assert!(store.arrivals.len() as u64 <= 1 + store.next_seq() - first);
     }
 
     #[test]

@@ -48,6 +48,8 @@ pub struct DetailView {
     pub title: String,
     /// The lines on screen, from the first one scrolled to: inert already (wrapped when drawn).
     pub lines: Vec<String>,
+    /// Per line, the byte ranges of what `/` found in it (highlighted).
+    pub found: Vec<Vec<std::ops::Range<usize>>>,
 }
 
 /// One pane: the merged stream or one source.

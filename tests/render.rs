@@ -728,6 +728,7 @@ fn a_slotted_burst_keeps_views_pauses_and_filters_on_their_lines() {
 /// lines as they are; `r` shows the focused pane's records raw.
 fn structured_store() -> Store {
     let mut store = Store::new(64 << 20);
+    store.arriving(arrived_ms("2026-11-24T10:00:05.125Z"));
     append(
         &mut store,
         0,
@@ -786,6 +787,65 @@ fn the_detail_of_a_json_record_with_a_stack() {
     state.apply(Action::CloseDetail, &store);
     let closed = screen(&mut state, &store, 100, 24).backend().to_string();
     assert!(!closed.contains("level    ERROR"), "{closed}");
+}
+
+/// Milliseconds since the epoch of an RFC 3339 time.
+fn arrived_ms(time: &str) -> i64 {
+    time.parse::<jiff::Timestamp>()
+        .expect("a valid time")
+        .as_millisecond()
+}
+
+/// The detail of a text line (its stack trace with it) and of a line the live braid placed
+/// late: source, time and its layout, arrival, level, lateness, the text.
+#[test]
+fn the_detail_of_a_text_line_and_of_a_late_line() {
+    let mut store = Store::new(64 << 20);
+    store.arriving(arrived_ms("2026-11-24T10:00:02.040Z"));
+    let trace = StampedBatch {
+        lines: LineBatch::from_lines([
+            "2026-11-24 10:00:02,000 ERROR request failed",
+            "java.lang.IllegalStateException: pool exhausted",
+            "    at com.example.Pool.take(Pool.java:88)",
+        ]),
+        instants: vec![0; 3],
+        continued: vec![false, true, true],
+    };
+    store.append(SourceId(0), &trace, 0..3);
+    store.arriving(arrived_ms("2026-11-24T10:00:09.500Z"));
+    store.append_late(
+        SourceId(1),
+        &unstamped("Nov 24 10:00:07 db-proxy[311]: WARN replica lag 4s"),
+        0..1,
+        std::time::Duration::from_millis(2_500),
+    );
+    let mut state = AppState::new(2, Rect::new(0, 0, 100, 20));
+    state.names = names(2);
+    state.apply(Action::CycleLayout, &store);
+    state.apply(Action::Up(3), &store);
+    state.apply(Action::OpenDetail, &store);
+    let text = screen(&mut state, &store, 100, 20);
+    insta::assert_snapshot!("detail_of_a_text_line", text.backend());
+    let shown = text.backend().to_string();
+    assert!(
+        shown.contains("arrived  2026-11-24T10:00:02.040Z"),
+        "{shown}"
+    );
+    assert!(shown.contains("at com.example.Pool.take"), "{shown}");
+    state.apply(Action::CloseDetail, &store);
+    state.apply(Action::Bottom, &store);
+    state.apply(Action::OpenDetail, &store);
+    let late = screen(&mut state, &store, 100, 20);
+    insta::assert_snapshot!("detail_of_a_late_line", late.backend());
+    let shown = late.backend().to_string();
+    assert!(
+        shown.contains("late     placed where it arrived, 2.500 s"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("arrived  2026-11-24T10:00:09.500Z"),
+        "{shown}"
+    );
 }
 
 /// `E`/`e` walk the cursor to the previous / next error; `m` marks lines, which stay marked
@@ -1153,4 +1213,54 @@ fn buffer_row(terminal: &Terminal<TestBackend>, y: u16) -> String {
     (0..buffer.area.width)
         .map(|x| buffer[(x, y)].symbol().to_owned())
         .collect()
+}
+
+/// `/` in a record's detail finds text in it: the view goes to the first line with it (the
+/// match highlighted), `n` / `N` to the next one below / above, and the status says when there
+/// is none.
+#[test]
+fn find_in_a_detail() {
+    let mut store = Store::new(64 << 20);
+    let frames: Vec<String> = (0..200)
+        .map(|i| format!("  at frame{i} (app.js:{i})"))
+        .collect();
+    let record = format!(
+        r#"{{"level":"error","msg":"boom","stack":"Error: boom\n{}"}}"#,
+        frames.join("\\n")
+    );
+    append(&mut store, 0, &record);
+    let mut state = AppState::new(1, Rect::new(0, 0, 80, 20));
+    state.names = names(1);
+    state.apply(Action::OpenDetail, &store);
+    state.apply(Action::Prompt(PromptKind::Find), &store);
+    type_text(&mut state, &store, r"frame1\d\d ");
+    state.apply(Action::Submit, &store);
+    let shown = |state: &mut AppState| screen(state, &store, 80, 20).backend().to_string();
+    let first = shown(&mut state);
+    assert!(first.contains("at frame100 (app.js:100)"), "{first}");
+    assert!(
+        !first.contains("at frame99 "),
+        "scrolled to the match: {first}"
+    );
+    let terminal = screen(&mut state, &store, 80, 20);
+    let buffer = terminal.backend().buffer();
+    let y = (0..20)
+        .find(|&y| buffer_row(&terminal, y).contains("frame100 "))
+        .expect("the match on screen");
+    let x = (0..80)
+        .find(|&x| buffer[(x, y)].symbol() == "f")
+        .expect("its text");
+    assert_eq!(buffer[(x, y)].bg, Color::Yellow, "the match is highlighted");
+    state.apply(Action::NewerMatch, &store);
+    let next = shown(&mut state);
+    assert!(
+        next.contains("at frame101 ") && !next.contains("at frame100 "),
+        "{next}"
+    );
+    state.apply(Action::OlderMatch, &store);
+    state.apply(Action::OlderMatch, &store);
+    assert!(shown(&mut state).contains("no match above"));
+    state.apply(Action::Bottom, &store);
+    let bottom = shown(&mut state);
+    assert!(bottom.contains("at frame199 "), "{bottom}");
 }

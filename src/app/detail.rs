@@ -61,6 +61,17 @@ pub fn build(store: &Store, seq: u64, names: &[String], clock: &Clock) -> Option
         time.as_deref()
             .unwrap_or("none of its own (the line before it's, or its arrival)"),
     );
+    let arrived = store
+        .arrival(seq)
+        .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok());
+    label(
+        &mut out,
+        "arrived",
+        &arrived.map_or_else(
+            || "read from the file's history (before the others)".to_owned(),
+            |t| format!("{t:.3}"),
+        ),
+    );
     if let Some(l) = level::detect(&text) {
         label(&mut out, "level", l.name());
     }

@@ -138,6 +138,8 @@ pub enum PromptKind {
     Where,
     /// `:`: a command.
     Command,
+    /// `/` in a record's detail: text to find in it.
+    Find,
 }
 
 impl PromptKind {
@@ -149,6 +151,7 @@ impl PromptKind {
             Self::Search => "search",
             Self::Where => "where",
             Self::Command => ":",
+            Self::Find => "find in record",
         }
     }
 }
@@ -516,11 +519,19 @@ pub const BINDINGS: &[Binding] = &[
             (Plain(KeyCode::PageUp), Act(Action::PageUp)),
             (Plain(KeyCode::PageDown), Act(Action::PageDown)),
             (Plain(KeyCode::Char(' ')), Act(Action::PageDown)),
+            (Plain(KeyCode::Char('g')), Act(Action::Top)),
+            (Plain(KeyCode::Char('G')), Act(Action::Bottom)),
+            (
+                Plain(KeyCode::Char('/')),
+                Act(Action::Prompt(PromptKind::Find)),
+            ),
+            (Plain(KeyCode::Char('n')), Act(Action::NewerMatch)),
+            (Plain(KeyCode::Char('N')), Act(Action::OlderMatch)),
         ],
-        shown: "Esc  j k  PgUp PgDn",
-        help: "in a detail: close; scroll",
-        readme_keys: "`Esc` `q`, `j` `k` `PgUp` `PgDn`",
-        readme: "in a record's detail: close it; scroll it",
+        shown: "Esc  j k  g G  / n N",
+        help: "in a detail: close; scroll; find",
+        readme_keys: "`Esc` `q`, `j` `k` `PgUp` `PgDn` `g` `G`, `/` `n` `N`",
+        readme: "in a record's detail: close it; scroll it; find text in it (a regex, highlighted; the view goes to the first line with it, `n` / `N` to the next one below / above)",
         hint: None,
     },
     Binding {

@@ -91,19 +91,29 @@ pub fn build(state: &mut AppState, store: &Store, ctx: &Context<'_>) -> ViewSnap
         panes,
         tabs,
         status: status(state, placement.status, ctx),
-        detail: state.detail().map(|(slot, content, scroll)| {
+        detail: state.detail().map(|(slot, content, scroll, find)| {
             let rect = placement
                 .panes
                 .iter()
                 .find(|(id, _)| AppState::slot(*id) == slot)
                 .map_or(state.size, |(_, rect)| *rect);
             // Only the lines that can show: a 10 MB record's detail is hundreds of thousands.
-            let from = usize::from(scroll).min(content.lines.len());
+            let from = scroll.min(content.lines.len());
             let to = (from + usize::from(rect.height)).min(content.lines.len());
+            let lines = content.lines[from..to].to_vec();
+            let found = lines
+                .iter()
+                .map(|line| {
+                    let mut marks = Vec::new();
+                    push_marks(&mut marks, find, line.as_bytes(), MarkKind::Search);
+                    marks.into_iter().map(|m| m.range).collect()
+                })
+                .collect();
             DetailView {
                 rect,
                 title: content.title.clone(),
-                lines: content.lines[from..to].to_vec(),
+                lines,
+                found,
             }
         }),
         help: if state.help_open() {

@@ -171,7 +171,9 @@ pub enum Overlay {
         /// What it shows (made when it opened: a huge record is laid out once).
         content: Detail,
         /// Lines scrolled off its top.
-        scroll: u16,
+        scroll: usize,
+        /// What `/` looks for in it, as typed and compiled.
+        find: Option<(String, Regex)>,
     },
 }
 
@@ -834,6 +836,10 @@ impl AppState {
             PromptKind::Where => pane.where_text.clone(),
             PromptKind::Search => self.search.pattern.as_ref().map(|(text, _)| text.clone()),
             PromptKind::Command => None,
+            PromptKind::Find => self.overlays.iter().rev().find_map(|o| match o {
+                Overlay::Detail { find, .. } => find.as_ref().map(|(text, _)| text.clone()),
+                _ => None,
+            }),
         };
         let input = before.clone().unwrap_or_default();
         self.overlays.push(Overlay::Prompt(PromptState {
@@ -881,14 +887,15 @@ impl AppState {
         })
     }
 
-    /// The detail open, if any: its pane, content and scroll.
-    pub fn detail(&self) -> Option<(usize, &Detail, u16)> {
+    /// The detail open, if any: its pane, content, scroll and what `/` looks for in it.
+    pub fn detail(&self) -> Option<(usize, &Detail, usize, Option<&Regex>)> {
         self.overlays.iter().rev().find_map(|o| match o {
             Overlay::Detail {
                 slot,
                 content,
                 scroll,
-            } => Some((*slot, content, *scroll)),
+                find,
+            } => Some((*slot, content, *scroll, find.as_ref().map(|(_, re)| re))),
             _ => None,
         })
     }
@@ -904,6 +911,7 @@ impl AppState {
                 slot,
                 content,
                 scroll: 0,
+                find: None,
             });
         }
     }
@@ -1012,6 +1020,9 @@ impl AppState {
         if kind == PromptKind::Command {
             return Ok(());
         }
+        if kind == PromptKind::Find {
+            return self.set_detail_find(text);
+        }
         let slot = Self::slot(self.focus);
         let owned = (!text.is_empty()).then(|| text.to_owned());
         if kind == PromptKind::Where {
@@ -1045,7 +1056,7 @@ impl AppState {
                 self.search.pattern = owned.zip(compiled);
                 self.search.count = None;
             }
-            PromptKind::Where | PromptKind::Command => {}
+            PromptKind::Where | PromptKind::Command | PromptKind::Find => {}
         }
         Ok(())
     }
@@ -1079,27 +1090,90 @@ impl AppState {
         self.hunt_slice(store);
     }
 
-    /// A key while a record's detail is open: scroll it, close it, or quit.
+    /// A key while a record's detail is open: scroll it, look for text in it (`/`, `n`, `N`),
+    /// close it, or quit.
     fn apply_detail(&mut self, action: Action) {
         let Some(Overlay::Detail { slot, .. }) = self.overlays.last() else {
             return;
         };
         let slot = *slot;
-        let page = u16::try_from(self.page(slot)).unwrap_or(u16::MAX);
-        let Some(Overlay::Detail { scroll, .. }) = self.overlays.last_mut() else {
+        let page = usize::try_from(self.page(slot)).unwrap_or(usize::MAX);
+        if let Action::Prompt(PromptKind::Find) = action {
+            self.open_prompt(PromptKind::Find);
+            return;
+        }
+        let Some(Overlay::Detail {
+            scroll,
+            content,
+            find,
+            ..
+        }) = self.overlays.last_mut()
+        else {
             return;
         };
+        let last = content.lines.len().saturating_sub(1);
+        let n = |n: u32| usize::try_from(n).unwrap_or(1);
         match action {
-            Action::Up(n) => *scroll = scroll.saturating_sub(u16::try_from(n).unwrap_or(1)),
-            Action::Down(n) => *scroll = scroll.saturating_add(u16::try_from(n).unwrap_or(1)),
+            Action::Up(k) => *scroll = scroll.saturating_sub(n(k)),
+            Action::Down(k) => *scroll = scroll.saturating_add(n(k)).min(last),
             Action::PageUp => *scroll = scroll.saturating_sub(page),
-            Action::PageDown => *scroll = scroll.saturating_add(page),
+            Action::PageDown => *scroll = scroll.saturating_add(page).min(last),
+            Action::Top => *scroll = 0,
+            Action::Bottom => *scroll = last.saturating_sub(page.saturating_sub(1)),
+            Action::NewerMatch | Action::OlderMatch => {
+                let Some((_, re)) = find else {
+                    self.notice = Some("nothing to find: press / first".into());
+                    return;
+                };
+                let below = action == Action::NewerMatch;
+                match detail_match(&content.lines, re, *scroll, below, false) {
+                    Some(at) => *scroll = at,
+                    None => {
+                        self.notice = Some(
+                            if below {
+                                "no match below"
+                            } else {
+                                "no match above"
+                            }
+                            .into(),
+                        );
+                    }
+                }
+            }
             Action::CloseDetail => {
                 self.overlays.pop();
             }
             Action::Quit => self.quit = true,
             _ => {}
         }
+    }
+
+    /// Puts `text` in force as what the open detail's `/` looks for (empty: nothing), and
+    /// scrolls to the first line at or below the top that has it.
+    fn set_detail_find(&mut self, text: &str) -> Result<(), String> {
+        let compiled = if text.is_empty() {
+            None
+        } else {
+            Some(Regex::new(text).map_err(|e| first_line(&e.to_string()))?)
+        };
+        let detail = self.overlays.iter_mut().rev().find_map(|o| match o {
+            Overlay::Detail {
+                content,
+                scroll,
+                find,
+                ..
+            } => Some((content, scroll, find)),
+            _ => None,
+        });
+        if let Some((content, scroll, find)) = detail {
+            if let Some(re) = &compiled
+                && let Some(at) = detail_match(&content.lines, re, *scroll, true, true)
+            {
+                *scroll = at;
+            }
+            *find = compiled.map(|re| (text.to_owned(), re));
+        }
+        Ok(())
     }
 
     /// `o`: from the merged pane to the cursor line's source pane (the cursor on that line),
@@ -1476,6 +1550,24 @@ impl AppState {
         }
         self.notice = None;
         self.place_cursor(slot, found, store);
+    }
+}
+
+/// The first line of `lines` from `from` that `re` matches: below it (`at_from`: it too) or
+/// above it.
+fn detail_match(
+    lines: &[String],
+    re: &Regex,
+    from: usize,
+    below: bool,
+    at_from: bool,
+) -> Option<usize> {
+    let hit = |i: &usize| re.is_match(lines[*i].as_bytes());
+    if below {
+        let start = if at_from { from } else { from + 1 };
+        (start..lines.len()).find(hit)
+    } else {
+        (0..from.min(lines.len())).rev().find(hit)
     }
 }
 

@@ -64,15 +64,21 @@ fn draw_detail(frame: &mut Frame, rect: Rect, detail: &DetailView, colors: bool)
         return;
     }
     let label = fg(Color::LightCyan, colors).add_modifier(Modifier::BOLD);
+    let found = if colors {
+        Style::new().bg(Color::Yellow).fg(Color::Black)
+    } else {
+        Style::new().add_modifier(Modifier::REVERSED)
+    };
     let lines: Vec<Line<'_>> = detail
         .lines
         .iter()
-        .map(|l| match l.split_once(' ') {
-            Some((name, value)) if LABELS.contains(&name) => Line::from(vec![
+        .zip(detail.found.iter().chain(std::iter::repeat(&Vec::new())))
+        .map(|(l, ranges)| match l.split_once(' ') {
+            Some((name, value)) if LABELS.contains(&name) && ranges.is_empty() => Line::from(vec![
                 Span::styled(name.to_owned(), label),
                 Span::raw(format!(" {value}")),
             ]),
-            _ => Line::raw(l.clone()),
+            _ => highlighted(l, ranges, found),
         })
         .collect();
     let block = Block::bordered()
@@ -88,8 +94,25 @@ fn draw_detail(frame: &mut Frame, rect: Rect, detail: &DetailView, colors: bool)
     );
 }
 
+/// `line` with `ranges` (byte ranges, in order) in `style`.
+fn highlighted(line: &str, ranges: &[std::ops::Range<usize>], style: Style) -> Line<'static> {
+    let mut spans = Vec::new();
+    let mut at = 0;
+    for range in ranges {
+        // Ranges come from a regex over the same text: on character boundaries, in order.
+        let (Some(before), Some(hit)) = (line.get(at..range.start), line.get(range.clone())) else {
+            continue;
+        };
+        spans.push(Span::raw(before.to_owned()));
+        spans.push(Span::styled(hit.to_owned(), style));
+        at = range.end;
+    }
+    spans.push(Span::raw(line.get(at..).unwrap_or_default().to_owned()));
+    Line::from(spans)
+}
+
 /// The labels of a detail's first lines.
-const LABELS: [&str; 4] = ["source", "time", "level", "late"];
+const LABELS: [&str; 5] = ["source", "time", "arrived", "level", "late"];
 
 fn fg(color: Color, colors: bool) -> Style {
     if colors {
