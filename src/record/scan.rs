@@ -79,7 +79,8 @@ impl<'a> JsonFields<'a> {
 impl<'a> JsonFields<'a> {
     /// The next member's key, and where its value starts (see [`JsonFields::value_at`]);
     /// `None` at the object's end or where it breaks off.
-    #[inline]
+    // Always inlined, as value_at.
+    #[inline(always)]
     pub fn next_key(&mut self) -> Option<(&'a [u8], usize)> {
         let s = self.s;
         let mut at = skip_ws(s, self.pos);
@@ -112,7 +113,8 @@ impl<'a> JsonFields<'a> {
     }
 
     /// The value starting at `at` (from [`JsonFields::next_key`]); the walk goes on after it.
-    #[inline]
+    // Always inlined: returned through memory, the value stalled its caller's loads.
+    #[inline(always)]
     pub fn value_at(&mut self, at: usize) -> Option<Value<'a>> {
         let s = self.s;
         let (value, end) = match s.get(at)? {
