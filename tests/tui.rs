@@ -718,3 +718,87 @@ fn a_hostile_file_name_stays_inert() {
     assert!(screen.contains("a^[[2Jb.log"), "{screen}");
     tmux.keys(&["q"]);
 }
+
+/// `:w FILE` writes the focused pane's lines as filtered (raw text, after the source's name in
+/// the merged pane); an existing file needs `:w!`.
+#[test]
+fn colon_w_writes_the_filtered_lines() {
+    let dir = Dir::new();
+    dir.write(
+        "api.log",
+        "2024-05-01 10:00:01,000 INFO starting\n\
+         2024-05-01 10:00:02,000 ERROR boom \x1b[31mred\x1b[0m\n\
+         java.lang.IllegalStateException: x\n\
+         2024-05-01 10:00:04,000 INFO fine\n",
+    );
+    dir.write(
+        "db.log",
+        "2024-05-01 10:00:03,000 ERROR replica gone\n2024-05-01 10:00:05,000 INFO ok\n",
+    );
+    let Some(tmux) = Tmux::start(&dir) else {
+        return;
+    };
+    tmux.logbraid("-n all api.log db.log");
+    tmux.wait("the lines", |s| s.contains("replica gone"));
+    tmux.keys(&["f"]);
+    tmux.keys(&["-l", "ERROR"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait("the filter", |s| s.contains("+/ERROR/"));
+    tmux.keys(&[":"]);
+    tmux.keys(&["-l", "w errors.txt"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait("the write said", |s| {
+        s.contains("wrote 3 lines to errors.txt")
+    });
+    assert_eq!(
+        String::from_utf8_lossy(&std::fs::read(dir.path("errors.txt")).expect("written")),
+        "api.log | 2024-05-01 10:00:02,000 ERROR boom \x1b[31mred\x1b[0m\n\
+         api.log | java.lang.IllegalStateException: x\n\
+         db.log | 2024-05-01 10:00:03,000 ERROR replica gone\n"
+    );
+    tmux.keys(&[":"]);
+    tmux.keys(&["-l", "w errors.txt"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait("the refusal", |s| {
+        s.contains("errors.txt exists: :w! replaces it")
+    });
+    tmux.keys(&["q"]);
+}
+
+/// A click puts the cursor on the line clicked (and focuses its pane): `Enter` then opens that
+/// line's detail.
+#[test]
+fn a_click_moves_the_cursor() {
+    let dir = Dir::new();
+    let lines: String = (1..=12)
+        .map(|i| format!("2024-05-01 10:00:{i:02},000 INFO request number{i:02} done\n"))
+        .collect();
+    dir.write("app.log", &lines);
+    let Some(tmux) = Tmux::start(&dir) else {
+        return;
+    };
+    tmux.logbraid("-n all app.log");
+    let screen = tmux.wait("the lines", |s| s.contains("number12"));
+    let (row, col) = screen
+        .lines()
+        .enumerate()
+        .find_map(|(y, l)| l.find("number04").map(|x| (y, l[..x].chars().count())))
+        .expect("line 4 on screen");
+    // An SGR mouse press and release at that cell (1-based), as a terminal sends them.
+    for end in ['M', 'm'] {
+        let event = format!("\x1b[<0;{};{}{end}", col + 1, row + 1);
+        let hex: Vec<String> = event.bytes().map(|b| format!("{b:02x}")).collect();
+        let mut args = vec!["send-keys", "-t", "0", "-H"];
+        args.extend(hex.iter().map(String::as_str));
+        tmux.run(&args);
+    }
+    tmux.keys(&["Enter"]);
+    let detail = tmux.wait("the detail", |s| s.contains("source   app.log"));
+    assert!(detail.contains("request number04 done"), "{detail}");
+    assert!(
+        detail.contains("app.log · line 4 "),
+        "the line clicked: {detail}"
+    );
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["q"]);
+}

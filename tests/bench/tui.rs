@@ -374,11 +374,27 @@ fn flood(dir: &Path, sizes: &Sizes) {
         .map(|f| f.display().to_string())
         .collect::<Vec<_>>()
         .join(" ");
-    for (name, run) in tools_following(&paths) {
+    // logbraid twice: as it starts, and with a cursor moved off the last line and a mark set
+    // (the view then stays put while the lines pour in below it).
+    let runs = tools_following(&paths).into_iter().flat_map(|(name, run)| {
+        let marked = (name == "logbraid").then(|| (name, run.clone(), true));
+        std::iter::once((name, run, false)).chain(marked)
+    });
+    for (name, run, marked) in runs {
         for f in &files {
             fs::write(f, "ready\n").expect("write");
         }
         let mut screen = Screen::launch(&run, dir, "ready");
+        let label = if marked {
+            format!("{name} (cursor, mark)")
+        } else {
+            name.to_owned()
+        };
+        if marked {
+            screen.key(b"k");
+            screen.key(b"m");
+            screen.wait_for(|s| s.contains('●'), Duration::from_secs(5));
+        }
         // Some tools run helper processes (lnav does): all processes of that name count.
         let cpu_before = cpu_of_all(name);
         let started = Instant::now();
@@ -411,6 +427,9 @@ fn flood(dir: &Path, sizes: &Sizes) {
         }
         let written: u64 = writers.into_iter().map(|w| w.join().expect("writer")).sum();
         let stopped = Instant::now();
+        if marked {
+            screen.key(b"G");
+        }
         let caught_up = screen.wait_for(
             |s| (0..4).all(|w| s.contains(&format!("END-OF-FLOOD-{w}"))),
             Duration::from_secs(30),
@@ -418,17 +437,17 @@ fn flood(dir: &Path, sizes: &Sizes) {
         let cpu_after = cpu_of_all(name);
         let elapsed = started.elapsed().as_secs_f64();
         if !probes.is_empty() {
-            report(&format!("{name}: key -> screen"), keys);
+            report(&format!("{label}: key -> screen"), keys);
         }
         match caught_up {
             Some(t) => println!(
                 "{:<28} last lines on screen {:.1} ms after the writers stopped ({written} lines)",
-                format!("{name}:"),
+                format!("{label}:"),
                 t.saturating_duration_since(stopped).as_secs_f64() * 1e3
             ),
             None => println!(
                 "{:<28} last lines not on screen within 30 s",
-                format!("{name}:")
+                format!("{label}:")
             ),
         }
         if let (Some(a), Some(b)) = (cpu_before, cpu_after) {
@@ -439,7 +458,7 @@ fn flood(dir: &Path, sizes: &Sizes) {
             let peak = peak.map_or_else(String::new, |mb| format!(", peak resident {mb:.0} MB"));
             println!(
                 "{:<28} {:.0}% of one core ({:.2} s of CPU in {elapsed:.1} s){peak}",
-                format!("{name}:"),
+                format!("{label}:"),
                 (b - a) / elapsed * 100.0,
                 b - a
             );
