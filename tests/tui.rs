@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::fmt::Write as _;
 use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -770,9 +771,13 @@ fn colon_w_writes_the_filtered_lines() {
 #[test]
 fn a_click_moves_the_cursor() {
     let dir = Dir::new();
-    let lines: String = (1..=12)
-        .map(|i| format!("2024-05-01 10:00:{i:02},000 INFO request number{i:02} done\n"))
-        .collect();
+    let mut lines = String::new();
+    for i in 1..=12 {
+        let _ = writeln!(
+            lines,
+            "2024-05-01 10:00:{i:02},000 INFO request number{i:02} done"
+        );
+    }
     dir.write("app.log", &lines);
     let Some(tmux) = Tmux::start(&dir) else {
         return;
