@@ -27,6 +27,7 @@ use super::claims::{Claims, FileId, Owner};
 use super::split::LineSplitter;
 use super::watch::{Waker, WatchHub, Watched};
 use super::{Emitter, SourceEvent, SourceStatus, StartAt};
+use super::{decompress, generations};
 
 /// Bytes read per call; large enough to amortise syscalls, small enough to stream.
 const CHUNK: usize = 64 << 10;
@@ -142,6 +143,9 @@ pub struct Tail {
     held_at: Option<SystemTime>,
     /// A new file at the path waits for the next look, [`SETTLE`] later, to be read.
     settling: bool,
+    /// The log's older generations given with it, oldest first: read before the live file at
+    /// the first look, as its history ([`Tail::read_generations`]).
+    generations: Vec<PathBuf>,
     cancel: CancellationToken,
 }
 
@@ -172,8 +176,16 @@ impl Tail {
             newest_born: None,
             held_at: None,
             settling: false,
+            generations: Vec::new(),
             cancel,
         }
+    }
+
+    /// Reads `generations` (older generations of the log, oldest first) as its history.
+    #[must_use]
+    pub fn with_generations(mut self, generations: Vec<PathBuf>) -> Self {
+        self.generations = generations;
+        self
     }
 
     /// True while rotated-away files are still being drained.
@@ -221,6 +233,10 @@ impl Tail {
     }
 
     fn on_missing(&mut self) -> Flow {
+        if let Some(start) = self.start {
+            // Rotated away just now: its generations are still its history.
+            self.read_generations(start, 0);
+        }
         if let Some(mut cur) = self.current.take() {
             // Deleted or renamed away: read what it holds and keep draining it for a while.
             self.read_available(&mut cur);
@@ -314,10 +330,20 @@ impl Tail {
             return Ok(self.foreign(file, id, owner));
         }
         let offset = match self.start {
-            Some(start) if !stream => match self.index_history(&file, meta.len(), start)? {
-                Some(end) => end,
-                None => start_offset(&file, meta.len(), start)?,
-            },
+            Some(start) if !stream => {
+                if let Some(end) = self.index_history(&file, meta.len(), start)? {
+                    end
+                } else {
+                    let offset = start_offset(&file, meta.len(), start)?;
+                    // Fewer lines than asked for (or all of them): the older generations
+                    // give the rest, before the live file's.
+                    if offset == 0 && !self.generations.is_empty() {
+                        let live = count_lines(&file, meta.len())?;
+                        self.read_generations(start, live);
+                    }
+                    offset
+                }
+            }
             _ => 0,
         };
         self.emit.status(SourceStatus::Following);
@@ -336,6 +362,104 @@ impl Tail {
             recent,
             stream,
         })
+    }
+
+    /// Reads the log's older generations, oldest first, as the start of its history: all of
+    /// them for `-n all`, for `-n N` as many lines as the `live` lines of the live file leave
+    /// to show. Each generation once: they are given up after this.
+    fn read_generations(&mut self, start: StartAt, live: u64) {
+        let generations = std::mem::take(&mut self.generations);
+        let need = match start {
+            StartAt::End => return,
+            StartAt::Beginning => None,
+            StartAt::LastLines(n) if n <= live => return,
+            StartAt::LastLines(n) => Some(n - live),
+        };
+        // With `-n N`, the newest generations that hold the lines asked for; the oldest of them
+        // is read from where those lines begin.
+        let (first, mut skip) = match need {
+            None => (0, 0),
+            Some(need) => {
+                let mut total = 0;
+                let mut first = generations.len();
+                for (i, path) in generations.iter().enumerate().rev() {
+                    if total >= need {
+                        break;
+                    }
+                    total += generations::count_lines(path).unwrap_or(0);
+                    first = i;
+                }
+                (first, total.saturating_sub(need))
+            }
+        };
+        for path in &generations[first..] {
+            if self.cancel.is_cancelled() || self.emit.closed() {
+                return;
+            }
+            self.read_generation(path, std::mem::take(&mut skip));
+        }
+    }
+
+    /// Reads one generation, compressed or not, after its first `skip` lines. A broken archive
+    /// gives the lines before the break and one notice.
+    fn read_generation(&mut self, path: &std::path::Path, mut skip: u64) {
+        let (mut reader, compression) = match decompress::open(path) {
+            Ok(opened) => opened,
+            Err(e) => {
+                self.emit
+                    .warn(format!("{}: not read: {}", path.display(), plain_io(&e)));
+                return;
+            }
+        };
+        if let Some(id) = FileId::at(path) {
+            // Ours now: a glob that reaches it under its own name leaves it to us.
+            let _ = self.claims.claim(id, Owner::Source(self.emit.id()));
+            self.remember_known(id);
+        }
+        let mut splitter = LineSplitter::default();
+        let mut buf = vec![0u8; CHUNK];
+        let mut sniffed = false;
+        let mut lines = 0u64;
+        loop {
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    let what = compression.map_or("file", |c| c.name());
+                    self.emit.lines(splitter.finish());
+                    self.emit.warn(format!(
+                        "{}: {what} data broken after {lines} lines ({}); the rest of it is not shown",
+                        path.display(),
+                        plain_io(&e)
+                    ));
+                    return;
+                }
+            };
+            let mut bytes = &buf[..n];
+            if !sniffed {
+                sniffed = true;
+                if looks_binary(bytes) {
+                    self.emit.warn(format!(
+                        "{}: binary, not read as a generation of {}",
+                        path.display(),
+                        self.path.display()
+                    ));
+                    return;
+                }
+            }
+            while skip > 0 {
+                let Some(at) = memchr::memchr(b'\n', bytes) else {
+                    bytes = &[];
+                    break;
+                };
+                bytes = &bytes[at + 1..];
+                skip -= 1;
+            }
+            lines += memchr::memchr_iter(b'\n', bytes).count() as u64;
+            self.emit.lines(splitter.push(bytes));
+        }
+        self.emit.lines(splitter.finish());
     }
 
     fn remember_known(&mut self, id: FileId) {
@@ -708,6 +832,20 @@ fn after_last_newline(file: &File, len: u64) -> io::Result<u64> {
         end = start;
     }
     Ok(0)
+}
+
+/// Lines in the first `len` bytes of `file` (a last line without `\n` counts).
+fn count_lines(file: &File, len: u64) -> io::Result<u64> {
+    let mut block = vec![0u8; 64 << 10];
+    let (mut at, mut lines, mut last) = (0u64, 0u64, b'\n');
+    while at < len {
+        let n = usize::try_from((len - at).min(block.len() as u64)).unwrap_or(block.len());
+        file.read_exact_at(&mut block[..n], at)?;
+        lines += memchr::memchr_iter(b'\n', &block[..n]).count() as u64;
+        last = block[n - 1];
+        at += n as u64;
+    }
+    Ok(lines + u64::from(last != b'\n'))
 }
 
 /// Now, on the clock file timestamps are taken from: the kernel's coarse real-time clock, a few

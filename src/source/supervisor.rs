@@ -17,7 +17,10 @@ use tokio_util::sync::CancellationToken;
 use super::claims::{Claims, FileId, Owner};
 use super::glob::GlobWatch;
 use super::watch::WatchHub;
-use super::{Backlog, Emitter, SourceEvent, SourceSpec, StartAt, command, file, glob, name, stdin};
+use super::{
+    Backlog, Emitter, SourceEvent, SourceSpec, StartAt, command, file, generations, glob, name,
+    stdin,
+};
 use crate::batch::{BufferPool, LineBatch};
 use crate::source_id::SourceId;
 use crate::timestamp::Clock;
@@ -146,6 +149,7 @@ impl Supervisor {
             }
         }
         supervisor.drop_repeats(&mut expanded, &mut notices);
+        let mut histories = take_generations(&mut expanded);
         // Source ids are 16 bits: beyond that, sources are not started (and must not be waited for).
         let most = usize::from(u16::MAX);
         if expanded.len() > most {
@@ -155,10 +159,11 @@ impl Supervisor {
             ));
             expanded.truncate(most);
         }
-        // Every source started at launch has a backlog: what a file holds, a stream's first
-        // burst.
-        for ((spec, _), name) in expanded.iter().zip(display_names(&expanded)) {
-            supervisor.spawn(spec.clone(), name, true);
+        // Every source started at launch has a backlog: what a file holds (after its older
+        // generations), a stream's first burst.
+        for (i, ((spec, _), name)) in expanded.iter().zip(display_names(&expanded)).enumerate() {
+            let history = histories.get_mut(i).map(std::mem::take).unwrap_or_default();
+            supervisor.spawn(spec.clone(), name, true, history);
         }
         Ok(Started {
             supervisor,
@@ -200,6 +205,10 @@ impl Supervisor {
         path: &Path,
         prefix: Option<String>,
     ) -> Result<SourceId, Discovery> {
+        if let Some(id) = self.generation_of_source(path) {
+            // A generation of a log we follow (logrotate at work): that log read its lines.
+            return Err(Discovery::Known(id));
+        }
         if let Some(id) = FileId::at(path)
             && let Some(owner) = self.claims.owner(id)
         {
@@ -221,7 +230,7 @@ impl Supervisor {
         };
         // Everything in a file that appears later is new: read it from its start, live.
         let spec = SourceSpec::File(path.to_path_buf());
-        self.spawn(spec, display.clone(), false)
+        self.spawn(spec, display.clone(), false, Vec::new())
             .ok_or_else(|| Discovery::Refused(format!("too many sources; not following {display}")))
     }
 
@@ -261,8 +270,26 @@ impl Supervisor {
         (self.tx.clone(), Arc::clone(&self.hub), self.cancel.clone())
     }
 
-    /// Starts a source's task. `initial`: it was given at start (so it may have a backlog).
-    fn spawn(&mut self, spec: SourceSpec, name: String, initial: bool) -> Option<SourceId> {
+    /// The file source whose log `path` is a rotated generation of, if any.
+    fn generation_of_source(&self, path: &Path) -> Option<SourceId> {
+        let live = generations::live_name(path.file_name()?.to_str()?)?;
+        let live = path.with_file_name(live);
+        let index = self
+            .sources
+            .iter()
+            .position(|s| s.spec == SourceSpec::File(live.clone()))?;
+        Some(SourceId(u16::try_from(index).ok()?))
+    }
+
+    /// Starts a source's task. `initial`: it was given at start (so it may have a backlog);
+    /// `history`: a file's older generations, oldest first.
+    fn spawn(
+        &mut self,
+        spec: SourceSpec,
+        name: String,
+        initial: bool,
+        history: Vec<PathBuf>,
+    ) -> Option<SourceId> {
         let raw = u16::try_from(self.sources.len())
             .ok()
             .filter(|&n| n <= SourceId::MAX.0)?;
@@ -288,7 +315,8 @@ impl Supervisor {
                     big_file: self.options.big_file,
                 };
                 let claims = Arc::clone(&self.claims);
-                let tail = file::Tail::new(path.clone(), emit, options, claims, cancel.clone());
+                let tail = file::Tail::new(path.clone(), emit, options, claims, cancel.clone())
+                    .with_generations(history);
                 self.tasks.spawn(file::run(tail, hub, cancel));
             }
             SourceSpec::Stdin => {
@@ -322,6 +350,48 @@ enum NameHint {
     Given(String),
     /// The user's name for the glob it came from, put before the file's own name.
     Prefix(String),
+}
+
+/// Takes the rotated generations of a log given with it (by name or by a glob: `app.log`,
+/// `app.log.1`, `app.log.2.gz`) out of `planned`: they are that log's history, not sources of
+/// their own. Returns, per source left, its generations oldest first.
+fn take_generations(planned: &mut Vec<(SourceSpec, NameHint)>) -> Vec<Vec<PathBuf>> {
+    let files: Vec<Option<PathBuf>> = planned
+        .iter()
+        .map(|(spec, _)| match spec {
+            SourceSpec::File(path) => Some(path.clone()),
+            _ => None,
+        })
+        .collect();
+    // For each planned source, the index of the log it is a generation of.
+    let owner: Vec<Option<usize>> = files
+        .iter()
+        .map(|path| {
+            let path = path.as_ref()?;
+            let live = generations::live_name(path.file_name()?.to_str()?)?;
+            let live = path.with_file_name(live);
+            files.iter().position(|f| f.as_ref() == Some(&live))
+        })
+        .collect();
+    let mut found: Vec<Vec<PathBuf>> = vec![Vec::new(); planned.len()];
+    for (i, owner) in owner.iter().enumerate() {
+        if let (Some(owner), Some(path)) = (owner, &files[i]) {
+            found[*owner].push(path.clone());
+        }
+    }
+    let mut kept = Vec::new();
+    for (i, (entry, history)) in std::mem::take(planned).into_iter().zip(found).enumerate() {
+        if owner[i].is_some() {
+            continue;
+        }
+        let ordered = match &files[i] {
+            Some(live) if !history.is_empty() => generations::order(live, history),
+            _ => Vec::new(),
+        };
+        planned.push(entry);
+        kept.push(ordered);
+    }
+    kept
 }
 
 /// Display names for the sources given at start: the user's, or derived and made unique.

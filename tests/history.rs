@@ -1,0 +1,212 @@
+//! History at scale: a log's rotated generations — plain or compressed, named by number or by
+//! date, given by name or by glob — read as one source, braided with the others.
+
+mod common;
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+
+use common::{Dir, run};
+
+/// `text` compressed as a file named `name` asks (by its last suffix).
+fn compressed(name: &str, text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    match name.rsplit('.').next() {
+        Some("gz") => {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(bytes).expect("to memory");
+            e.finish().expect("to memory")
+        }
+        Some("bz2") => {
+            let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+            e.write_all(bytes).expect("to memory");
+            e.finish().expect("to memory")
+        }
+        Some("xz") => {
+            let mut e = liblzma::write::XzEncoder::new(Vec::new(), 1);
+            e.write_all(bytes).expect("to memory");
+            e.finish().expect("to memory")
+        }
+        Some("zst") => zstd::encode_all(bytes, 1).expect("to memory"),
+        _ => bytes.to_vec(),
+    }
+}
+
+/// Lines `app N` stamped `10:MM:SS` for each second in `seconds`.
+fn lines(tag: &str, seconds: impl IntoIterator<Item = u32>) -> String {
+    seconds.into_iter().fold(String::new(), |mut text, s| {
+        let _ = writeln!(text, "2026-12-01 {}", stamp(s, tag));
+        text
+    })
+}
+
+/// `HH:MM:SS,000 INFO tag s`, `s` seconds after 10:00.
+fn stamp(s: u32, tag: &str) -> String {
+    let (h, m, sec) = (10 + s / 3600, s / 60 % 60, s % 60);
+    format!("{h:02}:{m:02}:{sec:02},000 INFO {tag} {s}")
+}
+
+/// The output's lines.
+fn out_lines(out: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(out)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Six generations of `app.log`, one per compression and a plain one, ten seconds each,
+/// interleaved in time with `db.log`.
+fn rotated(dir: &Dir, names: [&str; 6]) -> Vec<String> {
+    let mut expected = Vec::new();
+    // Oldest first: names[0] holds seconds 0..10, …, names[5] (the live file) 50..60.
+    for (g, name) in names.iter().enumerate() {
+        let g = u32::try_from(g).expect("small");
+        let text = lines("app", (g * 10..g * 10 + 10).step_by(2));
+        dir.write(name, compressed(name, &text));
+    }
+    let db = lines("db", (1..60).step_by(2));
+    dir.write("db.log", &db);
+    for s in 0..60 {
+        let (source, tag) = if s % 2 == 0 {
+            ("app.log", "app")
+        } else {
+            ("db.log ", "db")
+        };
+        expected.push(format!("{source} | 2026-12-01 {}", stamp(s, tag)));
+    }
+    expected
+}
+
+#[test]
+fn numbered_generations_of_every_compression_are_one_source_braided_with_another() {
+    let dir = Dir::new();
+    let expected = rotated(
+        &dir,
+        [
+            "app.log.5.zst",
+            "app.log.4.xz",
+            "app.log.3.bz2",
+            "app.log.2.gz",
+            "app.log.1",
+            "app.log",
+        ],
+    );
+    // By glob, and by name in any order: the same one source, named after the live file.
+    for args in [
+        vec!["app.log*", "db.log"],
+        vec![
+            "app.log.2.gz",
+            "db.log",
+            "app.log",
+            "app.log.1",
+            "app.log.5.zst",
+            "app.log.3.bz2",
+            "app.log.4.xz",
+        ],
+    ] {
+        let mut all = vec!["--print", "--no-follow", "-n", "all", "--prefix"];
+        all.extend(&args);
+        let (code, out, err) = run(&all, &dir);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(out_lines(&out), expected, "{args:?}: {err}");
+        assert!(!err.contains("binary"), "{err}");
+    }
+}
+
+#[test]
+fn dated_generations_plain_and_compressed_are_read_oldest_first() {
+    let dir = Dir::new();
+    let expected = rotated(
+        &dir,
+        [
+            "app.log-20261126.gz",
+            "app.log-20261127.bz2",
+            "app.log-20261128.xz",
+            "app.log.2026-11-29.zst",
+            "app.log-20261130",
+            "app.log",
+        ],
+    );
+    let (code, out, err) = run(
+        &[
+            "--print",
+            "--no-follow",
+            "-n",
+            "all",
+            "--prefix",
+            "app.log*",
+            "db.log",
+        ],
+        &dir,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out_lines(&out), expected, "{err}");
+}
+
+#[test]
+fn n_lines_reach_into_older_generations_as_needed() {
+    let dir = Dir::new();
+    dir.write("app.log.2.gz", compressed(".gz", &lines("app", 0..4)));
+    dir.write("app.log.1", lines("app", 4..7));
+    dir.write("app.log", lines("app", 7..9));
+    let tail = |n: &str| {
+        let (code, out, err) = run(&["--print", "--no-follow", "-n", n, "app.log*"], &dir);
+        assert_eq!(code, 0, "{err}");
+        out_lines(&out)
+    };
+    let seconds = |got: Vec<String>| -> Vec<u32> {
+        got.iter()
+            .filter_map(|l| l.rsplit(' ').next()?.parse().ok())
+            .collect()
+    };
+    assert_eq!(seconds(tail("2")), [7, 8], "the live file alone");
+    assert_eq!(seconds(tail("5")), [4, 5, 6, 7, 8], "all of app.log.1");
+    assert_eq!(
+        seconds(tail("7")),
+        [2, 3, 4, 5, 6, 7, 8],
+        "the end of app.log.2.gz"
+    );
+    assert_eq!(
+        seconds(tail("100")),
+        (0..9).collect::<Vec<_>>(),
+        "all there is"
+    );
+    assert_eq!(seconds(tail("0")), Vec::<u32>::new());
+}
+
+#[test]
+fn a_corrupt_archive_gives_what_could_be_read_and_one_message() {
+    let dir = Dir::new();
+    let old = lines("app", 0..20_000);
+    let gz = compressed(".gz", &old);
+    dir.write("app.log.1.gz", &gz[..gz.len() / 2]);
+    dir.write("app.log", lines("app", 20_000..20_003));
+    dir.write("db.log", lines("db", [5]));
+    let (code, out, err) = run(
+        &["--print", "--no-follow", "-n", "all", "app.log*", "db.log"],
+        &dir,
+    );
+    assert_eq!(code, 0, "{err}");
+    let got = out_lines(&out);
+    let app: Vec<&String> = got.iter().filter(|l| l.contains(" app ")).collect();
+    assert!(
+        app.len() > 1000 && app.len() < 20_003,
+        "{} lines",
+        app.len()
+    );
+    // What was read is the archive's beginning, in order (its last line perhaps cut where the
+    // archive breaks), then the live file.
+    let old_lines: Vec<&str> = old.lines().collect();
+    let read = app.len() - 3;
+    for (got, want) in app[..read - 1].iter().zip(&old_lines) {
+        assert_eq!(got.as_str(), *want);
+    }
+    assert!(old_lines[read - 1].starts_with(app[read - 1].as_str()));
+    assert!(app.last().is_some_and(|l| l.ends_with("app 20002")));
+    assert!(
+        got.iter().any(|l| l.contains("db 5")),
+        "the other source is whole"
+    );
+    assert_eq!(err.matches("app.log.1.gz").count(), 1, "one message: {err}");
+    assert!(err.contains("gzip data broken after"), "{err}");
+}
