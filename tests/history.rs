@@ -6,7 +6,7 @@ mod common;
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-use common::{Dir, run};
+use common::{Dir, Running, run};
 
 /// `text` compressed as a file named `name` asks (by its last suffix).
 fn compressed(name: &str, text: &str) -> Vec<u8> {
@@ -209,4 +209,29 @@ fn a_corrupt_archive_gives_what_could_be_read_and_one_message() {
     );
     assert_eq!(err.matches("app.log.1.gz").count(), 1, "one message: {err}");
     assert!(err.contains("gzip data broken after"), "{err}");
+}
+
+/// Following `'app.log*'` while logrotate works: the live file renamed to `app.log.1` and a new
+/// one started, then `app.log.1` compressed into `app.log.1.gz` (and removed) — the compressed
+/// generation is the same lines, left to `app.log`: no new source, nothing read twice.
+#[test]
+fn a_generation_compressed_while_following_joins_its_log() {
+    let dir = Dir::new();
+    dir.write("app.log", lines("app", 0..5));
+    let run = Running::start(&["-n", "all", "app.log*"], &dir);
+    run.wait_lines(5);
+    dir.rename("app.log", "app.log.1");
+    dir.write("app.log", lines("app", 5..8));
+    run.wait_lines(8);
+    let old = std::fs::read_to_string(dir.path("app.log.1")).expect("the generation");
+    dir.write("app.log.1.gz", compressed(".gz", &old));
+    dir.remove("app.log.1");
+    dir.append("app.log", lines("app", 8..10));
+    run.wait_lines(10);
+    // Time for the glob to rescan and find the compressed generation.
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let (_, got, err) = run.terminate();
+    let want: Vec<String> = lines("app", 0..10).lines().map(str::to_owned).collect();
+    assert_eq!(got, want, "{err}");
+    assert!(!err.contains("app.log.1.gz"), "no source for the generation: {err}");
 }
