@@ -8,6 +8,7 @@
 //! continuations) take the instant of the line before them in the same source, so the merge
 //! keeps them attached to it.
 
+pub mod moment;
 pub mod parse;
 
 use crate::batch::LineBatch;

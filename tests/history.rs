@@ -233,5 +233,8 @@ fn a_generation_compressed_while_following_joins_its_log() {
     let (_, got, err) = run.terminate();
     let want: Vec<String> = lines("app", 0..10).lines().map(str::to_owned).collect();
     assert_eq!(got, want, "{err}");
-    assert!(!err.contains("app.log.1.gz"), "no source for the generation: {err}");
+    assert!(
+        !err.contains("app.log.1.gz"),
+        "no source for the generation: {err}"
+    );
 }

@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use crate::timestamp::{Clock, parse};
+use crate::timestamp::Clock;
+pub use crate::timestamp::moment::{self, Moment};
 
 /// The commands, for completion.
 pub const NAMES: [&str; 4] = ["goto", "w", "w!", "wm"];
@@ -25,24 +26,13 @@ pub enum Command {
     },
 }
 
-/// A moment, as `:goto` takes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Moment {
-    /// An instant (nanoseconds since the epoch).
-    At(i64),
-    /// A time of day (nanoseconds since midnight, local), on the date of the cursor's line.
-    TimeOfDay(i64),
-    /// This long (nanoseconds) before the newest line.
-    BeforeNewest(i64),
-}
-
 /// Reads `input`; the error says what is wrong.
 pub fn parse(input: &str, clock: &Clock) -> Result<Command, String> {
     let input = input.trim();
     let (name, arg) = input.split_once(' ').unwrap_or((input, ""));
     let arg = arg.trim();
     match name {
-        "goto" => moment(arg, clock).map(Command::Goto),
+        "goto" => moment::parse(arg, clock).map(Command::Goto),
         "w" | "w!" | "wm" if arg.is_empty() => Err(format!(":{name} needs a file name")),
         "w" | "w!" | "wm" => Ok(Command::Write {
             path: PathBuf::from(arg),
@@ -59,52 +49,6 @@ pub fn complete(typed: &str) -> Option<&'static str> {
     let mut matching = NAMES.iter().filter(|n| n.starts_with(typed));
     let first = matching.next()?;
     matching.next().is_none().then_some(*first)
-}
-
-/// `14:05`, `14:05:30.250`, `2024-05-01T14:05`, `2024-05-01 14:05:30`, `-5m`, `-2h`, `-30s`.
-fn moment(arg: &str, clock: &Clock) -> Result<Moment, String> {
-    const SEC: i64 = 1_000_000_000;
-    let bad = || format!("`{arg}` is not a moment: try 14:05, 2024-05-01T14:05 or -5m");
-    if let Some(ago) = arg.strip_prefix('-') {
-        let (number, unit) = ago.split_at(ago.len().saturating_sub(1));
-        let n: i64 = number.parse().map_err(|_| bad())?;
-        let unit = match unit {
-            "s" => SEC,
-            "m" => 60 * SEC,
-            "h" => 3600 * SEC,
-            "d" => 86_400 * SEC,
-            _ => return Err(bad()),
-        };
-        return n
-            .checked_mul(unit)
-            .map(Moment::BeforeNewest)
-            .ok_or_else(bad);
-    }
-    if arg.len() >= 10 && arg.as_bytes()[4] == b'-' {
-        // Complete a date and minutes with seconds, so the ISO reader takes it.
-        let mut text = arg.replacen(' ', "T", 1);
-        if text.len() == 16 {
-            text.push_str(":00");
-        }
-        return parse::iso(text.as_bytes(), clock)
-            .map(Moment::At)
-            .ok_or_else(bad);
-    }
-    let mut parts = arg.split(':');
-    let hours: i64 = parts.next().and_then(|h| h.parse().ok()).ok_or_else(bad)?;
-    let minutes: i64 = parts.next().and_then(|m| m.parse().ok()).ok_or_else(bad)?;
-    let seconds: f64 = match parts.next() {
-        Some(s) => s.parse().map_err(|_| bad())?,
-        None => 0.0,
-    };
-    if parts.next().is_some() || hours > 23 || minutes > 59 || !(0.0..60.0).contains(&seconds) {
-        return Err(bad());
-    }
-    #[allow(clippy::cast_possible_truncation)] // below 60 s in nanoseconds
-    let nanos = (seconds * 1e9).round() as i64;
-    Ok(Moment::TimeOfDay(
-        (hours * 3600 + minutes * 60) * SEC + nanos,
-    ))
 }
 
 #[cfg(test)]
@@ -131,10 +75,7 @@ mod tests {
                 "goto 14:05:30.250",
                 Ok(Command::Goto(Moment::TimeOfDay(50_730 * SEC + 250_000_000))),
             ),
-            (
-                "goto -5m",
-                Ok(Command::Goto(Moment::BeforeNewest(300 * SEC))),
-            ),
+            ("goto -5m", Ok(Command::Goto(Moment::Before(300 * SEC)))),
             (
                 "goto 2024-05-01T14:05",
                 Ok(Command::Goto(Moment::At(1_714_572_300 * SEC))),

@@ -1251,7 +1251,7 @@ impl AppState {
         let offset = self.clock.local_offset_secs * 1_000_000_000;
         let target = match moment {
             Moment::At(t) => t,
-            Moment::BeforeNewest(d) => store.newest_instant().ok_or("no line yet")? - d,
+            Moment::Before(d) => store.newest_instant().ok_or("no line yet")? - d,
             Moment::TimeOfDay(tod) => {
                 let base = self
                     .cursor_line(slot, store)
