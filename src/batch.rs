@@ -120,6 +120,22 @@ impl StampedBatch {
     pub fn is_continued(&self, i: usize) -> bool {
         self.continued.get(i).copied().unwrap_or(false)
     }
+
+    /// The lines whose instant `keep` accepts, in order (the batch itself when it keeps all).
+    #[must_use]
+    pub fn retain(self, keep: impl Fn(i64) -> bool) -> Self {
+        let kept: Vec<usize> = (0..self.lines.len())
+            .filter(|&i| keep(self.instants[i]))
+            .collect();
+        if kept.len() == self.lines.len() {
+            return self;
+        }
+        Self {
+            lines: LineBatch::from_lines(kept.iter().map(|&i| self.lines.line(i))),
+            instants: kept.iter().map(|&i| self.instants[i]).collect(),
+            continued: kept.iter().map(|&i| self.is_continued(i)).collect(),
+        }
+    }
 }
 
 /// Lines that stay in their file: the store reads them back on demand. A big file's history is

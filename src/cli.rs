@@ -14,6 +14,8 @@ use crate::query::Query;
 use crate::record::hide::Hide;
 use crate::source::glob::is_glob;
 use crate::source::{SourceSpec, StartAt};
+use crate::timestamp::moment::{self, TimeRange};
+use crate::timestamp::{Clock, wall_nanos};
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -67,6 +69,15 @@ pub struct Args {
     /// Read what exists, merge it by timestamp, print it and exit
     #[arg(long)]
     pub no_follow: bool,
+
+    /// Only lines at or after TIME: RFC 3339, `2024-05-01 14:05`, `14:05` (today), `-2h`, `-30m`
+    /// (before now); older history is skipped, not read, where a file is in time order
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub since: Option<String>,
+
+    /// Only lines at or before TIME (as --since); a time in the past needs --no-follow
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub until: Option<String>,
 
     /// Show only lines matching REGEX (repeatable: any of them)
     #[arg(short = 'e', long = "filter", value_name = "REGEX")]
@@ -284,6 +295,34 @@ impl Config {
             Mode::Tui => Lines::Last(1000),
             Mode::Print => Lines::Last(10),
         };
+        let clock = Clock::now();
+        let now = wall_nanos();
+        let moment = |option: &str, text: &Option<String>| {
+            text.as_deref()
+                .map(|t| {
+                    moment::parse(t, &clock)
+                        .map(|m| m.resolve(now, &clock))
+                        .map_err(|e| usage(format!("{option}: {e}")))
+                })
+                .transpose()
+        };
+        let range = TimeRange {
+            since: moment("--since", &args.since)?,
+            until: moment("--until", &args.until)?,
+        };
+        if let (Some(since), Some(until)) = (range.since, range.until)
+            && since > until
+        {
+            return Err(usage(
+                "--since is after --until: no line can be shown".into(),
+            ));
+        }
+        if range.until.is_some_and(|u| u < now) && !args.no_follow {
+            return Err(usage(
+                "--until is in the past: nothing new can come; add --no-follow to read what exists"
+                    .into(),
+            ));
+        }
         let start = match args.lines.unwrap_or(default_lines) {
             Lines::All => StartAt::Beginning,
             Lines::Last(0) => StartAt::End,
@@ -298,6 +337,7 @@ impl Config {
                 output: None,
                 merge_window: Duration::from_millis(args.merge_window),
                 keeps_history: mode == Mode::Tui,
+                range,
             },
             mode,
             filter,

@@ -14,6 +14,7 @@ pub mod generations;
 pub mod glob;
 pub mod join;
 pub mod name;
+pub mod seek;
 pub mod split;
 pub mod stdin;
 pub mod supervisor;
@@ -30,6 +31,7 @@ use self::burst::{Burst, Due};
 use self::join::Joiner;
 use crate::batch::{BufferPool, LineBatch, StampedBatch};
 use crate::source_id::SourceId;
+use crate::timestamp::moment::TimeRange;
 use crate::timestamp::{Clock, Stamper, UNKNOWN, wall_nanos};
 
 /// What a source reads, as given on the command line.
@@ -185,6 +187,9 @@ pub struct Emitter {
     last_status: Option<SourceStatus>,
     closed: bool,
     pool: Arc<BufferPool>,
+    /// Lines outside it are dropped here, stamped (`--since`, `--until`).
+    range: TimeRange,
+    clock: Clock,
 }
 
 impl Emitter {
@@ -208,7 +213,26 @@ impl Emitter {
             last_status: None,
             closed: false,
             pool,
+            range: TimeRange::default(),
+            clock,
         }
+    }
+
+    /// Keeps only the lines in `range`.
+    #[must_use]
+    pub fn with_range(mut self, range: TimeRange) -> Self {
+        self.range = range;
+        self
+    }
+
+    /// The range lines are kept in.
+    pub fn range(&self) -> TimeRange {
+        self.range
+    }
+
+    /// The clock its lines' stamps are read with.
+    pub fn clock(&self) -> Clock {
+        self.clock
     }
 
     /// A buffer to read into, recycled from consumed batches when one is free (see
@@ -321,11 +345,18 @@ impl Emitter {
             wall_nanos()
         };
         let (instants, continued) = self.stamper.stamp_batch_or(&lines, fallback);
-        let lines = StampedBatch {
+        let mut lines = StampedBatch {
             lines,
             instants,
             continued,
         };
+        if !self.range.is_all() {
+            // A continuation line has its record's instant: it goes with its record.
+            lines = lines.retain(|instant| self.range.contains(instant));
+            if lines.lines.is_empty() {
+                return None;
+            }
+        }
         Some(if self.backlog == Backlog::None {
             SourceEvent::Lines { id, lines }
         } else {

@@ -105,6 +105,7 @@ async fn a_key_stream_filters_the_merged_pane_and_quits() {
             output: None,
             merge_window: MERGE_WINDOW,
             keeps_history: true,
+            range: logbraid::timestamp::moment::TimeRange::default(),
         },
         CancellationToken::new(),
     )

@@ -27,7 +27,7 @@ use super::claims::{Claims, FileId, Owner};
 use super::split::LineSplitter;
 use super::watch::{Waker, WatchHub, Watched};
 use super::{Emitter, SourceEvent, SourceStatus, StartAt};
-use super::{decompress, generations};
+use super::{decompress, generations, seek};
 
 /// Bytes read per call; large enough to amortise syscalls, small enough to stream.
 const CHUNK: usize = 64 << 10;
@@ -331,10 +331,17 @@ impl Tail {
         }
         let offset = match self.start {
             Some(start) if !stream => {
-                if let Some(end) = self.index_history(&file, meta.len(), start)? {
+                // `--since`: the history before it is skipped, found by position.
+                let from = match self.emit.range().since {
+                    Some(since) => {
+                        seek::since_offset(&file, meta.len(), since, &self.emit.clock())?
+                    }
+                    None => 0,
+                };
+                if let Some(end) = self.index_history(&file, meta.len(), start, from)? {
                     end
                 } else {
-                    let offset = start_offset(&file, meta.len(), start)?;
+                    let offset = start_offset(&file, meta.len(), start)?.max(from);
                     // Fewer lines than asked for (or all of them): the older generations
                     // give the rest, before the live file's.
                     if offset == 0 && !self.generations.is_empty() {
@@ -375,6 +382,23 @@ impl Tail {
             StartAt::LastLines(n) if n <= live => return,
             StartAt::LastLines(n) => Some(n - live),
         };
+        // `--since`: generations that end before it (the next one starts before it) are
+        // skipped unread.
+        let clock = self.emit.clock();
+        let starts_before = |path: &PathBuf, since: i64| {
+            decompress::open(path)
+                .ok()
+                .and_then(|(mut reader, _)| seek::first_instant(&mut reader, &clock))
+                .is_some_and(|t| t <= since)
+        };
+        let skipped = match self.emit.range().since {
+            Some(since) => (1..generations.len())
+                .rev()
+                .find(|&i| starts_before(&generations[i], since))
+                .unwrap_or(0),
+            None => 0,
+        };
+        let generations = &generations[skipped..];
         // With `-n N`, the newest generations that hold the lines asked for; the oldest of them
         // is read from where those lines begin.
         let (first, mut skip) = match need {
@@ -496,7 +520,14 @@ impl Tail {
 
     /// When the history to show is a big file's, starts indexing it in the background and
     /// returns where following starts: after its last complete line.
-    fn index_history(&mut self, file: &File, len: u64, start: StartAt) -> io::Result<Option<u64>> {
+    /// `from`: where the history to show starts at the earliest (`--since`).
+    fn index_history(
+        &mut self,
+        file: &File,
+        len: u64,
+        start: StartAt,
+        from: u64,
+    ) -> io::Result<Option<u64>> {
         let Some(threshold) = self.big_file.filter(|&t| len > t) else {
             return Ok(None);
         };
@@ -525,7 +556,7 @@ impl Tail {
         let path = self.path.clone();
         self.history = Some(runtime.spawn_blocking(move || {
             let send = |part| tx.blocking_send(SourceEvent::History { id, part }).is_ok();
-            if let Err(e) = big_file::index(&file, 0..end, limit, &cancel, send) {
+            if let Err(e) = big_file::index(&file, from.min(end)..end, limit, &cancel, send) {
                 let text = format!(
                     "{}: reading its history failed: {}",
                     path.display(),

@@ -24,6 +24,7 @@ use super::{
 use crate::batch::{BufferPool, LineBatch};
 use crate::source_id::SourceId;
 use crate::timestamp::Clock;
+use crate::timestamp::moment::TimeRange;
 
 /// Capacity of the channel from sources to the engine, in batches (of up to 256 KiB): enough to
 /// absorb bursts, small enough that a slow consumer slows the readers instead of growing memory.
@@ -58,6 +59,8 @@ pub struct EngineOptions {
     /// window (it shows them at once), and the start does not wait for streams' first bursts
     /// (it slots them into the history by time when they come).
     pub keeps_history: bool,
+    /// Only lines in this range are read or shown (`--since`, `--until`).
+    pub range: TimeRange,
 }
 
 /// The default merge window, from measurements (docs/PERFORMANCE.md): long enough for lines of
@@ -301,7 +304,8 @@ impl Supervisor {
             (SourceSpec::File(_), false) => Backlog::Found,
             _ => Backlog::Burst { until_end: !follow },
         };
-        let emit = Emitter::new(id, tx, backlog, self.clock, Arc::clone(&self.pool));
+        let emit = Emitter::new(id, tx, backlog, self.clock, Arc::clone(&self.pool))
+            .with_range(self.options.range);
         match &spec {
             SourceSpec::File(path) => {
                 let start = if initial {

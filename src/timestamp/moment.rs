@@ -59,3 +59,45 @@ pub fn parse(arg: &str, clock: &Clock) -> Result<Moment, String> {
         (hours * 3600 + minutes * 60) * SEC + nanos,
     ))
 }
+/// The instants lines are kept in (`--since`, `--until`): both ends included; a line without an
+/// instant of its own or its record's is outside any bounded range.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TimeRange {
+    /// The first instant kept (nanoseconds since the epoch).
+    pub since: Option<i64>,
+    /// The last instant kept.
+    pub until: Option<i64>,
+}
+
+impl TimeRange {
+    /// True when it keeps everything.
+    pub fn is_all(&self) -> bool {
+        self.since.is_none() && self.until.is_none()
+    }
+
+    /// True when `instant` is kept.
+    pub fn contains(&self, instant: i64) -> bool {
+        if self.is_all() {
+            return true;
+        }
+        instant != super::UNKNOWN
+            && self.since.is_none_or(|s| instant >= s)
+            && self.until.is_none_or(|u| instant <= u)
+    }
+}
+
+impl Moment {
+    /// The instant this moment is on the command line: a time of day today (local), a span
+    /// before `now` (nanoseconds since the epoch).
+    pub fn resolve(self, now: i64, clock: &Clock) -> i64 {
+        const DAY: i64 = 86_400_000_000_000;
+        match self {
+            Moment::At(t) => t,
+            Moment::Before(d) => now.saturating_sub(d),
+            Moment::TimeOfDay(tod) => {
+                let offset = clock.local_offset_secs * 1_000_000_000;
+                (now + offset).div_euclid(DAY) * DAY - offset + tod
+            }
+        }
+    }
+}
