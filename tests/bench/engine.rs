@@ -74,7 +74,7 @@ fn main() {
         if smoke { " (smoke)" } else { "" },
         dir.path().display()
     );
-    let named: Vec<&str> = ["merge", "latency", "idle", "live", "structured"]
+    let named: Vec<&str> = ["merge", "latency", "idle", "live", "structured", "history"]
         .into_iter()
         .filter(|s| args.iter().any(|a| a == s))
         .collect();
@@ -93,6 +93,9 @@ fn main() {
     }
     if run("structured") {
         structured(dir.path(), &sizes);
+    }
+    if run("history") {
+        history(dir.path(), &sizes);
     }
 }
 
@@ -443,6 +446,97 @@ fn time_pair(
     }
     let theirs = (!b.is_empty()).then(|| median(b));
     (median(a), theirs)
+}
+
+// ---------------------------------------------------------------------------------------------
+// History: a compressed generation
+
+/// A gzip generation (about 100 MB compressed in a full run) read as a log's history and
+/// written out, beside `zcat` on the same file (the issue's target: at least 80 % of its
+/// speed) and `hl -r` (raw output).
+fn history(dir: &Path, sizes: &Sizes) {
+    let logs = dir.join("history");
+    fs::create_dir_all(&logs).expect("mkdir");
+    let gz = logs.join("app.log.1.gz");
+    // About 23 bytes compressed a line at gzip's default level.
+    let lines = if sizes.lines_per_file >= 250_000 { 4_400_000 } else { 20_000 };
+    let mut rng = fastrand::Rng::with_seed(0x0123_4567_89AB_CDEF);
+    let mut encoder = flate2::write::GzEncoder::new(
+        std::io::BufWriter::new(fs::File::create(&gz).expect("create")),
+        flate2::Compression::default(),
+    );
+    let mut ms: u64 = 1_767_225_600_000;
+    let mut text_bytes = 0u64;
+    let mut chunk = String::new();
+    for n in 0..lines {
+        ms += 1 + rng.u64(..20);
+        let ts = jiff::Timestamp::from_millisecond(i64::try_from(ms).unwrap_or(0))
+            .expect("valid time")
+            .strftime("%Y-%m-%d %H:%M:%S,%3f");
+        let _ = writeln!(
+            chunk,
+            "{ts} INFO [worker-{}] {} {} request id={:012x} took {} ms user=u{}",
+            rng.u64(1..17),
+            WORDS[rng.usize(..16)],
+            WORDS[rng.usize(..16)],
+            rng.u64(..1 << 48),
+            rng.u64(1..1000),
+            rng.u64(1..100_000)
+        );
+        if chunk.len() > 1 << 20 || n + 1 == lines {
+            text_bytes += chunk.len() as u64;
+            std::io::Write::write_all(&mut encoder, chunk.as_bytes()).expect("compress");
+            chunk.clear();
+        }
+    }
+    encoder.finish().expect("compress");
+    fs::write(logs.join("app.log"), "").expect("write");
+    let compressed = fs::metadata(&gz).map_or(0, |m| m.len());
+    #[allow(clippy::cast_precision_loss)]
+    let (mb, text_mb) = (compressed as f64 / 1e6, text_bytes as f64 / 1e6);
+    println!(
+        "\n== history: a gzip generation of {mb:.0} MB ({text_mb:.0} MB of text, {lines} lines), read whole, to /dev/null"
+    );
+    let ours = || {
+        let mut c = Command::new(BIN);
+        c.args(["--print", "--no-follow", "-n", "all", "app.log*"])
+            .current_dir(&logs);
+        c
+    };
+    let zcat = || {
+        have("zcat").then(|| {
+            let mut c = Command::new("zcat");
+            c.arg(&gz);
+            c
+        })
+    };
+    let (ours_t, zcat_t) = time_pair(sizes.runs, ours, zcat);
+    println!(
+        "logbraid 'app.log*' (the generation, then the live file) {:>8.1} ms {:>6.0} MB/s of text",
+        ours_t * 1e3,
+        text_mb / ours_t
+    );
+    match zcat_t {
+        Some(z) => println!(
+            "zcat app.log.1.gz                                     {:>8.1} ms {:>6.0} MB/s: logbraid at {:.0} % of its speed",
+            z * 1e3,
+            text_mb / z,
+            z / ours_t * 100.0
+        ),
+        None => println!("zcat: skipped (not found)"),
+    }
+    if let Some(hl) = hl().filter(|_| benching()) {
+        let t = time_runs(sizes.runs.min(5), || {
+            let mut c = Command::new(&hl);
+            c.args(["-P", "--config", "-", "--color", "never", "-r"]).arg(&gz);
+            c
+        });
+        println!(
+            "hl -r app.log.1.gz                                    {:>8.1} ms {:>6.0} MB/s",
+            t * 1e3,
+            text_mb / t
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
