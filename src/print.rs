@@ -298,7 +298,7 @@ fn report(engine: &Engine, index: usize, before: Option<&SourceStatus>, status: 
             before,
             Some(SourceStatus::Waiting | SourceStatus::Failed(_))
         ),
-        SourceStatus::Ended => false,
+        SourceStatus::Ended | SourceStatus::Gone => false,
         _ => true,
     };
     if worth {

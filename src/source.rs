@@ -75,6 +75,9 @@ pub enum SourceStatus {
     Exited(Option<i32>),
     /// The stream ended (end of standard input, or all read in `--no-follow`).
     Ended,
+    /// A file a glob found was gone before it could be read (a temporary file): the source
+    /// ends without a trace.
+    Gone,
 }
 
 impl SourceStatus {
@@ -98,6 +101,7 @@ impl fmt::Display for SourceStatus {
             Self::Exited(Some(code)) => write!(f, "command exited with status {code}"),
             Self::Exited(None) => f.write_str("command killed by a signal"),
             Self::Ended => f.write_str("ended"),
+            Self::Gone => f.write_str("gone before it was read"),
         }
     }
 }

@@ -178,6 +178,8 @@ pub struct TabStrip {
     pub rect: Rect,
     /// The source shown below it.
     pub selected: u16,
+    /// The sources with a tab, in order (a closed one has none).
+    pub sources: Vec<u16>,
 }
 
 /// The bottom line: focus, filters, level, search, and a key hint — or the prompt being typed.

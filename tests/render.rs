@@ -246,6 +246,9 @@ fn help_overlay() {
     let mut state = AppState::new(3, Rect::new(0, 0, 100, 24));
     state.apply(Action::ToggleHelp, &store);
     insta::assert_snapshot!(screen(&mut state, &store, 100, 30).backend());
+    // Too low for every key: the overlay says how many it leaves out.
+    let low = screen(&mut state, &store, 100, 20).backend().to_string();
+    assert!(low.contains("more: a taller terminal shows them"), "{low}");
 }
 
 #[test]
@@ -1263,4 +1266,54 @@ fn find_in_a_detail() {
     state.apply(Action::Bottom, &store);
     let bottom = shown(&mut state);
     assert!(bottom.contains("at frame199 "), "{bottom}");
+}
+
+/// `x` closes the pane of a source that is gone for good (not one that is following); its lines
+/// stay in the merged pane; its number opens the pane again, and so does its file coming back.
+/// A file a glob found that was gone before it was read gets no pane at all.
+#[test]
+fn x_closes_a_gone_sources_pane_and_a_vanished_file_gets_none() {
+    use logbraid::source::SourceStatus;
+    let store = store_with(30);
+    let mut state = AppState::new(3, Rect::new(0, 0, 120, 30));
+    state.names = names(3);
+    for s in 0..3 {
+        state.on_status(SourceId(s), SourceStatus::Following);
+    }
+    let panes = |state: &AppState| -> Vec<PaneId> {
+        state.placement().panes.iter().map(|(id, _)| *id).collect()
+    };
+    state.apply(Action::FocusSource(1), &store);
+    state.apply(Action::CloseSource, &store);
+    assert_eq!(panes(&state).len(), 4, "a following source's pane stays");
+    assert!(
+        state
+            .notice
+            .as_deref()
+            .is_some_and(|n| n.contains("following"))
+    );
+    state.on_status(SourceId(1), SourceStatus::Waiting);
+    state.apply(Action::CloseSource, &store);
+    assert!(!panes(&state).contains(&PaneId::Source(SourceId(1))));
+    assert_eq!(state.focus, PaneId::Merged);
+    let shown = screen(&mut state, &store, 120, 30).backend().to_string();
+    assert!(
+        shown.contains("│worker.log  │"),
+        "its lines stay in the merged pane: {shown}"
+    );
+    assert!(!shown.contains("┌ worker.log"), "no pane: {shown}");
+    state.apply(Action::FocusSource(1), &store);
+    assert!(
+        panes(&state).contains(&PaneId::Source(SourceId(1))),
+        "its number opens it"
+    );
+    state.on_status(SourceId(1), SourceStatus::Waiting);
+    state.apply(Action::CloseSource, &store);
+    state.on_status(SourceId(1), SourceStatus::Following);
+    assert!(
+        panes(&state).contains(&PaneId::Source(SourceId(1))),
+        "its file came back"
+    );
+    state.on_status(SourceId(2), SourceStatus::Gone);
+    assert!(!panes(&state).contains(&PaneId::Source(SourceId(2))));
 }

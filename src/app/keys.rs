@@ -44,6 +44,8 @@ pub enum Action {
     TogglePause,
     /// Hide/show the focused source in the merged pane.
     ToggleHidden,
+    /// Close the focused source's pane, when the source is gone for good.
+    CloseSource,
     /// Open a prompt.
     Prompt(PromptKind),
     /// Jump to the next older search match.
@@ -376,6 +378,15 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         mode: Mode::Normal,
+        keys: &[(Plain(KeyCode::Char('x')), Act(Action::CloseSource))],
+        shown: "x",
+        help: "close a gone source's pane",
+        readme_keys: "`x`",
+        readme: "close the focused source's pane when its source is gone for good (its file deleted, a command that exited, a file that cannot be read); its lines stay in the merged pane, its number key opens the pane again, and so does its file coming back",
+        hint: None,
+    },
+    Binding {
+        mode: Mode::Normal,
         keys: &[
             (
                 Plain(KeyCode::Char('f')),
@@ -660,7 +671,8 @@ mod tests {
             normal(key(KeyCode::Char('f'))),
             Some(Action::Prompt(PromptKind::Include))
         );
-        assert_eq!(normal(key(KeyCode::Char('x'))), None);
+        assert_eq!(normal(key(KeyCode::Char('x'))), Some(Action::CloseSource));
+        assert_eq!(normal(key(KeyCode::Char('z'))), None);
         assert_eq!(prompt(key(KeyCode::Char('q'))), Some(Action::Type('q')));
         assert_eq!(prompt(key(KeyCode::Enter)), Some(Action::Submit));
         assert_eq!(prompt(ctrl('u')), Some(Action::EraseAll));
@@ -692,6 +704,7 @@ mod tests {
             Action::ToggleRaw,
             Action::TogglePause,
             Action::ToggleHidden,
+            Action::CloseSource,
             Action::Prompt(PromptKind::Include),
             Action::Prompt(PromptKind::Exclude),
             Action::Prompt(PromptKind::Search),

@@ -84,6 +84,7 @@ pub fn build(state: &mut AppState, store: &Store, ctx: &Context<'_>) -> ViewSnap
     let tabs = placement.tabs.map(|rect| TabStrip {
         rect,
         selected: state.tab_source.0,
+        sources: state.shown_sources().into_iter().map(|s| s.0).collect(),
     });
     ViewSnapshot {
         area: state.size,
@@ -353,6 +354,7 @@ fn source_state(state: &AppState, s: SourceId, now: Instant) -> PaneState {
         Some(SourceStatus::Exited(Some(code))) => PaneState::Source(format!("exited {code}")),
         Some(SourceStatus::Exited(None)) => PaneState::Source("killed".into()),
         Some(SourceStatus::Ended) => PaneState::Source("ended".into()),
+        Some(SourceStatus::Gone) => PaneState::Source("gone".into()),
         Some(SourceStatus::Failed(reason)) => PaneState::Source(format!("error: {reason}")),
     }
 }

@@ -155,6 +155,9 @@ pub struct SourceState {
     pub flash: Option<(&'static str, Instant)>,
     /// While its history (a big file's) is being indexed: percent done.
     pub indexing: Option<u8>,
+    /// Its pane is closed (`x` on a source gone for good, or a found file that vanished before
+    /// it was read); it opens again when the source follows a file again.
+    pub closed: bool,
 }
 
 /// Something drawn over the panes that sees keys before them.
@@ -288,6 +291,15 @@ impl AppState {
         u16::try_from(self.sources.len()).unwrap_or(u16::MAX)
     }
 
+    /// The sources whose panes are shown: all but the closed ones (`x`, or a file a glob found
+    /// that was gone before it could be read).
+    pub fn shown_sources(&self) -> Vec<SourceId> {
+        (0..self.sources())
+            .map(SourceId)
+            .filter(|s| !self.sources[s.index()].closed)
+            .collect()
+    }
+
     /// Records a source's status.
     pub fn on_status(&mut self, id: SourceId, status: SourceStatus) {
         let Some(entry) = self.sources.get_mut(id.index()) else {
@@ -296,8 +308,46 @@ impl AppState {
         match status {
             SourceStatus::Rotated => entry.flash = Some(("rotated", Instant::now())),
             SourceStatus::Truncated => entry.flash = Some(("truncated", Instant::now())),
-            other => entry.status = Some(other),
+            // A file a glob found that was gone before it could be read: no pane for it.
+            SourceStatus::Gone => {
+                entry.closed = true;
+                entry.status = Some(SourceStatus::Gone);
+            }
+            other => {
+                // Following a file again: a closed pane opens again.
+                if other == SourceStatus::Following {
+                    entry.closed = false;
+                }
+                entry.status = Some(other);
+            }
         }
+        if self.focus == PaneId::Source(id) && self.sources[id.index()].closed {
+            self.focus = PaneId::Merged;
+        }
+    }
+
+    /// `x`: closes the focused source's pane when its source is gone for good (waiting for its
+    /// file, failed, ended, exited); its lines stay in the merged pane.
+    fn close_source(&mut self) {
+        let PaneId::Source(id) = self.focus else {
+            self.notice = Some("x closes a source's pane: focus one first".into());
+            return;
+        };
+        let Some(entry) = self.sources.get_mut(id.index()) else {
+            return;
+        };
+        if matches!(entry.status, Some(SourceStatus::Following) | None) {
+            self.notice =
+                Some("x closes the pane of a source that is gone; this one is following".into());
+            return;
+        }
+        entry.closed = true;
+        self.focus = PaneId::Merged;
+        self.notice = Some(format!(
+            "closed {}'s pane (its lines stay in the merged pane; {} opens it again)",
+            self.names.get(id.index()).map_or("?", String::as_str),
+            id.index() + 1
+        ));
     }
 
     /// Records how far the indexing of a source's history is.
@@ -320,7 +370,7 @@ impl AppState {
         layout::place(
             self.size,
             self.layout,
-            self.sources(),
+            &self.shown_sources(),
             self.focus,
             self.tab_source,
         )
@@ -512,20 +562,11 @@ impl AppState {
             Action::FocusPrev => self.cycle_focus(-1),
             Action::FocusMerged => self.focus_pane(PaneId::Merged),
             Action::FocusSource(s) if s < self.sources() => {
+                // A closed pane opens again when asked for by its number.
+                self.sources[usize::from(s)].closed = false;
                 self.focus_pane(PaneId::Source(SourceId(s)));
             }
-            Action::CycleLayout => {
-                self.layout = self.layout.next();
-                // Keys act on the focused pane: it must be one that is on screen.
-                let placement = self.placement();
-                let shown = |id: PaneId| placement.panes.iter().any(|(p, _)| *p == id);
-                if !shown(self.focus) && placement.tabs.is_none() {
-                    self.focus = placement
-                        .panes
-                        .first()
-                        .map_or(PaneId::Merged, |(id, _)| *id);
-                }
-            }
+            Action::CycleLayout => self.cycle_layout(),
             Action::Up(n) => self.cursor_up(slot, u64::from(n), store),
             Action::Down(n) => self.cursor_down(slot, u64::from(n), store),
             Action::PageUp => self.cursor_up(slot, self.page(slot), store),
@@ -550,6 +591,7 @@ impl AppState {
             Action::NarrowerContext => self.set_context(slot, store, -1),
             Action::TogglePause => self.toggle_pause(store),
             Action::ToggleHidden => self.toggle_hidden(store),
+            Action::CloseSource => self.close_source(),
             Action::Prompt(kind) => self.open_prompt(kind),
             Action::OlderMatch => self.jump(slot, store, true),
             Action::NewerMatch => self.jump(slot, store, false),
@@ -761,13 +803,26 @@ impl AppState {
         view.scroll = Scroll::At(bottom);
     }
 
+    fn cycle_layout(&mut self) {
+        self.layout = self.layout.next();
+        // Keys act on the focused pane: it must be one that is on screen.
+        let placement = self.placement();
+        let shown = |id: PaneId| placement.panes.iter().any(|(p, _)| *p == id);
+        if !shown(self.focus) && placement.tabs.is_none() {
+            self.focus = placement
+                .panes
+                .first()
+                .map_or(PaneId::Merged, |(id, _)| *id);
+        }
+    }
+
     fn cycle_focus(&mut self, step: isize) {
         let placement = self.placement();
         let mut order: Vec<PaneId> = placement.panes.iter().map(|(id, _)| *id).collect();
         if placement.tabs.is_some() {
             // Tabs: Tab walks through every source, not only the one shown.
             order.retain(|id| *id == PaneId::Merged);
-            order.extend((0..self.sources()).map(|s| PaneId::Source(SourceId(s))));
+            order.extend(self.shown_sources().into_iter().map(PaneId::Source));
         }
         let at = order.iter().position(|id| *id == self.focus).unwrap_or(0);
         let len = isize::try_from(order.len()).unwrap_or(1).max(1);

@@ -107,6 +107,9 @@ pub struct TailOptions {
     pub follow: bool,
     /// A history larger than this is indexed in the background ([`big_file`]), not read.
     pub big_file: Option<u64>,
+    /// A glob found it while following: gone at the first look (a temporary file), the source
+    /// ends without a trace instead of waiting for it.
+    pub discovered: bool,
 }
 
 /// The follow state of one path; see the module docs.
@@ -146,6 +149,8 @@ pub struct Tail {
     /// The log's older generations given with it, oldest first: read before the live file at
     /// the first look, as its history ([`Tail::read_generations`]).
     generations: Vec<PathBuf>,
+    /// See [`TailOptions::discovered`].
+    discovered: bool,
     cancel: CancellationToken,
 }
 
@@ -177,6 +182,7 @@ impl Tail {
             held_at: None,
             settling: false,
             generations: Vec::new(),
+            discovered: options.discovered,
             cancel,
         }
     }
@@ -233,6 +239,10 @@ impl Tail {
     }
 
     fn on_missing(&mut self) -> Flow {
+        if self.discovered && self.start.is_some() && self.current.is_none() {
+            self.emit.status(SourceStatus::Gone);
+            return Flow::Stop;
+        }
         if let Some(start) = self.start {
             // Rotated away just now: its generations are still its history.
             self.read_generations(start, 0);
@@ -1001,6 +1011,50 @@ mod tests {
         f.write_all(content).expect("write");
         let file = File::open(f.path()).expect("open");
         (f, file, content.len() as u64)
+    }
+
+    /// A file a glob found that is gone at the first look (a temporary file) ends its source
+    /// at once, saying `Gone`; a file given at start that does not exist is waited for.
+    #[test]
+    fn a_found_file_gone_before_it_was_read_leaves_no_trace() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for discovered in [true, false] {
+            let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+            let emit = super::super::Emitter::new(
+                crate::source_id::SourceId(0),
+                tx,
+                super::super::Backlog::Found,
+                crate::timestamp::Clock::now(),
+                Arc::default(),
+            );
+            let options = TailOptions {
+                start: StartAt::Beginning,
+                follow: true,
+                big_file: None,
+                discovered,
+            };
+            let mut tail = Tail::new(
+                dir.path().join("app.log.tmp"),
+                emit,
+                options,
+                Arc::default(),
+                CancellationToken::new(),
+            );
+            let flow = tail.check();
+            let mut statuses = Vec::new();
+            while let Ok(event) = rx.try_recv() {
+                if let SourceEvent::Status { status, .. } = event {
+                    statuses.push(status);
+                }
+            }
+            if discovered {
+                assert_eq!(flow, Flow::Stop);
+                assert_eq!(statuses, [SourceStatus::Gone]);
+            } else {
+                assert_eq!(flow, Flow::Continue);
+                assert_eq!(statuses, [SourceStatus::Waiting]);
+            }
+        }
     }
 
     #[test]

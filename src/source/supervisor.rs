@@ -317,6 +317,7 @@ impl Supervisor {
                     start,
                     follow,
                     big_file: self.options.big_file,
+                    discovered: !initial,
                 };
                 let claims = Arc::clone(&self.claims);
                 let tail = file::Tail::new(path.clone(), emit, options, claims, cancel.clone())

@@ -339,8 +339,9 @@ fn draw_tabs(frame: &mut Frame, rect: Rect, tabs: &TabStrip, snap: &ViewSnapshot
     let mut extents: Vec<(usize, usize)> = Vec::new();
     let mut at = 0;
     let mut selected_at = 0;
-    for (i, name) in snap.names.iter().enumerate() {
-        let index = u16::try_from(i).unwrap_or(u16::MAX);
+    for &index in &tabs.sources {
+        let i = usize::from(index);
+        let name = snap.names.get(i).map_or("?", String::as_str);
         let mut style = fg(source_color(index), snap.colors);
         if index == tabs.selected {
             style = style.add_modifier(Modifier::REVERSED | Modifier::BOLD);
@@ -485,7 +486,7 @@ fn draw_status(frame: &mut Frame, rect: Rect, status: &StatusLine, colors: bool)
 
 fn draw_help(frame: &mut Frame, area: Rect, keys: &[(&str, &str)], colors: bool) {
     let width = 74.min(area.width);
-    let height = u16::try_from(keys.len() + 4)
+    let height = u16::try_from(keys.len() + 2)
         .unwrap_or(u16::MAX)
         .min(area.height);
     let rect = Rect {
@@ -494,8 +495,15 @@ fn draw_help(frame: &mut Frame, area: Rect, keys: &[(&str, &str)], colors: bool)
         width,
         height,
     };
-    let mut lines = vec![Line::raw("")];
-    for (shown, what) in keys {
+    // A terminal too low for every key: the last row says how many more there are.
+    let room = usize::from(height.saturating_sub(2));
+    let fits = if keys.len() > room {
+        room.saturating_sub(1)
+    } else {
+        keys.len()
+    };
+    let mut lines = Vec::with_capacity(room);
+    for (shown, what) in &keys[..fits] {
         lines.push(Line::from(vec![
             Span::styled(
                 format!("  {shown:<26}"),
@@ -503,6 +511,15 @@ fn draw_help(frame: &mut Frame, area: Rect, keys: &[(&str, &str)], colors: bool)
             ),
             Span::raw((*what).to_owned()),
         ]));
+    }
+    if fits < keys.len() {
+        lines.push(Line::styled(
+            format!(
+                "  … {} more: a taller terminal shows them (the README lists all)",
+                keys.len() - fits
+            ),
+            Style::new().add_modifier(Modifier::DIM),
+        ));
     }
     let block = Block::bordered()
         .title_top(Line::from(" logbraid keys ").alignment(Alignment::Center))

@@ -1,5 +1,5 @@
-//! Where panes go: a pure function of the terminal size, the layout mode and the source count,
-//! used by the core (to know each pane's height when it builds a snapshot).
+//! Where panes go: a pure function of the terminal size, the layout mode and the source panes
+//! shown (a closed one is not), used by the core (to know each pane's height when it builds a snapshot).
 
 use ratatui::layout::Rect;
 
@@ -68,12 +68,12 @@ pub struct Placement {
     pub status: Rect,
 }
 
-/// Places the panes. `focus` is the focused pane; `tab_source` the source shown when the source
-/// panes have turned into tabs.
+/// Places the panes. `shown`: the source panes, in order; `focus` is the focused pane;
+/// `tab_source` the source shown when the source panes have turned into tabs.
 pub fn place(
     area: Rect,
     mode: LayoutMode,
-    sources: u16,
+    shown: &[SourceId],
     focus: PaneId,
     tab_source: SourceId,
 ) -> Placement {
@@ -93,10 +93,10 @@ pub fn place(
     };
     if mode == LayoutMode::Zoom {
         placement.panes.push((focus, body));
-    } else if mode == LayoutMode::MergedOnly || sources == 0 {
+    } else if mode == LayoutMode::MergedOnly || shown.is_empty() {
         placement.panes.push((PaneId::Merged, body));
     } else if mode == LayoutMode::SourcesOnly {
-        tile(&mut placement, body, sources, tab_source);
+        tile(&mut placement, body, shown, tab_source);
     } else {
         let top = (body.height / 2).max(body.height.min(MIN_TILE_HEIGHT));
         placement.panes.push((
@@ -112,15 +112,16 @@ pub fn place(
             ..body
         };
         if rest.height > 0 {
-            tile(&mut placement, rest, sources, tab_source);
+            tile(&mut placement, rest, shown, tab_source);
         }
     }
     placement
 }
 
-/// Tiles `n` source panes over `area` in as few rows as keep them wide enough; when they would
-/// be too small, shows one of them under a tab strip instead.
-fn tile(placement: &mut Placement, area: Rect, n: u16, tab_source: SourceId) {
+/// Tiles the `shown` source panes over `area` in as few rows as keep them wide enough; when they
+/// would be too small, shows one of them under a tab strip instead.
+fn tile(placement: &mut Placement, area: Rect, shown: &[SourceId], tab_source: SourceId) {
+    let n = u16::try_from(shown.len()).unwrap_or(u16::MAX);
     let fits = (1..=MAX_TILE_ROWS.min(n)).find(|&rows| {
         let cols = n.div_ceil(rows);
         area.width / cols >= MIN_TILE_WIDTH && area.height / rows >= MIN_TILE_HEIGHT
@@ -153,7 +154,7 @@ fn tile(placement: &mut Placement, area: Rect, n: u16, tab_source: SourceId) {
             };
             placement
                 .panes
-                .push((PaneId::Source(SourceId(index)), rect));
+                .push((PaneId::Source(shown[usize::from(index)]), rect));
             index += 1;
         }
     }
@@ -182,12 +183,35 @@ mod tests {
         Rect::new(0, 0, w, h)
     }
 
+    /// The first `n` sources.
+    fn ids(n: u16) -> Vec<SourceId> {
+        (0..n).map(SourceId).collect()
+    }
+
+    #[test]
+    fn a_closed_source_leaves_no_pane() {
+        let shown = [SourceId(0), SourceId(2)];
+        let p = place(
+            area(120, 40),
+            LayoutMode::SourcesOnly,
+            &shown,
+            PaneId::Merged,
+            SourceId(0),
+        );
+        let ids: Vec<PaneId> = p.panes.iter().map(|(id, _)| *id).collect();
+        assert_eq!(
+            ids,
+            [PaneId::Source(SourceId(0)), PaneId::Source(SourceId(2))]
+        );
+        assert_eq!(p.panes[0].1.width + p.panes[1].1.width, 120);
+    }
+
     #[test]
     fn split_layout_tiles_sources_below_the_merged_pane() {
         let p = place(
             area(120, 40),
             LayoutMode::Split,
-            3,
+            &ids(3),
             PaneId::Merged,
             SourceId(0),
         );
@@ -209,7 +233,7 @@ mod tests {
         let p = place(
             area(100, 30),
             LayoutMode::Split,
-            25,
+            &ids(25),
             PaneId::Merged,
             SourceId(7),
         );
@@ -224,7 +248,7 @@ mod tests {
             let p = place(
                 area(150, 50),
                 LayoutMode::SourcesOnly,
-                n,
+                &ids(n),
                 PaneId::Merged,
                 SourceId(0),
             );
@@ -244,7 +268,7 @@ mod tests {
         let p = place(
             area(60, 15),
             LayoutMode::Zoom,
-            3,
+            &ids(3),
             PaneId::Source(SourceId(2)),
             SourceId(0),
         );
@@ -255,7 +279,7 @@ mod tests {
         let p = place(
             area(10, 1),
             LayoutMode::Split,
-            3,
+            &ids(3),
             PaneId::Merged,
             SourceId(0),
         );
@@ -263,7 +287,7 @@ mod tests {
         let p = place(
             area(0, 0),
             LayoutMode::Split,
-            3,
+            &ids(3),
             PaneId::Merged,
             SourceId(0),
         );

@@ -459,7 +459,11 @@ fn history(dir: &Path, sizes: &Sizes) {
     fs::create_dir_all(&logs).expect("mkdir");
     let gz = logs.join("app.log.1.gz");
     // About 23 bytes compressed a line at gzip's default level.
-    let lines = if sizes.lines_per_file >= 250_000 { 4_400_000 } else { 20_000 };
+    let lines = if sizes.lines_per_file >= 250_000 {
+        4_400_000
+    } else {
+        20_000
+    };
     let mut rng = fastrand::Rng::with_seed(0x0123_4567_89AB_CDEF);
     let mut encoder = flate2::write::GzEncoder::new(
         std::io::BufWriter::new(fs::File::create(&gz).expect("create")),
@@ -528,7 +532,8 @@ fn history(dir: &Path, sizes: &Sizes) {
     if let Some(hl) = hl().filter(|_| benching()) {
         let t = time_runs(sizes.runs.min(5), || {
             let mut c = Command::new(&hl);
-            c.args(["-P", "--config", "-", "--color", "never", "-r"]).arg(&gz);
+            c.args(["-P", "--config", "-", "--color", "never", "-r"])
+                .arg(&gz);
             c
         });
         println!(
