@@ -538,7 +538,8 @@ impl Tail {
         start: StartAt,
         from: u64,
     ) -> io::Result<Option<u64>> {
-        let Some(threshold) = self.big_file.filter(|&t| len > t) else {
+        // What is to be shown decides, not the file: `--since` may leave little of it.
+        let Some(threshold) = self.big_file.filter(|&t| len.saturating_sub(from) > t) else {
             return Ok(None);
         };
         let limit = match start {

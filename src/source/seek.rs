@@ -56,8 +56,9 @@ fn probe(
     Ok(None)
 }
 
-/// An offset at a line's start, before every line at or after `since`, as late in `file` as
-/// the probes allow; 0 for a small file, one without stamps, or one whose time goes back.
+/// The offset of the first line stamped at or after `since` in `file` (a line start before
+/// it when that line is not near where the search ends); 0 for a small file, one without
+/// stamps, or one whose time goes back.
 pub fn since_offset(file: &File, len: u64, since: i64, clock: &Clock) -> io::Result<u64> {
     if len < WORTH_SEEKING {
         return Ok(0);
@@ -90,6 +91,21 @@ pub fn since_offset(file: &File, len: u64, since: i64, clock: &Clock) -> io::Res
         } else {
             high = mid;
         }
+    }
+    // The last stretch line by line: the first line stamped at or after `since` (its record's
+    // lines without a stamp follow it; those before it belong to records before `since`).
+    let n = usize::try_from((len - low).min(2 * PROBE as u64)).unwrap_or(PROBE);
+    let mut block = vec![0u8; n];
+    file.read_exact_at(&mut block, low)?;
+    let mut line_start = 0;
+    for line in block.split(|&b| b == b'\n') {
+        if line_start + line.len() == block.len() {
+            break;
+        }
+        if stamp.parse(line, clock).is_some_and(|t| t >= since) {
+            return Ok(low + line_start as u64);
+        }
+        line_start += line.len() + 1;
     }
     Ok(low)
 }
