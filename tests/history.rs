@@ -354,3 +354,70 @@ fn since_a_span_ago_in_a_big_file_and_its_generations() {
         "generations are before it"
     );
 }
+
+/// The real logrotate (where installed: `.ci/run` installs it), rotating with `compress`:
+/// `app.log` becomes `app.log.1.gz`, `.1.gz` becomes `.2.gz`, … Read afterwards, the
+/// generations and the live file are one source, every line once and in order; followed
+/// meanwhile, no generation becomes a source and no line comes twice.
+#[test]
+fn the_real_logrotate_with_compress() {
+    // Debian puts it in /usr/sbin, which a user's PATH may not hold.
+    let Some(logrotate) = ["logrotate", "/usr/sbin/logrotate"]
+        .into_iter()
+        .find(|bin| {
+            std::process::Command::new(bin)
+                .arg("--version")
+                .output()
+                .is_ok()
+        })
+    else {
+        assert!(
+            std::env::var_os("LOGBRAID_REQUIRE_TMUX").is_none(),
+            "logrotate is not installed, and this run says the tests it needs must run"
+        );
+        eprintln!("skipped: logrotate is not installed");
+        return;
+    };
+    let dir = Dir::new();
+    let conf = format!(
+        "{}/app.log {{\n    rotate 5\n    compress\n    missingok\n    create\n}}\n",
+        dir.root().display()
+    );
+    dir.write("rotate.conf", conf);
+    let rotate = || {
+        let out = std::process::Command::new(logrotate)
+            .args(["-f", "-s"])
+            .arg(dir.path("state"))
+            .arg(dir.path("rotate.conf"))
+            .output()
+            .expect("logrotate");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    dir.write("app.log", lines("app", 0..10));
+    let tail_f = Running::start(&["-n", "all", "app.log*"], &dir);
+    tail_f.wait_lines(10);
+    let mut next = 10;
+    for _ in 0..3 {
+        rotate();
+        dir.append("app.log", lines("app", next..next + 10));
+        next += 10;
+        tail_f.wait_lines(usize::try_from(next).expect("small"));
+    }
+    // Time for the glob to rescan and find every compressed generation.
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let (_, followed, err) = tail_f.terminate();
+    let want: Vec<String> = lines("app", 0..next).lines().map(str::to_owned).collect();
+    assert_eq!(followed, want, "followed: {err}");
+    assert!(!err.contains(".gz"), "no generation became a source: {err}");
+    assert!(
+        dir.path("app.log.3.gz").exists(),
+        "logrotate compressed them"
+    );
+    let (code, out, err) = run(&["--print", "--no-follow", "-n", "all", "app.log*"], &dir);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out_lines(&out), want, "read afterwards: {err}");
+}
