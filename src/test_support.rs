@@ -24,3 +24,13 @@ where
         continued: Vec::new(),
     }
 }
+
+/// A clock in UTC, in 2026, at `now_nanos` (nanoseconds since the epoch): tests read stamps the
+/// same on every machine.
+pub fn utc_clock(now_nanos: i64) -> crate::timestamp::Clock {
+    crate::timestamp::Clock {
+        local_offset_secs: 0,
+        year: 2026,
+        now_nanos,
+    }
+}

@@ -365,11 +365,7 @@ mod tests {
     use super::*;
 
     fn clock() -> Clock {
-        Clock {
-            local_offset_secs: 0,
-            year: 2026,
-            now_nanos: 1_795_000_000_000_000_000,
-        }
+        crate::test_support::utc_clock(1_795_000_000_000_000_000)
     }
 
     fn detect(lines: &[&str]) -> Option<Stamp> {

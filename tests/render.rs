@@ -319,7 +319,8 @@ fn many_sources_become_tabs() {
 }
 
 /// The rows of the merged pane in the frame `state` would draw, and which one has the cursor.
-fn merged_rows(state: &mut AppState, store: &Store) -> (Vec<String>, Option<usize>) {
+/// The snapshot the next frame draws (nothing waiting in the merge window).
+fn snapshot_of(state: &mut AppState, store: &Store) -> logbraid::view::ViewSnapshot {
     let rates = Rates::default();
     let ctx = Context {
         names: names(usize::from(state.sources())),
@@ -328,7 +329,11 @@ fn merged_rows(state: &mut AppState, store: &Store) -> (Vec<String>, Option<usiz
         now: Instant::now(),
         waiting: &[],
     };
-    let snap = snapshot::build(state, store, &ctx);
+    snapshot::build(state, store, &ctx)
+}
+
+fn merged_rows(state: &mut AppState, store: &Store) -> (Vec<String>, Option<usize>) {
+    let snap = snapshot_of(state, store);
     let rows = &snap.panes[0].rows;
     (
         rows.iter()
@@ -1194,15 +1199,7 @@ fn pane_rows(state: &mut AppState, store: &Store, slot: usize) -> Vec<(String, b
     while state.busy(store) {
         state.work_slice(store);
     }
-    let rates = Rates::default();
-    let ctx = Context {
-        names: names(usize::from(state.sources())),
-        rates: &rates,
-        colors: true,
-        now: Instant::now(),
-        waiting: &[],
-    };
-    let snap = snapshot::build(state, store, &ctx);
+    let snap = snapshot_of(state, store);
     snap.panes[slot]
         .rows
         .iter()

@@ -56,11 +56,7 @@ mod tests {
     use super::*;
 
     fn clock() -> Clock {
-        Clock {
-            local_offset_secs: 0,
-            year: 2026,
-            now_nanos: 0,
-        }
+        crate::test_support::utc_clock(0)
     }
 
     #[test]

@@ -904,15 +904,15 @@ fn file_clock_now() -> SystemTime {
     )
 }
 
-/// True when `candidate` names a generation of the file named `name`: `name` followed by `.`,
-/// `-` or `_` and a suffix (`app.log.1`, `app.log-20261201`, `app.log.2026-12-01`), not
-/// compressed.
+/// True when `candidate` may be a generation our file was moved to while no event said so:
+/// `name` followed by `.`, `-` or `_` and any suffix (`app.log.1`, `app.log-20261201`,
+/// `app.log_old`), not compressed. Looser than [`generations::generation_of`] on purpose: a
+/// rename to any such name must not lose lines.
 fn is_generation_name(name: &[u8], candidate: &[u8]) -> bool {
-    const COMPRESSED: [&[u8]; 5] = [b".gz", b".bz2", b".xz", b".zst", b".lz4"];
     candidate.len() > name.len() + 1
         && candidate.starts_with(name)
         && matches!(candidate[name.len()], b'.' | b'-' | b'_')
-        && !COMPRESSED.iter().any(|ext| candidate.ends_with(ext))
+        && !generations::is_compressed(candidate)
 }
 
 /// A first chunk with many control bytes (not tab, newline, CR, form feed or ESC) is binary.

@@ -9,8 +9,13 @@ use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-/// Suffixes compressed generations carry.
-const COMPRESSED: [&str; 4] = [".gz", ".bz2", ".xz", ".zst"];
+/// Suffixes compressed generations carry (`.lz4` is known, not read: such a generation says so).
+const COMPRESSED: [&str; 5] = [".gz", ".bz2", ".xz", ".zst", ".lz4"];
+
+/// True when the file name `name` says it is compressed.
+pub fn is_compressed(name: &[u8]) -> bool {
+    COMPRESSED.iter().any(|ext| name.ends_with(ext.as_bytes()))
+}
 
 /// Where a generation stands among its log's, from its name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,48 +171,37 @@ mod tests {
         assert_eq!(live_name("my.2024-01-01.log.1"), Some("my.2024-01-01.log"));
     }
 
+    /// The file names `order` gives for `names` beside `live`.
+    fn ordered(live: &Path, names: &[&str]) -> Vec<String> {
+        let paths = names.iter().map(|n| live.with_file_name(n)).collect();
+        order(live, paths)
+            .iter()
+            .filter_map(|p| Some(p.file_name()?.to_string_lossy().into_owned()))
+            .collect()
+    }
+
     #[test]
     fn oldest_first_and_a_generation_caught_compressing_read_plain() {
         let live = Path::new("/var/log/app.log");
-        let paths = [
+        let names = [
             "app.log.1",
             "app.log.10.gz",
             "app.log.2.gz",
             "app.log.2",
             "app.log.3.zst",
             "other.log.1",
-        ]
-        .map(|n| live.with_file_name(n))
-        .to_vec();
-        let names: Vec<String> = order(live, paths)
-            .iter()
-            .map(|p| {
-                p.file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            })
-            .collect();
+        ];
         assert_eq!(
-            names,
+            ordered(live, &names),
             ["app.log.10.gz", "app.log.3.zst", "app.log.2", "app.log.1"]
         );
         let dated = [
             "app.log-20261202.gz",
             "app.log-20261130",
             "app.log-20261201.gz",
-        ]
-        .map(|n| live.with_file_name(n))
-        .to_vec();
-        let names: Vec<String> = order(live, dated)
-            .iter()
-            .map(|p| {
-                p.file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            })
-            .collect();
+        ];
         assert_eq!(
-            names,
+            ordered(live, &dated),
             [
                 "app.log-20261130",
                 "app.log-20261201.gz",

@@ -127,11 +127,7 @@ mod tests {
     use super::*;
 
     fn clock() -> Clock {
-        Clock {
-            local_offset_secs: 0,
-            year: 2026,
-            now_nanos: 0,
-        }
+        crate::test_support::utc_clock(0)
     }
 
     const SEC: i64 = 1_000_000_000;
