@@ -421,3 +421,31 @@ fn the_real_logrotate_with_compress() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out_lines(&out), want, "read afterwards: {err}");
 }
+
+/// A log whose live file is not there (rotated away, not yet re-created): its generations, given
+/// with it, are still read; the missing live file is said once, and the run succeeds.
+#[test]
+fn generations_are_read_when_the_live_file_is_missing() {
+    let dir = Dir::new();
+    dir.write("app.log.2.gz", compressed(".gz", &lines("app", 0..3)));
+    dir.write("app.log.1", lines("app", 3..5));
+    let (code, out, err) = run(
+        &[
+            "--print",
+            "--no-follow",
+            "-n",
+            "all",
+            "app.log",
+            "app.log.1",
+            "app.log.2.gz",
+        ],
+        &dir,
+    );
+    assert_eq!(code, 0, "{err}");
+    let want: Vec<String> = lines("app", 0..5).lines().map(str::to_owned).collect();
+    assert_eq!(out_lines(&out), want, "{err}");
+    assert!(
+        err.contains("app.log: no such file (its older generations were read)"),
+        "{err}"
+    );
+}

@@ -243,8 +243,9 @@ impl Tail {
             self.emit.status(SourceStatus::Gone);
             return Flow::Stop;
         }
+        // Rotated away just now, or not there yet: its generations are still its history.
+        let had_history = !self.generations.is_empty();
         if let Some(start) = self.start {
-            // Rotated away just now: its generations are still its history.
             self.read_generations(start, 0);
         }
         if let Some(mut cur) = self.current.take() {
@@ -254,6 +255,15 @@ impl Tail {
         }
         self.adopt_pending(None);
         if !self.follow {
+            if had_history && self.start.is_some() {
+                // Its history was read: the log is there, its live file is not.
+                self.emit.warn(format!(
+                    "{}: no such file (its older generations were read)",
+                    self.path.display()
+                ));
+                self.emit.status(SourceStatus::Ended);
+                return Flow::Stop;
+            }
             return self.fail("no such file".into());
         }
         self.emit.status(SourceStatus::Waiting);
