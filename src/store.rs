@@ -302,7 +302,19 @@ impl Store {
     pub fn prepend(&mut self, source: SourceId, lines: FileLines) -> bool {
         self.count(source);
         let n = lines.len() as u64;
-        let chunk = Chunk::in_file(self.first_seq() - n, source, lines);
+        let base = lines.base;
+        let mut start = base;
+        let spans: Vec<(u8, u64, u64)> = lines
+            .ends
+            .iter()
+            .map(|&end| {
+                let end = base + u64::from(end);
+                let span = (0, start, end);
+                start = end + 1;
+                span
+            })
+            .collect();
+        let chunk = Chunk::braided(self.first_seq() - n, &[(source, lines.file)], &spans);
         if self.evicted_total() > 0 || self.memory + chunk.memory() > self.max_memory {
             self.counts[source.index()].refused += n;
             return false;

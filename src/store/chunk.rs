@@ -4,7 +4,6 @@ use std::fs::File;
 use std::ops::Range;
 use std::sync::Arc;
 
-use crate::batch::FileLines;
 use crate::source_id::SourceId;
 
 /// Text bytes per in-memory chunk before a new one starts.
@@ -35,11 +34,17 @@ enum Body {
         /// For each source present: the local indices of its lines, in order.
         by_source: Vec<(u16, Vec<u16>)>,
     },
-    /// Every line belongs to `source` and stays in `file`.
-    File {
-        source: u16,
-        file: Arc<File>,
-        base: u64,
+    /// Lines that stay in their files: one file per source present (big files' histories,
+    /// braided by time). A line's end is its `\n`'s offset from its file's `base`, where that
+    /// file's first line in the chunk starts; its start is one past the end of the line before
+    /// it *of the same file* (a source's lines in a chunk are consecutive in its file).
+    Files {
+        /// (source, file, base) for each file.
+        files: Vec<(u16, Arc<File>, u64)>,
+        /// For each line, which of `files` holds it; empty when there is one file.
+        which: Vec<u8>,
+        /// For each file, the local indices of its lines; empty when there is one file.
+        by_file: Vec<Vec<u16>>,
     },
 }
 
@@ -105,19 +110,51 @@ impl Chunk {
         }
     }
 
-    /// A chunk of `source`'s lines that stay in their file.
-    pub fn in_file(first_seq: u64, source: SourceId, lines: FileLines) -> Self {
-        let mut ends = lines.ends;
-        ends.shrink_to_fit();
+    /// A chunk of lines of several files, braided: `lines` in the chunk's order, each as (its
+    /// file: an index into `files`, the offset it starts at, its `\n`'s offset). At most 256
+    /// files and [`CHUNK_LINES`] lines; a file's lines come in its own order.
+    pub fn braided(
+        first_seq: u64,
+        files: &[(SourceId, Arc<File>)],
+        lines: &[(u8, u64, u64)],
+    ) -> Self {
+        let mut bases: Vec<Option<u64>> = vec![None; files.len()];
+        let mut by_file: Vec<Vec<u16>> = vec![Vec::new(); files.len()];
+        let mut which = Vec::with_capacity(lines.len());
+        let mut ends = Vec::with_capacity(lines.len());
+        for (local, &(f, start, end)) in lines.iter().enumerate() {
+            let base = *bases[usize::from(f)].get_or_insert(start);
+            // A chunk spans far less than 4 GiB of any file.
+            ends.push(u32::try_from(end - base).unwrap_or(u32::MAX));
+            which.push(f);
+            by_file[usize::from(f)].push(u16::try_from(local).unwrap_or(u16::MAX));
+        }
+        let files = files
+            .iter()
+            .zip(bases)
+            .map(|((source, file), base)| (source.0, Arc::clone(file), base.unwrap_or(0)))
+            .collect::<Vec<_>>();
+        let single = files.len() == 1;
         Self {
             first_seq,
             ends,
-            body: Body::File {
-                source: source.0,
-                file: lines.file,
-                base: lines.base,
+            body: Body::Files {
+                files,
+                which: if single { Vec::new() } else { which },
+                by_file: if single { Vec::new() } else { by_file },
             },
         }
+    }
+
+    /// The file (index into the chunk's files) of line `i`, and its rank among that file's
+    /// lines in the chunk.
+    fn file_of(which: &[u8], by_file: &[Vec<u16>], i: usize) -> (usize, usize) {
+        if which.is_empty() {
+            return (0, i);
+        }
+        let f = usize::from(which[i]);
+        let rank = by_file[f].partition_point(|&l| usize::from(l) < i);
+        (f, rank)
     }
 
     /// Number of lines.
@@ -131,7 +168,7 @@ impl Chunk {
             Body::Memory { text, .. } => {
                 self.len() < CHUNK_LINES && text.len() + line <= text.capacity()
             }
-            Body::File { .. } => false,
+            Body::Files { .. } => false,
         }
     }
 
@@ -161,7 +198,9 @@ impl Chunk {
     pub fn source(&self, i: usize) -> SourceId {
         match &self.body {
             Body::Memory { sources, .. } => SourceId(sources[i] & !CONTINUED),
-            Body::File { source, .. } => SourceId(*source),
+            Body::Files { files, which, .. } => {
+                SourceId(files[which.get(i).map_or(0, |&f| usize::from(f))].0)
+            }
         }
     }
 
@@ -169,7 +208,7 @@ impl Chunk {
     pub fn continued(&self, i: usize) -> bool {
         match &self.body {
             Body::Memory { sources, .. } => sources[i] & CONTINUED != 0,
-            Body::File { .. } => false,
+            Body::Files { .. } => false,
         }
     }
 
@@ -180,16 +219,35 @@ impl Chunk {
                 let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
                 Text::Memory(&text[start..self.ends[i] as usize])
             }
-            Body::File { file, base, .. } => {
-                let start = if i == 0 {
+            Body::Files {
+                files,
+                which,
+                by_file,
+            } => {
+                let (f, rank) = Self::file_of(which, by_file, i);
+                let (_, file, base) = &files[f];
+                let end_of = |local: usize| u64::from(self.ends[local]);
+                let local_of = |rank: usize| {
+                    if which.is_empty() {
+                        rank
+                    } else {
+                        usize::from(by_file[f][rank])
+                    }
+                };
+                let start = if rank == 0 {
                     0
                 } else {
-                    u64::from(self.ends[i - 1]) + 1
+                    end_of(local_of(rank - 1)) + 1
                 };
-                let end = self.ends.last().map_or(0, |&e| u64::from(e));
+                let last = if which.is_empty() {
+                    self.len()
+                } else {
+                    by_file[f].len()
+                };
+                let end = last.checked_sub(1).map_or(0, |r| end_of(local_of(r)));
                 Text::File {
                     file,
-                    range: base + start..base + u64::from(self.ends[i]),
+                    range: base + start..base + end_of(i),
                     chunk: *base..base + end,
                 }
             }
@@ -205,8 +263,15 @@ impl Chunk {
                     .find(|(s, _)| *s == source.0)
                     .map_or(&[], |(_, v)| v.as_slice()),
             ),
-            Body::File { source: s, .. } if *s == source.0 => Locals::Every(self.len()),
-            Body::File { .. } => Locals::Listed(&[]),
+            Body::Files {
+                files,
+                which,
+                by_file,
+            } => match files.iter().position(|(s, _, _)| *s == source.0) {
+                Some(_) if which.is_empty() => Locals::Every(self.len()),
+                Some(f) => Locals::Listed(&by_file[f]),
+                None => Locals::Listed(&[]),
+            },
         }
     }
 
@@ -217,11 +282,23 @@ impl Chunk {
                 .iter()
                 .map(|(s, v)| (SourceId(*s), v.len() as u64))
                 .collect(),
-            Body::File { source, .. } => vec![(SourceId(*source), self.len() as u64)],
+            Body::Files {
+                files,
+                which,
+                by_file,
+            } if which.is_empty() => {
+                vec![(SourceId(files[0].0), self.len() as u64)]
+            }
+            Body::Files { files, by_file, .. } => files
+                .iter()
+                .zip(by_file)
+                .map(|((s, _, _), locals)| (SourceId(*s), locals.len() as u64))
+                .collect(),
         }
     }
 
-    /// Keeps the first `keep` lines only.
+    /// Keeps the first `keep` lines only (of an in-memory chunk: lines in files are never taken
+    /// back).
     pub fn truncate(&mut self, keep: usize) {
         if keep >= self.len() {
             return;
@@ -271,8 +348,68 @@ impl Chunk {
                         .map(|(_, v)| 8 + v.capacity() * 2)
                         .sum::<usize>()
             }
-            Body::File { .. } => 0,
+            Body::Files { which, by_file, .. } => {
+                which.capacity() + by_file.iter().map(|v| 24 + v.capacity() * 2).sum::<usize>()
+            }
         };
         own + self.ends.capacity() * 4 + std::mem::size_of::<Self>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::file_with;
+
+    /// The text of line `i` of `chunk`, read from its file.
+    fn text(chunk: &Chunk, i: usize) -> String {
+        match chunk.text(i) {
+            Text::Memory(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+            Text::File { file, range, chunk } => {
+                use std::os::unix::fs::FileExt as _;
+                assert!(chunk.start <= range.start && range.end <= chunk.end);
+                let mut buf = vec![0u8; usize::try_from(range.end - range.start).expect("small")];
+                file.read_exact_at(&mut buf, range.start).expect("read");
+                String::from_utf8_lossy(&buf).into_owned()
+            }
+        }
+    }
+
+    #[test]
+    fn a_braided_chunk_reads_each_line_from_its_file() {
+        // Two files; the chunk takes a1 b1 b2 a2 a3 b3 (skipping each file's first line).
+        let a = file_with(b"a0\na1\na2\na3\n");
+        let b = file_with(b"b0\nb1\nb2\nb3\n");
+        let files = [(SourceId(3), a), (SourceId(7), b)];
+        let lines = [
+            (0, 3, 5),
+            (1, 3, 5),
+            (1, 6, 8),
+            (0, 6, 8),
+            (0, 9, 11),
+            (1, 9, 11),
+        ];
+        let chunk = Chunk::braided(100, &files, &lines);
+        let texts: Vec<String> = (0..chunk.len()).map(|i| text(&chunk, i)).collect();
+        assert_eq!(texts, ["a1", "b1", "b2", "a2", "a3", "b3"]);
+        let sources: Vec<u16> = (0..chunk.len()).map(|i| chunk.source(i).0).collect();
+        assert_eq!(sources, [3, 7, 7, 3, 3, 7]);
+        let locals = chunk.locals(SourceId(7));
+        assert_eq!(
+            (0..locals.len()).map(|k| locals.get(k)).collect::<Vec<_>>(),
+            [1, 2, 5]
+        );
+        assert_eq!(chunk.locals(SourceId(9)).len(), 0);
+        let mut counts = chunk.counts();
+        counts.sort_by_key(|(s, _)| s.0);
+        assert_eq!(counts, [(SourceId(3), 3), (SourceId(7), 3)]);
+        // Per line: 4 bytes of end, 1 of file, 2 of local index.
+        assert!(chunk.memory() < std::mem::size_of::<Chunk>() + 6 * 7 + 2 * 24 + 64);
+        // One file: as compact as a single file's chunk.
+        let single = Chunk::braided(0, &files[..1], &[(0, 0, 2), (0, 3, 5)]);
+        assert_eq!(
+            (text(&single, 0), text(&single, 1)),
+            ("a0".into(), "a1".into())
+        );
     }
 }

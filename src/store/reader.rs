@@ -2,8 +2,9 @@
 //!
 //! Lines are read in order or in reverse order (a screen, a search, a filter pass), so a read
 //! takes the neighbouring lines along: one `pread` of up to [`BLOCK`] bytes around the line asked
-//! for, kept until a line outside it is asked for. The files are ones just indexed, so the bytes
-//! come from the page cache.
+//! for, kept until a line outside it is asked for. A block is kept per file (a few files at
+//! most): braided histories ask for lines of several files in turn. The files are ones just
+//! indexed, so the bytes come from the page cache.
 
 use std::fs::File;
 use std::io;
@@ -19,10 +20,13 @@ pub const BLOCK: u64 = 256 << 10;
 /// What is shown for a line whose bytes are no longer in its file (it was truncated).
 pub const GONE: &[u8] = b"[logbraid: this line is no longer in its file (truncated?)]";
 
-/// The last block read.
+/// Files whose last block is kept.
+const FILES: usize = 4;
+
+/// The last block read of each of the files read last (the most recent last).
 #[derive(Debug, Default)]
 pub struct Reader {
-    block: Option<Block>,
+    blocks: Vec<Block>,
 }
 
 #[derive(Debug)]
@@ -42,11 +46,26 @@ impl Reader {
         window: Range<u64>,
     ) -> Option<&[u8]> {
         let range = range.start..range.end.min(range.start + MAX_LINE as u64);
-        let held = self.block.as_ref().is_some_and(|b| {
-            Arc::ptr_eq(&b.file, file)
-                && b.start <= range.start
-                && range.end <= b.start + b.bytes.len() as u64
-        });
+        let at = self.blocks.iter().position(|b| Arc::ptr_eq(&b.file, file));
+        // The file's block goes last: the least recently read file's is the one let go.
+        let mut block = match at {
+            Some(i) => self.blocks.remove(i),
+            None if self.blocks.len() >= FILES => {
+                let mut reused = self.blocks.remove(0);
+                reused.file = Arc::clone(file);
+                reused.start = 0;
+                reused.bytes.clear();
+                reused
+            }
+            None => Block {
+                file: Arc::clone(file),
+                start: 0,
+                bytes: Vec::new(),
+            },
+        };
+        let held = block.start <= range.start
+            && range.end <= block.start + block.bytes.len() as u64
+            && !block.bytes.is_empty();
         if !held {
             let start = range.start.min(
                 window
@@ -57,17 +76,13 @@ impl Reader {
             let end = range
                 .end
                 .max(window.end.min(range.end + BLOCK / 2).min(start + BLOCK));
-            let mut bytes = self.block.take().map(|b| b.bytes).unwrap_or_default();
-            bytes.resize(usize::try_from(end - start).ok()?, 0);
-            let got = read_at(file, &mut bytes, start).ok()?;
-            bytes.truncate(got);
-            self.block = Some(Block {
-                file: Arc::clone(file),
-                start,
-                bytes,
-            });
+            block.bytes.resize(usize::try_from(end - start).ok()?, 0);
+            let got = read_at(file, &mut block.bytes, start).ok()?;
+            block.bytes.truncate(got);
+            block.start = start;
         }
-        let block = self.block.as_ref()?;
+        self.blocks.push(block);
+        let block = self.blocks.last()?;
         let from = usize::try_from(range.start - block.start).ok()?;
         let to = usize::try_from(range.end - block.start).ok()?;
         let line = block.bytes.get(from..to)?;
@@ -103,5 +118,25 @@ mod tests {
         assert_eq!(reader.read(&file, 0..4, 0..14), Some(&b"one"[..]));
         // Past the end: the file no longer has these bytes.
         assert_eq!(reader.read(&file, 9..20, 0..20), None);
+    }
+
+    #[test]
+    fn lines_of_several_files_in_turn() {
+        let files: Vec<_> = (0..6)
+            .map(|f| file_with(format!("a{f}\nb{f}\n").as_bytes()))
+            .collect();
+        let mut reader = Reader::default();
+        for round in 0..3 {
+            for (f, file) in files.iter().enumerate() {
+                let (range, want) = if round % 2 == 0 {
+                    (0..2, "a")
+                } else {
+                    (3..5, "b")
+                };
+                let got = reader.read(file, range, 0..6).map(<[u8]>::to_vec);
+                assert_eq!(got, Some(format!("{want}{f}").into_bytes()), "file {f}");
+            }
+        }
+        assert!(reader.blocks.len() <= FILES);
     }
 }
