@@ -32,6 +32,7 @@ use crate::engine::{Engine, EngineEvent};
 use crate::orderer::Placement;
 use crate::record::hide::Hide;
 use crate::store::Store;
+use crate::store::braid::Braid;
 use crate::view::FrameSink;
 use crate::view::terminal::TerminalGuard;
 use crate::view::thread::RenderThread;
@@ -92,6 +93,8 @@ where
 /// The state the core task owns.
 struct Core {
     store: Store,
+    /// Big files' histories on their way into the store, braided by time.
+    braid: Braid,
     state: AppState,
     rates: Rates,
     names: Arc<Vec<String>>,
@@ -109,6 +112,7 @@ impl Core {
     fn new(engine: &Engine, max_memory: usize, size: Rect) -> Self {
         Self {
             store: Store::new(max_memory),
+            braid: Braid::default(),
             state: AppState::new(engine.sources().len(), size),
             rates: Rates::default(),
             names: shown_names(engine),
@@ -236,12 +240,11 @@ impl Core {
             EngineEvent::Status { id, status } => self.state.on_status(id, status),
             EngineEvent::Notice(text) => self.state.notice = Some(text),
             EngineEvent::History { id, part } => {
-                // Refused when it no longer fits: then the rest is only counted.
-                if !part.lines.is_empty() && !self.store.prepend(id, part.lines) {
-                    part.stop.cancel();
-                }
                 self.store.refuse(id, part.skipped);
                 self.state.on_history(id, part.done, part.total, part.last);
+                // Braided with the other big files' histories; refused when it no longer
+                // fits (the indexers then only count the rest).
+                self.braid.part(id, part);
             }
             EngineEvent::Added(_) => {
                 self.state.add_source();
@@ -249,6 +252,13 @@ impl Core {
                 self.state.names = Arc::clone(&self.names);
             }
         }
+        // Whatever the event, the braid may now place more: a part came, or the last source
+        // said whether its history comes as parts.
+        self.braid.place(
+            &mut self.store,
+            engine.histories_coming(),
+            !engine.in_backlog(),
+        );
         self.dirty = true;
     }
 

@@ -55,6 +55,9 @@ pub struct Engine {
     orderer: Orderer,
     /// Every source has ended and the orderer was told so.
     finished: bool,
+    /// Sources whose history is a big file's, coming in parts (see
+    /// [`Engine::histories_coming`]).
+    histories: Vec<SourceId>,
 }
 
 impl Engine {
@@ -87,6 +90,7 @@ impl Engine {
             supervisor,
             orderer,
             finished: false,
+            histories: Vec::new(),
         })
     }
 
@@ -132,6 +136,12 @@ impl Engine {
     /// True while the backlogs (what sources held at start) are being braided.
     pub fn in_backlog(&self) -> bool {
         self.orderer.in_backlog()
+    }
+
+    /// The sources whose history is a big file's, coming in parts; complete once
+    /// [`in_backlog`](Self::in_backlog) is false (a source says so before its backlog ends).
+    pub fn histories_coming(&self) -> &[SourceId] {
+        &self.histories
     }
 
     /// Live lines waiting in the merge window, in the order they would go out now.
@@ -186,6 +196,7 @@ impl Engine {
             SourceEvent::Status { id, status } => self.orderer.status(id, status),
             SourceEvent::Notice(text) => self.orderer.notice(text),
             SourceEvent::History { id, part } => self.orderer.history(id, part),
+            SourceEvent::HistoryComing { id } => self.histories.push(id),
             SourceEvent::Discovered { path, prefix } => {
                 match self.supervisor.discovered(&path, prefix) {
                     Ok(id) => self.orderer.added(id),

@@ -139,6 +139,12 @@ pub enum SourceEvent {
     },
     /// A one-time notice about how sources are followed (e.g. polling instead of events).
     Notice(String),
+    /// The source's history is a big file's, indexed in the background: its parts will come
+    /// (sent before the source's backlog ends).
+    HistoryComing {
+        /// The source.
+        id: SourceId,
+    },
     /// A part of a big file's history, indexed in the background.
     History {
         /// The source.
@@ -276,6 +282,12 @@ impl Emitter {
     /// Sends a one-time notice (from blocking code).
     pub fn warn(&mut self, message: String) {
         self.send_blocking(SourceEvent::Notice(message));
+    }
+
+    /// Says that the source's history will come as a big file's parts (from blocking code).
+    pub fn history_coming(&mut self) {
+        let id = self.id;
+        self.send_blocking(SourceEvent::HistoryComing { id });
     }
 
     /// Ends the backlog; later calls do nothing (from blocking code).

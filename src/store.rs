@@ -18,6 +18,7 @@
 //! first line. Sequence numbers therefore start at [`FIRST_SEQ`], not 0. Their text is read back
 //! on demand ([`reader`]), so [`LineRef::text`] may be owned.
 
+pub mod braid;
 mod chunk;
 mod reader;
 
@@ -29,6 +30,9 @@ use std::time::Duration;
 
 use self::chunk::{CHUNK_TEXT, Chunk, Locals, Text};
 use self::reader::{GONE, Reader};
+use std::fs::File;
+use std::sync::Arc;
+
 use crate::batch::{FileLines, LineBatch, StampedBatch};
 use crate::source_id::SourceId;
 
@@ -296,12 +300,9 @@ impl Store {
         self.evict();
     }
 
-    /// Puts `lines`, older than every retained line, before them. Refused (and counted as
-    /// evicted) when they do not fit in the bound or older lines were evicted already: then no
-    /// older history of the source is wanted either, and `false` says so.
+    /// Puts `lines`, older than every retained line, before them; see
+    /// [`prepend_braided`](Self::prepend_braided) (this is one file's part of it).
     pub fn prepend(&mut self, source: SourceId, lines: FileLines) -> bool {
-        self.count(source);
-        let n = lines.len() as u64;
         let base = lines.base;
         let mut start = base;
         let spans: Vec<(u8, u64, u64)> = lines
@@ -314,13 +315,34 @@ impl Store {
                 span
             })
             .collect();
-        let chunk = Chunk::braided(self.first_seq() - n, &[(source, lines.file)], &spans);
+        self.prepend_braided(&[(source, lines.file)], &spans)
+    }
+
+    /// Prepends lines that stay in their files, braided (`placed`, in order: an index into
+    /// `files`, the line's start and its `\n`'s offset), below the oldest retained line. Refused
+    /// (and counted per source) when it would not fit in memory or lines were evicted already
+    /// (the history would have a gap); then false.
+    pub fn prepend_braided(
+        &mut self,
+        files: &[(SourceId, Arc<File>)],
+        placed: &[(u8, u64, u64)],
+    ) -> bool {
+        let n = placed.len() as u64;
+        let chunk = Chunk::braided(self.first_seq() - n, files, placed);
+        let counts = chunk.counts();
+        for &(source, _) in &counts {
+            self.count(source);
+        }
         if self.evicted_total() > 0 || self.memory + chunk.memory() > self.max_memory {
-            self.counts[source.index()].refused += n;
+            for (source, k) in counts {
+                self.counts[source.index()].refused += k;
+            }
             return false;
         }
         self.memory += chunk.memory();
-        self.counts[source.index()].prepended += n;
+        for (source, k) in counts {
+            self.counts[source.index()].prepended += k;
+        }
         self.chunks.push_front(chunk);
         true
     }

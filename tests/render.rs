@@ -551,10 +551,17 @@ fn a_big_files_history_fills_in_above_with_its_progress() {
     let len = file.metadata().expect("metadata").len();
     let file = Arc::new(file);
     let mut parts = Vec::new();
-    big_file::index(&file, 0..len, None, &CancellationToken::new(), |part| {
-        parts.push(part);
-        true
-    })
+    big_file::index(
+        &file,
+        0..len,
+        None,
+        &CancellationToken::new(),
+        unstamped_history(),
+        |part| {
+            parts.push(part);
+            true
+        },
+    )
     .expect("index");
     let mut parts = parts.into_iter();
     let first = parts.next().expect("a first part");
@@ -1313,4 +1320,12 @@ fn x_closes_a_gone_sources_pane_and_a_vanished_file_gets_none() {
     );
     state.on_status(SourceId(2), SourceStatus::Gone);
     assert!(!panes(&state).contains(&PaneId::Source(SourceId(2))));
+}
+
+/// How an indexer reads stamps in a file without any.
+fn unstamped_history() -> big_file::Stamps {
+    big_file::Stamps {
+        stamp: None,
+        clock: logbraid::timestamp::Clock::now(),
+    }
 }

@@ -807,3 +807,52 @@ fn a_click_moves_the_cursor() {
     tmux.keys(&["Escape"]);
     tmux.keys(&["q"]);
 }
+
+/// Two big files whose times interleave: their histories are braided in the merged pane, not
+/// put one above the other; `g` shows the oldest line of either, then the other's next to it.
+#[test]
+fn two_big_files_are_braided() {
+    let dir = Dir::new();
+    let lines = 680_000u32;
+    for (name, offset) in [("a.log", 0u32), ("b.log", 1)] {
+        let mut content = Vec::with_capacity(lines as usize * 120);
+        for i in 0..lines {
+            let ms = u64::from(i) * 2 + u64::from(offset);
+            let (h, m, s, milli) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+            content.extend_from_slice(
+                format!(
+                    "2026-12-01T{h:02}:{m:02}:{s:02}.{milli:03}Z {} {i:08} {}\n",
+                    &name[..1],
+                    "x".repeat(70)
+                )
+                .as_bytes(),
+            );
+        }
+        assert!(content.len() > 64 << 20, "above the threshold");
+        dir.write(name, &content);
+    }
+    let Some(tmux) = Tmux::start(&dir) else {
+        return;
+    };
+    tmux.logbraid("-n all a.log b.log");
+    let last = format!("b {:08}", lines - 1);
+    tmux.wait("both files' last lines", |s| s.contains(&last));
+    tmux.wait("the end of indexing", |s| !s.contains("indexing"));
+    tmux.keys(&["0", "g"]);
+    let screen = tmux.wait("the top of the history", |s| s.contains("a 00000000"));
+    let rows: Vec<String> = pane_rows(&screen, "merged")
+        .into_iter()
+        .filter(|r| !r.is_empty())
+        .collect();
+    let ids: Vec<String> = rows
+        .iter()
+        .take(4)
+        .filter_map(|r| r.split("Z ").nth(1).map(|t| t[..10].to_owned()))
+        .collect();
+    assert_eq!(
+        ids,
+        ["a 00000000", "b 00000000", "a 00000001", "b 00000001"],
+        "braided:\n{screen}"
+    );
+    tmux.keys(&["q"]);
+}

@@ -10,12 +10,13 @@ use std::fs::File;
 use std::io;
 use std::ops::Range;
 use std::os::unix::fs::FileExt as _;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use memchr::memrchr_iter;
 use tokio_util::sync::CancellationToken;
 
 use crate::batch::FileLines;
+use crate::timestamp::{Clock, Stamp, UNKNOWN};
 
 /// Bytes per read.
 pub const READ: usize = 1 << 20;
@@ -27,6 +28,10 @@ const PART_LINES: usize = 1 << 16;
 pub struct History {
     /// The lines.
     pub lines: FileLines,
+    /// Each line's instant, by which it is braided with other big files' histories: its own
+    /// stamp, or (without one) its record's — the stamped line before it in the part, else
+    /// the one after it; [`crate::timestamp::UNKNOWN`] without any.
+    pub instants: Vec<i64>,
     /// Lines only counted, not indexed, after the consumer asked to stop.
     pub skipped: u64,
     /// Bytes of the history done, of `total`.
@@ -39,9 +44,14 @@ pub struct History {
     pub stop: CancellationToken,
 }
 
-/// Held while a history is indexed: one at a time, because the parts of two files prepended in
-/// turns would interleave in the merged pane; this way each file's history stays in one piece.
-static TURN: Mutex<()> = Mutex::new(());
+/// How the lines' stamps are read: the file's layout, and the clock.
+#[derive(Debug, Clone, Copy)]
+pub struct Stamps {
+    /// The layout (`None`: the file has no stamps; its lines are all unknown).
+    pub stamp: Option<Stamp>,
+    /// The clock stamps are read with.
+    pub clock: Clock,
+}
 
 /// Indexes `region` of `file` (it ends with a `\n`), newest lines first, at most `limit` lines,
 /// handing each part to `send` until it returns `false` or `cancel` fires. After an error (the
@@ -51,10 +61,14 @@ pub fn index(
     region: Range<u64>,
     limit: Option<u64>,
     cancel: &CancellationToken,
+    stamps: Stamps,
     mut send: impl FnMut(History) -> bool,
 ) -> io::Result<()> {
-    let _turn = TURN.lock().unwrap_or_else(PoisonError::into_inner);
     let stop = CancellationToken::new();
+    let mut send = |mut part: History| {
+        part.instants = instants(&part.lines, stamps).unwrap_or_default();
+        send(part)
+    };
     let result = walk(file, region.clone(), limit, cancel, &stop, &mut send);
     if result.is_err() {
         let total = region.end - region.start;
@@ -160,12 +174,53 @@ fn progress(
 ) -> History {
     History {
         lines,
+        instants: Vec::new(),
         skipped,
         done: done.min(total),
         total,
         last: false,
         stop: stop.clone(),
     }
+}
+
+/// The instants of `lines` (see [`History::instants`]), their text read back at once (it was
+/// just read: from the page cache).
+fn instants(lines: &FileLines, stamps: Stamps) -> io::Result<Vec<i64>> {
+    let Some(stamp) = stamps.stamp else {
+        return Ok(vec![UNKNOWN; lines.len()]);
+    };
+    let Some(&last) = lines.ends.last() else {
+        return Ok(Vec::new());
+    };
+    let mut text = vec![0u8; usize::try_from(last).unwrap_or(0)];
+    lines.file.read_exact_at(&mut text, lines.base)?;
+    let mut out = Vec::with_capacity(lines.len());
+    let mut start = 0usize;
+    for &end in &lines.ends {
+        let end = usize::try_from(end).unwrap_or(text.len()).min(text.len());
+        let line = &text[start.min(end)..end];
+        out.push(stamp.parse(line, &stamps.clock).unwrap_or(UNKNOWN));
+        start = end + 1;
+    }
+    // A line without a stamp goes with its record: the stamped line before it, else (at the
+    // part's start) the one after it.
+    let mut before = UNKNOWN;
+    for t in &mut out {
+        if *t == UNKNOWN {
+            *t = before;
+        } else {
+            before = *t;
+        }
+    }
+    let mut after = UNKNOWN;
+    for t in out.iter_mut().rev() {
+        if *t == UNKNOWN {
+            *t = after;
+        } else {
+            after = *t;
+        }
+    }
+    Ok(out)
 }
 
 /// Newlines found but not handed over yet, newest first.
@@ -225,6 +280,14 @@ mod tests {
     use super::*;
     use crate::test_support::file_with;
 
+    /// Lines without stamps (their instants all unknown).
+    fn unstamped() -> Stamps {
+        Stamps {
+            stamp: None,
+            clock: crate::test_support::utc_clock(0),
+        }
+    }
+
     /// Runs the indexer over `content` and puts the parts back together, oldest first.
     fn lines_of(content: &[u8], start: u64, limit: Option<u64>) -> (Vec<String>, Vec<History>) {
         let file = file_with(content);
@@ -234,6 +297,7 @@ mod tests {
             start..content.len() as u64,
             limit,
             &CancellationToken::new(),
+            unstamped(),
             |h| {
                 parts.push(h);
                 true
@@ -288,30 +352,38 @@ mod tests {
         assert_eq!(got, ["", "b"]);
     }
 
+    /// Each line carries its instant: its own stamp, or its record's (a stack trace's lines
+    /// go with the line above them); lines before the file's first stamp are older than all.
     #[test]
-    fn two_histories_are_sent_one_after_the_other() {
-        let content: String = (0..400_000).map(|i| i.to_string() + "\n").collect();
-        let order = Mutex::new(Vec::new());
-        std::thread::scope(|scope| {
-            for who in 0..2 {
-                let (content, order) = (&content, &order);
-                scope.spawn(move || {
-                    let file = file_with(content.as_bytes());
-                    let region = 0..content.len() as u64;
-                    index(&file, region, None, &CancellationToken::new(), |_| {
-                        order.lock().expect("order").push(who);
-                        // Gives the other indexer every chance to cut in.
-                        std::thread::sleep(std::time::Duration::from_millis(1));
-                        true
-                    })
-                    .expect("index");
-                });
-            }
-        });
-        let mut order = order.into_inner().expect("order");
-        let parts = order.len();
-        order.dedup();
-        assert_eq!(order.len(), 2, "{parts} parts, not in two runs");
+    fn lines_carry_their_records_instants() {
+        let content =
+            b"  at before\n2026-12-01T10:00:00Z a\n  at x\n2026-12-01T10:00:05Z b\n  at y\n";
+        let file = file_with(content);
+        let clock = crate::test_support::utc_clock(0);
+        let stamps = Stamps {
+            stamp: crate::source::seek::layout(content, &clock),
+            clock,
+        };
+        let mut parts = Vec::new();
+        index(
+            &file,
+            0..content.len() as u64,
+            None,
+            &CancellationToken::new(),
+            stamps,
+            |h| {
+                parts.push(h);
+                true
+            },
+        )
+        .expect("index");
+        let instants: Vec<i64> = parts
+            .iter()
+            .rev()
+            .flat_map(|p| p.instants.clone())
+            .collect();
+        let (a, b) = (1_796_119_200_000_000_000, 1_796_119_205_000_000_000);
+        assert_eq!(instants, [UNKNOWN, a, a, b, b]);
     }
 
     #[test]
@@ -319,10 +391,17 @@ mod tests {
         let file = file_with(b"a\nb\n");
         let mut parts = Vec::new();
         // The region reaches past the end: the bytes are gone, as after a truncation.
-        let result = index(&file, 0..100, None, &CancellationToken::new(), |h| {
-            parts.push(h);
-            true
-        });
+        let result = index(
+            &file,
+            0..100,
+            None,
+            &CancellationToken::new(),
+            unstamped(),
+            |h| {
+                parts.push(h);
+                true
+            },
+        );
         let error = result.expect_err("the read fails");
         assert!(error.to_string().contains("shrank"), "{error}");
         assert!(parts.last().is_some_and(|p| p.last && p.lines.is_empty()));
@@ -339,6 +418,7 @@ mod tests {
             0..content.len() as u64,
             None,
             &CancellationToken::new(),
+            unstamped(),
             |h| {
                 if taken == 0 {
                     taken += h.lines.len() as u64;

@@ -571,13 +571,25 @@ impl Tail {
         if end == 0 || looks_binary(&sample) {
             return Ok(None);
         }
+        // The layout of its stamps, from its first lines: its history is braided by them.
+        let clock = self.emit.clock();
+        let mut head = vec![0u8; usize::try_from(end.min(64 << 10)).unwrap_or(0)];
+        file.read_exact_at(&mut head, 0)?;
+        let stamps = big_file::Stamps {
+            stamp: seek::layout(&head, &clock),
+            clock,
+        };
+        // Said before the first look ends: once every source's has, the braid knows whose
+        // histories to wait for.
+        self.emit.history_coming();
         let file = Arc::new(file.try_clone()?);
         let (id, tx) = self.emit.sender();
         let cancel = self.cancel.clone();
         let path = self.path.clone();
         self.history = Some(runtime.spawn_blocking(move || {
             let send = |part| tx.blocking_send(SourceEvent::History { id, part }).is_ok();
-            if let Err(e) = big_file::index(&file, from.min(end)..end, limit, &cancel, send) {
+            let region = from.min(end)..end;
+            if let Err(e) = big_file::index(&file, region, limit, &cancel, stamps, send) {
                 let text = format!(
                     "{}: reading its history failed: {}",
                     path.display(),

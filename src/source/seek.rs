@@ -18,7 +18,7 @@ const PROBE: usize = 16 << 10;
 pub const WORTH_SEEKING: u64 = 4 << 20;
 
 /// The layout of the stamps in the lines of `head` (a block from the start of a log).
-fn layout(head: &[u8], clock: &Clock) -> Option<Stamp> {
+pub fn layout(head: &[u8], clock: &Clock) -> Option<Stamp> {
     Stamp::detect(head.split(|&b| b == b'\n').take(32), clock)
 }
 

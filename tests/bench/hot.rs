@@ -356,7 +356,7 @@ fn index_64mib_history(bencher: Bencher) {
     bencher
         .counter(divan::counter::BytesCount::new(content.len()))
         .bench(|| {
-            big_file::index(&file, 0..len, None, &cancel, |part| {
+            big_file::index(&file, 0..len, None, &cancel, unstamped_history(), |part| {
                 black_box(part);
                 true
             })
@@ -399,4 +399,12 @@ fn render_1000_json_records(bencher: Bencher) {
             }
             black_box(out.len())
         });
+}
+
+/// How an indexer reads stamps in a file without any.
+fn unstamped_history() -> big_file::Stamps {
+    big_file::Stamps {
+        stamp: None,
+        clock: logbraid::timestamp::Clock::now(),
+    }
 }
