@@ -89,6 +89,9 @@ fn main() {
     if run("big-file") {
         big_file(dir.path(), sizes.big_file);
     }
+    if run("big-braid") {
+        big_braid(dir.path(), sizes.big_file);
+    }
 }
 
 /// logbraid running in a pseudo-terminal, its screen kept by a terminal emulator.
@@ -637,7 +640,7 @@ fn big_file(dir: &Path, size: u64) {
     let mib = size as f64 / f64::from(1 << 20);
     println!("\n== big file: {mib:.0} MiB of log lines, opened with all its history");
     let path = dir.join("big.log");
-    let lines = write_big_log(&path, size);
+    let lines = write_big_log(&path, size, 1, 0);
     let file = path.display().to_string();
     let last = format!("req={:08}", lines - 1);
     let mut tools = vec![("logbraid", format!("exec {BIN} -n all {file}"))];
@@ -705,6 +708,78 @@ fn big_file(dir: &Path, size: u64) {
     }
     drop(screen);
     let _ = fs::remove_file(path);
+}
+
+/// Two big files whose times interleave (a line every 2 ms each, one a millisecond after the
+/// other), `-n all`: the first screen, keys while the braid fills in, the whole braid indexed,
+/// and what stays resident.
+fn big_braid(dir: &Path, size: u64) {
+    #[allow(clippy::cast_precision_loss)]
+    let mib = 2.0 * size as f64 / f64::from(1 << 20);
+    println!(
+        "\n== two big files braided: 2 x {:.0} MiB, times interleaving, -n all",
+        mib / 2.0
+    );
+    let (a, b) = (dir.join("a.log"), dir.join("b.log"));
+    write_big_log(&a, size, 2, 0);
+    write_big_log(&b, size, 2, 1);
+    let start = Instant::now();
+    let mut screen = Screen::spawn(
+        &format!("exec {BIN} -n all {} {}", a.display(), b.display()),
+        dir,
+    );
+    let Some(first) = screen.wait_for(|s| s.contains(" req="), Duration::from_secs(120)) else {
+        println!("logbraid: nothing on screen within 120 s");
+        return;
+    };
+    println!(
+        "{:<28} first screen {:.0} ms",
+        "logbraid, warm:",
+        first.saturating_duration_since(start).as_secs_f64() * 1e3
+    );
+    let pid = newest_pid("logbraid");
+    // Keys while the braid fills in: a prompt opened and closed.
+    let mut keys = Vec::new();
+    while screen.contents().contains("indexing") && keys.len() < 40 {
+        for (key, shows) in [(&b"f"[..], "Enter keep"), (&b"\x1b"[..], "? help")] {
+            let t = Instant::now();
+            screen.key(key);
+            if let Some(seen) = screen.wait_for(|s| s.contains(shows), Duration::from_secs(2)) {
+                keys.push(seen.saturating_duration_since(t).as_secs_f64() * 1e3);
+            }
+        }
+    }
+    report("logbraid: key -> screen while indexing", keys);
+    let mut indexed = None;
+    while indexed.is_none() && start.elapsed() < Duration::from_secs(300) {
+        screen.key(b"g");
+        indexed = screen.wait_for(
+            |s| s.contains(FIRST_LINE) && !s.contains("indexing"),
+            Duration::from_millis(20),
+        );
+    }
+    let Some(indexed) = indexed else {
+        println!("logbraid: still indexing after 300 s");
+        return;
+    };
+    let braided = screen.contents().contains("T00:00:00.001Z");
+    let now = pid.and_then(rss_mb).unwrap_or(0.0);
+    let peak = pid.and_then(peak_rss_mb).unwrap_or(0.0);
+    println!(
+        "{:<28} indexed and braided in {:.2} s ({}); resident {now:.0} MB ({:.1}% of the files), peak {peak:.0} MB ({:.1}%)",
+        "logbraid, warm:",
+        indexed.saturating_duration_since(start).as_secs_f64(),
+        if braided {
+            "the oldest lines of both files at the top"
+        } else {
+            "NOT braided at the top"
+        },
+        now / mib * 100.0,
+        peak / mib * 100.0
+    );
+    drop(screen);
+    let _ = fs::remove_file(a);
+    let _ = fs::remove_file(b);
 }
 
 /// After another tool's first screen of the big file: its last screen (toolong opens at the top:
@@ -829,7 +904,7 @@ fn report_once(name: &str, took: Option<Duration>) {
 
 /// Writes about `size` bytes of realistic lines (ISO timestamps, levels, some JSON); each
 /// carries ` req=NNNNNNNN`. Returns the number of lines.
-fn write_big_log(path: &Path, size: u64) -> u64 {
+fn write_big_log(path: &Path, size: u64, step: u64, offset: u64) -> u64 {
     const LEVELS: [&str; 4] = ["INFO", "DEBUG", "WARN", "ERROR"];
     let mut out =
         std::io::BufWriter::with_capacity(1 << 20, fs::File::create(path).expect("create"));
@@ -838,7 +913,13 @@ fn write_big_log(path: &Path, size: u64) -> u64 {
     let mut line = String::with_capacity(256);
     while written < size {
         line.clear();
-        let (h, m, s, ms) = (n / 3_600_000 % 24, n / 60_000 % 60, n / 1000 % 60, n % 1000);
+        let at = n * step + offset;
+        let (h, m, s, ms) = (
+            at / 3_600_000 % 24,
+            at / 60_000 % 60,
+            at / 1000 % 60,
+            at % 1000,
+        );
         if n % 10 == 7 {
             let _ = writeln!(
                 line,
