@@ -721,7 +721,7 @@ fn big_braid(dir: &Path, size: u64) {
         mib / 2.0
     );
     let (a, b) = (dir.join("a.log"), dir.join("b.log"));
-    write_big_log(&a, size, 2, 0);
+    let lines = write_big_log(&a, size, 2, 0);
     write_big_log(&b, size, 2, 1);
     let start = Instant::now();
     let mut screen = Screen::spawn(
@@ -778,6 +778,22 @@ fn big_braid(dir: &Path, size: u64) {
         peak / mib * 100.0
     );
     drop(screen);
+    // lnav on the same two files, same run: it braids them too.
+    let files = format!("{} {}", a.display(), b.display());
+    let last = format!("req={:08}", lines - 1);
+    for (name, run) in installed([("lnav", format!("exec lnav {files}"))]) {
+        let start = Instant::now();
+        let mut screen = Screen::spawn(&run, dir);
+        match screen.wait_for(|s| s.contains(" req="), Duration::from_secs(120)) {
+            Some(t) => println!(
+                "{:<28} first screen {:.0} ms",
+                format!("{name}, warm:"),
+                t.saturating_duration_since(start).as_secs_f64() * 1e3
+            ),
+            None => println!("{name}: nothing on screen within 120 s"),
+        }
+        other_on_big_file(&mut screen, name, start, &last, mib, "warm");
+    }
     let _ = fs::remove_file(a);
     let _ = fs::remove_file(b);
 }
