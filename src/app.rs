@@ -112,7 +112,7 @@ impl Core {
     fn new(engine: &Engine, max_memory: usize, size: Rect) -> Self {
         Self {
             store: Store::new(max_memory),
-            braid: Braid::default(),
+            braid: Braid::new(engine.range()),
             state: AppState::new(engine.sources().len(), size),
             rates: Rates::default(),
             names: shown_names(engine),

@@ -14,6 +14,7 @@ use crate::source::big_file::History;
 use crate::source::supervisor::{Discovery, Started, Supervisor};
 use crate::source::{SourceEvent, SourceSpec, SourceStatus};
 use crate::source_id::SourceId;
+use crate::timestamp::moment::TimeRange;
 use crate::timestamp::wall_nanos;
 
 pub use crate::source::supervisor::{BIG_FILE, EngineOptions, MERGE_WINDOW, SourceDef, SourceInfo};
@@ -136,6 +137,12 @@ impl Engine {
     /// True while the backlogs (what sources held at start) are being braided.
     pub fn in_backlog(&self) -> bool {
         self.orderer.in_backlog()
+    }
+
+    /// The range lines are kept in (`--since`, `--until`): a big file's history, which does
+    /// not pass through the sources' stamping, is held to it where it is braided.
+    pub fn range(&self) -> TimeRange {
+        self.supervisor.range()
     }
 
     /// The sources whose history is a big file's, coming in parts; complete once

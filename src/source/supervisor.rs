@@ -175,6 +175,11 @@ impl Supervisor {
         })
     }
 
+    /// The range lines are kept in (`--since`, `--until`).
+    pub fn range(&self) -> TimeRange {
+        self.options.range
+    }
+
     /// The sources, indexed by [`SourceId`].
     pub fn sources(&self) -> &[SourceInfo] {
         &self.sources

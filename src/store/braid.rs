@@ -20,6 +20,7 @@ use super::chunk::CHUNK_LINES;
 use crate::batch::FileLines;
 use crate::source::big_file::History;
 use crate::source_id::SourceId;
+use crate::timestamp::moment::TimeRange;
 
 /// One file's lines handed over and not placed yet.
 #[derive(Debug, Default)]
@@ -40,10 +41,11 @@ impl Pending {
         instants.get(self.left.checked_sub(1)?).copied()
     }
 
-    /// Takes the newest line not placed: (file, its start, its `\n`'s offset).
-    fn pop(&mut self) -> Option<(Arc<File>, u64, u64)> {
-        let (lines, _) = self.parts.front()?;
+    /// Takes the newest line not placed: (file, its start, its `\n`'s offset, its instant).
+    fn pop(&mut self) -> Option<(Arc<File>, u64, u64, i64)> {
+        let (lines, instants) = self.parts.front()?;
         let i = self.left.checked_sub(1)?;
+        let instant = instants[i];
         let end = lines.base + u64::from(lines.ends[i]);
         let start = match i {
             0 => lines.base,
@@ -55,7 +57,7 @@ impl Pending {
             self.parts.pop_front();
             self.left = self.parts.front().map_or(0, |(l, _)| l.len());
         }
-        Some((file, start, end))
+        Some((file, start, end, instant))
     }
 }
 
@@ -63,9 +65,19 @@ impl Pending {
 #[derive(Debug, Default)]
 pub struct Braid {
     pending: Vec<Pending>,
+    /// Lines outside it are dropped as they are placed (`--since`, `--until`).
+    range: TimeRange,
 }
 
 impl Braid {
+    /// A braid keeping the lines in `range`.
+    pub fn new(range: TimeRange) -> Self {
+        Self {
+            pending: Vec::new(),
+            range,
+        }
+    }
+
     /// Takes a part of `id`'s history (parts come newest first).
     pub fn part(&mut self, id: SourceId, part: History) {
         if self.pending.len() <= id.index() {
@@ -113,9 +125,12 @@ impl Braid {
             let Some((source, _)) = newest else {
                 break;
             };
-            let Some((file, start, end)) = self.pending[source.index()].pop() else {
+            let Some((file, start, end, instant)) = self.pending[source.index()].pop() else {
                 break;
             };
+            if !self.range.contains(instant) {
+                continue;
+            }
             let f = files
                 .iter()
                 .position(|(s, _)| *s == source)
@@ -253,6 +268,22 @@ mod tests {
             store.line(store.first_seq()).map(|l| l.source),
             Some(SourceId(0))
         );
+    }
+
+    /// `--since`/`--until` hold for a big file's history too: it is not stamped by the source
+    /// but here, and both ends are included.
+    #[test]
+    fn lines_outside_the_time_range_are_left_out() {
+        let mut store = Store::new(usize::MAX);
+        let mut braid = Braid::new(TimeRange {
+            since: Some(2),
+            until: Some(8),
+        });
+        for part in parts("a", &[0, 2, 4, 6, 8, 10], 4) {
+            braid.part(SourceId(0), part);
+        }
+        braid.place(&mut store, &[SourceId(0)], true);
+        assert_eq!(texts(&store), ["a 1", "a 2", "a 3", "a 4"]);
     }
 
     #[test]
