@@ -305,12 +305,12 @@ impl Store {
     pub fn prepend(&mut self, source: SourceId, lines: FileLines) -> bool {
         let base = lines.base;
         let mut start = base;
-        let spans: Vec<(u8, u64, u64)> = lines
+        let spans: Vec<(u8, u64, u64, bool)> = lines
             .ends
             .iter()
             .map(|&end| {
                 let end = base + u64::from(end);
-                let span = (0, start, end);
+                let span = (0, start, end, false);
                 start = end + 1;
                 span
             })
@@ -319,13 +319,14 @@ impl Store {
     }
 
     /// Prepends lines that stay in their files, braided (`placed`, in order: an index into
-    /// `files`, the line's start and its `\n`'s offset), below the oldest retained line. Refused
+    /// `files`, the line's start, its `\n`'s offset, whether it continues the record before
+    /// it), below the oldest retained line. Refused
     /// (and counted per source) when it would not fit in memory or lines were evicted already
     /// (the history would have a gap); then false.
     pub fn prepend_braided(
         &mut self,
         files: &[(SourceId, Arc<File>)],
-        placed: &[(u8, u64, u64)],
+        placed: &[(u8, u64, u64, bool)],
     ) -> bool {
         let n = placed.len() as u64;
         let chunk = Chunk::braided(self.first_seq() - n, files, placed);

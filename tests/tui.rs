@@ -571,10 +571,13 @@ fn a_file_found_later_is_slotted_in_by_time() {
     };
     tmux.logbraid("-n all 'logs/*.log'");
     tmux.wait("the first file", |s| s.contains("a 5"));
+    // Whole when it appears (moved in): found empty, its lines would be new ones, placed by
+    // arrival — a race a loaded machine can lose.
     dir.write(
-        "logs/b.log",
+        "b.log.tmp",
         "2024-05-01T10:00:02Z b 2\n2024-05-01T10:00:04Z b 4\n",
     );
+    dir.rename("b.log.tmp", "logs/b.log");
     let screen = tmux.wait("the found file", |s| s.contains("b 4"));
     assert_eq!(
         merged_texts(&screen),

@@ -32,6 +32,9 @@ pub struct History {
     /// stamp, or (without one) its record's — the stamped line before it in the part, else
     /// the one after it; [`crate::timestamp::UNKNOWN`] without any.
     pub instants: Vec<i64>,
+    /// Each line's continuation flag: it has no stamp of its own and follows a line that had
+    /// one (a stack trace's line): it belongs to the record before it.
+    pub continued: Vec<bool>,
     /// Lines only counted, not indexed, after the consumer asked to stop.
     pub skipped: u64,
     /// Bytes of the history done, of `total`.
@@ -65,8 +68,13 @@ pub fn index(
     mut send: impl FnMut(History) -> bool,
 ) -> io::Result<()> {
     let stop = CancellationToken::new();
+    let region_start = region.start;
     let mut send = |mut part: History| {
-        part.instants = instants(&part.lines, stamps).unwrap_or_default();
+        // A part that does not start the region follows a line of the file's.
+        let after_a_line = part.lines.base > region_start;
+        let (instants, continued) = instants(&part.lines, stamps, after_a_line).unwrap_or_default();
+        part.instants = instants;
+        part.continued = continued;
         send(part)
     };
     let result = walk(file, region.clone(), limit, cancel, &stop, &mut send);
@@ -175,6 +183,7 @@ fn progress(
     History {
         lines,
         instants: Vec::new(),
+        continued: Vec::new(),
         skipped,
         done: done.min(total),
         total,
@@ -183,23 +192,33 @@ fn progress(
     }
 }
 
-/// The instants of `lines` (see [`History::instants`]), their text read back at once (it was
-/// just read: from the page cache).
-fn instants(lines: &FileLines, stamps: Stamps) -> io::Result<Vec<i64>> {
+/// The instants and continuation flags of `lines` (see [`History`]), their text read back at
+/// once (it was just read: from the page cache). `after_a_line`: lines of the file come before
+/// them (a line without a stamp at their start continues a record).
+fn instants(
+    lines: &FileLines,
+    stamps: Stamps,
+    after_a_line: bool,
+) -> io::Result<(Vec<i64>, Vec<bool>)> {
     let Some(stamp) = stamps.stamp else {
-        return Ok(vec![UNKNOWN; lines.len()]);
+        return Ok((vec![UNKNOWN; lines.len()], vec![false; lines.len()]));
     };
     let Some(&last) = lines.ends.last() else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     };
     let mut text = vec![0u8; usize::try_from(last).unwrap_or(0)];
     lines.file.read_exact_at(&mut text, lines.base)?;
     let mut out = Vec::with_capacity(lines.len());
+    let mut continued = Vec::with_capacity(lines.len());
+    let mut stamped_before = after_a_line;
     let mut start = 0usize;
     for &end in &lines.ends {
         let end = usize::try_from(end).unwrap_or(text.len()).min(text.len());
         let line = &text[start.min(end)..end];
-        out.push(stamp.parse(line, &stamps.clock).unwrap_or(UNKNOWN));
+        let t = stamp.parse(line, &stamps.clock).unwrap_or(UNKNOWN);
+        continued.push(t == UNKNOWN && stamped_before);
+        stamped_before |= t != UNKNOWN;
+        out.push(t);
         start = end + 1;
     }
     // A line without a stamp goes with its record: the stamped line before it, else (at the
@@ -220,7 +239,7 @@ fn instants(lines: &FileLines, stamps: Stamps) -> io::Result<Vec<i64>> {
             after = *t;
         }
     }
-    Ok(out)
+    Ok((out, continued))
 }
 
 /// Newlines found but not handed over yet, newest first.
@@ -384,6 +403,12 @@ mod tests {
             .collect();
         let (a, b) = (1_796_119_200_000_000_000, 1_796_119_205_000_000_000);
         assert_eq!(instants, [UNKNOWN, a, a, b, b]);
+        let continued: Vec<bool> = parts
+            .iter()
+            .rev()
+            .flat_map(|p| p.continued.clone())
+            .collect();
+        assert_eq!(continued, [false, false, true, false, true]);
     }
 
     #[test]

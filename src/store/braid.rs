@@ -25,8 +25,9 @@ use crate::timestamp::moment::TimeRange;
 /// One file's lines handed over and not placed yet.
 #[derive(Debug, Default)]
 struct Pending {
-    /// Parts, newest first; of the front one, its first `left` lines are not placed yet.
-    parts: VecDeque<(FileLines, Vec<i64>)>,
+    /// Parts, newest first, with their lines' instants and continuation flags; of the front
+    /// one, its first `left` lines are not placed yet.
+    parts: VecDeque<(FileLines, Vec<i64>, Vec<bool>)>,
     left: usize,
     /// The last part came.
     done: bool,
@@ -37,15 +38,17 @@ struct Pending {
 impl Pending {
     /// The newest line not placed: its instant.
     fn head(&self) -> Option<i64> {
-        let (_, instants) = self.parts.front()?;
+        let (_, instants, _) = self.parts.front()?;
         instants.get(self.left.checked_sub(1)?).copied()
     }
 
-    /// Takes the newest line not placed: (file, its start, its `\n`'s offset, its instant).
-    fn pop(&mut self) -> Option<(Arc<File>, u64, u64, i64)> {
-        let (lines, instants) = self.parts.front()?;
+    /// Takes the newest line not placed: (file, its start, its `\n`'s offset, its instant,
+    /// whether it continues a record).
+    fn pop(&mut self) -> Option<(Arc<File>, u64, u64, i64, bool)> {
+        let (lines, instants, continued) = self.parts.front()?;
         let i = self.left.checked_sub(1)?;
         let instant = instants[i];
+        let cont = continued.get(i).copied().unwrap_or(false);
         let end = lines.base + u64::from(lines.ends[i]);
         let start = match i {
             0 => lines.base,
@@ -55,9 +58,9 @@ impl Pending {
         self.left = i;
         if self.left == 0 {
             self.parts.pop_front();
-            self.left = self.parts.front().map_or(0, |(l, _)| l.len());
+            self.left = self.parts.front().map_or(0, |(l, _, _)| l.len());
         }
-        Some((file, start, end, instant))
+        Some((file, start, end, instant, cont))
     }
 }
 
@@ -93,7 +96,9 @@ impl Braid {
         if pending.parts.is_empty() {
             pending.left = n;
         }
-        pending.parts.push_back((part.lines, part.instants));
+        pending
+            .parts
+            .push_back((part.lines, part.instants, part.continued));
     }
 
     /// Places in `store`, below its lines, every line that can be placed now. `coming`: the
@@ -110,7 +115,7 @@ impl Braid {
         };
         let mut files: Vec<(SourceId, Arc<File>)> = Vec::new();
         // Newest first; reversed into the chunk's order.
-        let mut placed: Vec<(u8, u64, u64)> = Vec::new();
+        let mut placed: Vec<(u8, u64, u64, bool)> = Vec::new();
         let mut taken = true;
         loop {
             if coming.iter().any(|s| waits(&self.pending, s)) {
@@ -125,7 +130,7 @@ impl Braid {
             let Some((source, _)) = newest else {
                 break;
             };
-            let Some((file, start, end, instant)) = self.pending[source.index()].pop() else {
+            let Some((file, start, end, instant, cont)) = self.pending[source.index()].pop() else {
                 break;
             };
             if !self.range.contains(instant) {
@@ -138,7 +143,7 @@ impl Braid {
                     files.push((source, file));
                     files.len() - 1
                 });
-            placed.push((u8::try_from(f).unwrap_or(u8::MAX), start, end));
+            placed.push((u8::try_from(f).unwrap_or(u8::MAX), start, end, cont));
             if placed.len() == CHUNK_LINES || files.len() == usize::from(u8::MAX) {
                 taken &= flush(store, &mut files, &mut placed);
             }
@@ -161,7 +166,7 @@ impl Braid {
 fn flush(
     store: &mut Store,
     files: &mut Vec<(SourceId, Arc<File>)>,
-    placed: &mut Vec<(u8, u64, u64)>,
+    placed: &mut Vec<(u8, u64, u64, bool)>,
 ) -> bool {
     if placed.is_empty() {
         return true;
@@ -209,6 +214,7 @@ mod tests {
                         .collect(),
                 },
                 instants: times[lo..hi].to_vec(),
+                continued: vec![false; hi - lo],
                 skipped: 0,
                 done: 0,
                 total: 0,

@@ -45,6 +45,8 @@ enum Body {
         which: Vec<u8>,
         /// For each file, the local indices of its lines; empty when there is one file.
         by_file: Vec<Vec<u16>>,
+        /// Which lines continue the record before them, a bit each; empty when none does.
+        continued: Vec<u64>,
     },
 }
 
@@ -111,18 +113,24 @@ impl Chunk {
     }
 
     /// A chunk of lines of several files, braided: `lines` in the chunk's order, each as (its
-    /// file: an index into `files`, the offset it starts at, its `\n`'s offset). At most 256
-    /// files and [`CHUNK_LINES`] lines; a file's lines come in its own order.
+    /// file: an index into `files`, the offset it starts at, its `\n`'s offset, whether it
+    /// continues the record before it). At most 256 files and [`CHUNK_LINES`] lines; a file's
+    /// lines come in its own order.
     pub fn braided(
         first_seq: u64,
         files: &[(SourceId, Arc<File>)],
-        lines: &[(u8, u64, u64)],
+        lines: &[(u8, u64, u64, bool)],
     ) -> Self {
         let mut bases: Vec<Option<u64>> = vec![None; files.len()];
         let mut by_file: Vec<Vec<u16>> = vec![Vec::new(); files.len()];
         let mut which = Vec::with_capacity(lines.len());
         let mut ends = Vec::with_capacity(lines.len());
-        for (local, &(f, start, end)) in lines.iter().enumerate() {
+        let mut continued = Vec::new();
+        for (local, &(f, start, end, cont)) in lines.iter().enumerate() {
+            if cont {
+                continued.resize(lines.len().div_ceil(64), 0u64);
+                continued[local / 64] |= 1 << (local % 64);
+            }
             let base = *bases[usize::from(f)].get_or_insert(start);
             // A chunk spans far less than 4 GiB of any file.
             ends.push(u32::try_from(end - base).unwrap_or(u32::MAX));
@@ -142,6 +150,7 @@ impl Chunk {
                 files,
                 which: if single { Vec::new() } else { which },
                 by_file: if single { Vec::new() } else { by_file },
+                continued,
             },
         }
     }
@@ -204,11 +213,13 @@ impl Chunk {
         }
     }
 
-    /// Whether line `i` continues the record before it (a big file's lines are never said to).
+    /// Whether line `i` continues the record before it.
     pub fn continued(&self, i: usize) -> bool {
         match &self.body {
             Body::Memory { sources, .. } => sources[i] & CONTINUED != 0,
-            Body::Files { .. } => false,
+            Body::Files { continued, .. } => continued
+                .get(i / 64)
+                .is_some_and(|bits| bits & (1 << (i % 64)) != 0),
         }
     }
 
@@ -223,6 +234,7 @@ impl Chunk {
                 files,
                 which,
                 by_file,
+                ..
             } => {
                 let (f, rank) = Self::file_of(which, by_file, i);
                 let (_, file, base) = &files[f];
@@ -267,6 +279,7 @@ impl Chunk {
                 files,
                 which,
                 by_file,
+                ..
             } => match files.iter().position(|(s, _, _)| *s == source.0) {
                 Some(_) if which.is_empty() => Locals::Every(self.len()),
                 Some(f) => Locals::Listed(&by_file[f]),
@@ -282,11 +295,7 @@ impl Chunk {
                 .iter()
                 .map(|(s, v)| (SourceId(*s), v.len() as u64))
                 .collect(),
-            Body::Files {
-                files,
-                which,
-                by_file,
-            } if which.is_empty() => {
+            Body::Files { files, which, .. } if which.is_empty() => {
                 vec![(SourceId(files[0].0), self.len() as u64)]
             }
             Body::Files { files, by_file, .. } => files
@@ -348,8 +357,15 @@ impl Chunk {
                         .map(|(_, v)| 8 + v.capacity() * 2)
                         .sum::<usize>()
             }
-            Body::Files { which, by_file, .. } => {
-                which.capacity() + by_file.iter().map(|v| 24 + v.capacity() * 2).sum::<usize>()
+            Body::Files {
+                which,
+                by_file,
+                continued,
+                ..
+            } => {
+                which.capacity()
+                    + continued.capacity() * 8
+                    + by_file.iter().map(|v| 24 + v.capacity() * 2).sum::<usize>()
             }
         };
         own + self.ends.capacity() * 4 + std::mem::size_of::<Self>()
@@ -382,18 +398,20 @@ mod tests {
         let b = file_with(b"b0\nb1\nb2\nb3\n");
         let files = [(SourceId(3), a), (SourceId(7), b)];
         let lines = [
-            (0, 3, 5),
-            (1, 3, 5),
-            (1, 6, 8),
-            (0, 6, 8),
-            (0, 9, 11),
-            (1, 9, 11),
+            (0, 3, 5, false),
+            (1, 3, 5, false),
+            (1, 6, 8, true),
+            (0, 6, 8, false),
+            (0, 9, 11, false),
+            (1, 9, 11, false),
         ];
         let chunk = Chunk::braided(100, &files, &lines);
         let texts: Vec<String> = (0..chunk.len()).map(|i| text(&chunk, i)).collect();
         assert_eq!(texts, ["a1", "b1", "b2", "a2", "a3", "b3"]);
         let sources: Vec<u16> = (0..chunk.len()).map(|i| chunk.source(i).0).collect();
         assert_eq!(sources, [3, 7, 7, 3, 3, 7]);
+        let continued: Vec<bool> = (0..chunk.len()).map(|i| chunk.continued(i)).collect();
+        assert_eq!(continued, [false, false, true, false, false, false]);
         let locals = chunk.locals(SourceId(7));
         assert_eq!(
             (0..locals.len()).map(|k| locals.get(k)).collect::<Vec<_>>(),
@@ -403,10 +421,10 @@ mod tests {
         let mut counts = chunk.counts();
         counts.sort_by_key(|(s, _)| s.0);
         assert_eq!(counts, [(SourceId(3), 3), (SourceId(7), 3)]);
-        // Per line: 4 bytes of end, 1 of file, 2 of local index.
-        assert!(chunk.memory() < std::mem::size_of::<Chunk>() + 6 * 7 + 2 * 24 + 64);
+        // Per line: 4 bytes of end, 1 of file, 2 of local index (and a bit).
+        assert!(chunk.memory() < std::mem::size_of::<Chunk>() + 6 * 7 + 2 * 24 + 8 + 64);
         // One file: as compact as a single file's chunk.
-        let single = Chunk::braided(0, &files[..1], &[(0, 0, 2), (0, 3, 5)]);
+        let single = Chunk::braided(0, &files[..1], &[(0, 0, 2, false), (0, 3, 5, false)]);
         assert_eq!(
             (text(&single, 0), text(&single, 1)),
             ("a0".into(), "a1".into())
