@@ -811,8 +811,9 @@ fn a_click_moves_the_cursor() {
     tmux.keys(&["q"]);
 }
 
-/// Two big files whose times interleave: their histories are braided in the merged pane, not
-/// put one above the other; `g` shows the oldest line of either, then the other's next to it.
+/// Two big files whose times interleave, and a small one: their histories are braided in the
+/// merged pane, not put one above the other; `g` shows the oldest line of any, then the others'
+/// next to it.
 #[test]
 fn two_big_files_are_braided() {
     let dir = Dir::new();
@@ -834,10 +835,15 @@ fn two_big_files_are_braided() {
         assert!(content.len() > 64 << 20, "above the threshold");
         dir.write(name, &content);
     }
+    // A small file beside them, its lines between theirs: braided with them too.
+    dir.write(
+        "c.log",
+        "2026-12-01T00:00:00.0005Z c 00000000\n2026-12-01T00:00:00.0025Z c 00000001\n",
+    );
     let Some(tmux) = Tmux::start(&dir) else {
         return;
     };
-    tmux.logbraid("-n all a.log b.log");
+    tmux.logbraid("-n all a.log b.log c.log");
     let last = format!("b {:08}", lines - 1);
     tmux.wait("both files' last lines", |s| s.contains(&last));
     tmux.wait("the end of indexing", |s| !s.contains("indexing"));
@@ -849,12 +855,19 @@ fn two_big_files_are_braided() {
         .collect();
     let ids: Vec<String> = rows
         .iter()
-        .take(4)
+        .take(6)
         .filter_map(|r| r.split("Z ").nth(1).map(|t| t[..10].to_owned()))
         .collect();
     assert_eq!(
         ids,
-        ["a 00000000", "b 00000000", "a 00000001", "b 00000001"],
+        [
+            "a 00000000",
+            "c 00000000",
+            "b 00000000",
+            "a 00000001",
+            "c 00000001",
+            "b 00000001"
+        ],
         "braided:\n{screen}"
     );
     tmux.keys(&["q"]);

@@ -548,8 +548,13 @@ impl Tail {
         start: StartAt,
         from: u64,
     ) -> io::Result<Option<u64>> {
-        // What is to be shown decides, not the file: `--since` may leave little of it.
-        let Some(threshold) = self.big_file.filter(|&t| len.saturating_sub(from) > t) else {
+        // What is to be shown decides, not the file: `--since` may leave little of it. A log
+        // with older generations is read whole, generations first (they are not indexed: a
+        // compressed one has no offsets to keep).
+        let Some(threshold) = self
+            .big_file
+            .filter(|&t| len.saturating_sub(from) > t && self.generations.is_empty())
+        else {
             return Ok(None);
         };
         let limit = match start {

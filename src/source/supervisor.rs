@@ -100,6 +100,9 @@ pub struct Supervisor {
     options: EngineOptions,
     clock: Clock,
     claims: Arc<Claims>,
+    /// A big file was given at start: the files given with it have their histories indexed
+    /// too, whatever their size, so that all are braided.
+    index_all: bool,
 }
 
 impl Supervisor {
@@ -121,6 +124,7 @@ impl Supervisor {
             options,
             clock: Clock::now(),
             claims: Arc::default(),
+            index_all: false,
         };
         if let Some(output) = options.output {
             // Claimed before any source starts: no file task can read it back.
@@ -153,6 +157,16 @@ impl Supervisor {
         }
         supervisor.drop_repeats(&mut expanded, &mut notices);
         let mut histories = take_generations(&mut expanded);
+        // One big file given: every file's history is indexed and braided with it (a small
+        // file's read into memory would sit above the braid instead of in it).
+        supervisor.index_all = options.big_file.is_some_and(|threshold| {
+            expanded.iter().any(|(spec, _)| match spec {
+                SourceSpec::File(path) => {
+                    std::fs::metadata(path).is_ok_and(|m| m.len() > threshold)
+                }
+                _ => false,
+            })
+        });
         // Source ids are 16 bits: beyond that, sources are not started (and must not be waited for).
         let most = usize::from(u16::MAX);
         if expanded.len() > most {
@@ -321,7 +335,10 @@ impl Supervisor {
                 let options = file::TailOptions {
                     start,
                     follow,
-                    big_file: self.options.big_file,
+                    big_file: match self.options.big_file {
+                        Some(_) if initial && self.index_all => Some(0),
+                        threshold => threshold,
+                    },
                     discovered: !initial,
                 };
                 let claims = Arc::clone(&self.claims);
