@@ -2,11 +2,12 @@
 //! `--print` (`-e`/`-v`/`--where`) and the TUI's panes (`f`/`F`/`&`).
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 
 use regex::bytes::{Regex, RegexBuilder};
 
 use crate::query::{Query, Subject};
-use crate::record::render::{self, Options};
+use crate::record::render::{self, Options, Rendered};
 use crate::sanitize;
 use crate::timestamp::Clock;
 
@@ -23,10 +24,16 @@ pub enum Seen<'a> {
 impl Seen<'_> {
     /// What the reader sees of `line`.
     pub fn text<'l>(&self, line: &'l [u8]) -> Cow<'l, [u8]> {
+        // Filters and searches walk millions of lines: one rendering's buffers serve them all.
+        thread_local! {
+            static RENDERED: RefCell<Rendered> = RefCell::default();
+        }
         if let Seen::Rendered(options, clock) = self
-            && let Some(rendered) = render::render(line, *options, clock)
+            && let Some(text) = RENDERED.with_borrow_mut(|rendered| {
+                render::render_into(line, *options, clock, rendered).then(|| rendered.text.clone())
+            })
         {
-            return Cow::Owned(rendered.text);
+            return Cow::Owned(text);
         }
         sanitize::strip_escapes(line)
     }
