@@ -872,3 +872,65 @@ fn two_big_files_are_braided() {
     );
     tmux.keys(&["q"]);
 }
+
+/// A log given with its generations (read into memory: a compressed generation cannot be
+/// indexed) beside a big file: every history is then read into memory, so all are braided in one
+/// place — the generations' lines among the big file's, not above them.
+#[test]
+fn a_log_with_generations_is_braided_with_a_big_file() {
+    let dir = Dir::new();
+    let lines = 680_000u32;
+    let mut content = Vec::with_capacity(lines as usize * 120);
+    for i in 0..lines {
+        let ms = u64::from(i) * 2;
+        let (h, m, s, milli) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+        content.extend_from_slice(
+            format!(
+                "2026-12-01T{h:02}:{m:02}:{s:02}.{milli:03}Z big {i:08} {}\n",
+                "x".repeat(70)
+            )
+            .as_bytes(),
+        );
+    }
+    assert!(content.len() > 64 << 20, "above the threshold");
+    dir.write("big.log", &content);
+    dir.write(
+        "app.log.1",
+        "2026-12-01T00:00:00.001Z app old 1\n2026-12-01T00:00:00.003Z app old 3\n",
+    );
+    dir.write("app.log", "2026-12-01T00:00:00.005Z app new 5\n");
+    let Some(tmux) = Tmux::start(&dir) else {
+        return;
+    };
+    tmux.logbraid("-n all big.log 'app.log*'");
+    tmux.wait("the big file's last line", |s| {
+        s.contains(&format!("big {:08}", lines - 1))
+    });
+    let mut screen = String::new();
+    for _ in 0..100 {
+        tmux.keys(&["0", "g"]);
+        screen = tmux.screen();
+        if screen.contains("big 00000000") && !screen.contains("indexing") {
+            break;
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+    let ids: Vec<String> = pane_rows(&screen, "merged")
+        .iter()
+        .filter_map(|r| r.split("Z ").nth(1).map(|t| t[..9].to_owned()))
+        .take(6)
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "big 00000",
+            "app old 1",
+            "big 00000",
+            "app old 3",
+            "big 00000",
+            "app new 5"
+        ],
+        "braided:\n{screen}"
+    );
+    tmux.keys(&["q"]);
+}
