@@ -873,9 +873,9 @@ fn two_big_files_are_braided() {
     tmux.keys(&["q"]);
 }
 
-/// A log given with its generations (read into memory: a compressed generation cannot be
-/// indexed) beside a big file: every history is then read into memory, so all are braided in one
-/// place — the generations' lines among the big file's, not above them.
+/// A log given with its compressed generation beside a big file: its history is indexed too (the
+/// generation spooled), and braided with the big file's — the generation's lines among the big
+/// file's, not above them.
 #[test]
 fn a_log_with_generations_is_braided_with_a_big_file() {
     let dir = Dir::new();
@@ -894,10 +894,14 @@ fn a_log_with_generations_is_braided_with_a_big_file() {
     }
     assert!(content.len() > 64 << 20, "above the threshold");
     dir.write("big.log", &content);
-    dir.write(
-        "app.log.1",
-        "2026-12-01T00:00:00.001Z app old 1\n2026-12-01T00:00:00.003Z app old 3\n",
-    );
+    // Compressed, and without a last newline: spooled to be indexed.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(
+        &mut gz,
+        b"2026-12-01T00:00:00.001Z app old 1\n2026-12-01T00:00:00.003Z app old 3",
+    )
+    .expect("to memory");
+    dir.write("app.log.1.gz", gz.finish().expect("to memory"));
     dir.write("app.log", "2026-12-01T00:00:00.005Z app new 5\n");
     let Some(tmux) = Tmux::start(&dir) else {
         return;

@@ -47,6 +47,26 @@ pub struct History {
     pub stop: CancellationToken,
 }
 
+impl History {
+    /// A last part with no line: the history of `file`'s source ends here.
+    pub fn end(file: &Arc<File>) -> Self {
+        History {
+            last: true,
+            ..progress(
+                FileLines {
+                    file: Arc::clone(file),
+                    base: 0,
+                    ends: Vec::new(),
+                },
+                0,
+                0,
+                0,
+                &CancellationToken::new(),
+            )
+        }
+    }
+}
+
 /// How the lines' stamps are read: the file's layout, and the clock.
 #[derive(Debug, Clone, Copy)]
 pub struct Stamps {

@@ -391,19 +391,10 @@ impl Tail {
         })
     }
 
-    /// Reads the log's older generations, oldest first, as the start of its history: all of
-    /// them for `-n all`, for `-n N` as many lines as the `live` lines of the live file leave
-    /// to show. Each generation once: they are given up after this.
-    fn read_generations(&mut self, start: StartAt, live: u64) {
-        let generations = std::mem::take(&mut self.generations);
-        let need = match start {
-            StartAt::End => return,
-            StartAt::Beginning => None,
-            StartAt::LastLines(n) if n <= live => return,
-            StartAt::LastLines(n) => Some(n - live),
-        };
-        // `--since`: generations that end before it (the next one starts before it) are
-        // skipped unread.
+    /// Takes the log's older generations (oldest first), less those `--since` leaves out: the
+    /// ones that end before it (the next one starts before it), skipped unread.
+    fn take_generations(&mut self) -> Vec<PathBuf> {
+        let mut generations = std::mem::take(&mut self.generations);
         let clock = self.emit.clock();
         let starts_before = |path: &PathBuf, since: i64| {
             decompress::open(path)
@@ -418,7 +409,21 @@ impl Tail {
                 .unwrap_or(0),
             None => 0,
         };
-        let generations = &generations[skipped..];
+        generations.drain(..skipped);
+        generations
+    }
+
+    /// Reads the log's older generations, oldest first, as the start of its history: all of
+    /// them for `-n all`, for `-n N` as many lines as the `live` lines of the live file leave
+    /// to show. Each generation once: they are given up after this.
+    fn read_generations(&mut self, start: StartAt, live: u64) {
+        let generations = self.take_generations();
+        let need = match start {
+            StartAt::End => return,
+            StartAt::Beginning => None,
+            StartAt::LastLines(n) if n <= live => return,
+            StartAt::LastLines(n) => Some(n - live),
+        };
         // With `-n N`, the newest generations that hold the lines asked for; the oldest of them
         // is read from where those lines begin.
         let (first, mut skip) = match need {
@@ -548,13 +553,8 @@ impl Tail {
         start: StartAt,
         from: u64,
     ) -> io::Result<Option<u64>> {
-        // What is to be shown decides, not the file: `--since` may leave little of it. A log
-        // with older generations is read whole, generations first (they are not indexed: a
-        // compressed one has no offsets to keep).
-        let Some(threshold) = self
-            .big_file
-            .filter(|&t| len.saturating_sub(from) > t && self.generations.is_empty())
-        else {
+        // What is to be shown decides, not the file: `--since` may leave little of it.
+        let Some(threshold) = self.big_file.filter(|&t| len.saturating_sub(from) > t) else {
             return Ok(None);
         };
         let limit = match start {
@@ -587,20 +587,78 @@ impl Tail {
         // Said before the first look ends: once every source's has, the braid knows whose
         // histories to wait for.
         self.emit.history_coming();
+        // Its older generations follow its own history, newest first, as parts of the same.
+        let generations = if from == 0 {
+            self.take_generations()
+        } else {
+            Vec::new()
+        };
+        for path in &generations {
+            if let Some(id) = FileId::at(path) {
+                let _ = self.claims.claim(id, Owner::Source(self.emit.id()));
+                self.remember_known(id);
+            }
+        }
         let file = Arc::new(file.try_clone()?);
         let (id, tx) = self.emit.sender();
         let cancel = self.cancel.clone();
         let path = self.path.clone();
         self.history = Some(runtime.spawn_blocking(move || {
-            let send = |part| tx.blocking_send(SourceEvent::History { id, part }).is_ok();
-            let region = from.min(end)..end;
-            if let Err(e) = big_file::index(&file, region, limit, &cancel, stamps, send) {
-                let text = format!(
-                    "{}: reading its history failed: {}",
-                    path.display(),
-                    plain_io(&e)
-                );
-                drop(tx.blocking_send(SourceEvent::Notice(text)));
+            let notice = |text: String| drop(tx.blocking_send(SourceEvent::Notice(text)));
+            let mut left = limit;
+            // Whether the part that ends the history went out.
+            let mut ended = false;
+            // The live file's history, then its generations, newest first.
+            let names: Vec<PathBuf> = std::iter::once(path)
+                .chain(generations.iter().rev().cloned())
+                .collect();
+            let count = names.len();
+            for (k, name) in names.into_iter().enumerate() {
+                let last_file = k + 1 == count;
+                // A generation is spooled (decompressed, a last newline added) to be indexed.
+                let (file, region) = if k == 0 {
+                    (Arc::clone(&file), from.min(end)..end)
+                } else {
+                    match spool(&name) {
+                        Ok((spooled, len, broken)) => {
+                            if let Some(text) = broken {
+                                notice(text);
+                            }
+                            (spooled, 0..len)
+                        }
+                        Err(e) => {
+                            notice(format!("{}: not read: {}", name.display(), plain_io(&e)));
+                            continue;
+                        }
+                    }
+                };
+                let mut stopped = false;
+                let mut remaining = left;
+                let send = |mut part: big_file::History| {
+                    remaining = remaining.map(|l| l.saturating_sub(part.lines.len() as u64));
+                    stopped |= part.stop.is_cancelled();
+                    // Only the oldest file's last part ends the history.
+                    part.last &= last_file || remaining == Some(0);
+                    ended |= part.last;
+                    tx.blocking_send(SourceEvent::History { id, part }).is_ok()
+                };
+                let result = big_file::index(&file, region, left, &cancel, stamps, send);
+                left = remaining;
+                if let Err(e) = result {
+                    notice(format!(
+                        "{}: reading its history failed: {}",
+                        name.display(),
+                        plain_io(&e)
+                    ));
+                }
+                if cancel.is_cancelled() || stopped || left == Some(0) {
+                    break;
+                }
+            }
+            if !ended {
+                // A generation that could not be read was the oldest: the history ends anyway.
+                let part = big_file::History::end(&file);
+                drop(tx.blocking_send(SourceEvent::History { id, part }));
             }
         }));
         Ok(Some(end))
@@ -901,6 +959,43 @@ fn after_last_newline(file: &File, len: u64) -> io::Result<u64> {
         end = start;
     }
     Ok(0)
+}
+
+/// A generation's text in an unnamed temporary file, decompressed, ending with a newline (the
+/// indexer needs one): the file, its length, and what to say when the archive broke off.
+fn spool(path: &std::path::Path) -> io::Result<(Arc<File>, u64, Option<String>)> {
+    use std::io::Write as _;
+    let (mut reader, compression) = decompress::open(path)?;
+    let mut out = tempfile::tempfile()?;
+    let mut buf = vec![0u8; CHUNK];
+    let (mut last, mut broken) = (b'\n', None);
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                if last == b'\n' && looks_binary(&buf[..n]) && out.metadata()?.len() == 0 {
+                    return Err(io::Error::other("binary, not a generation of the log"));
+                }
+                out.write_all(&buf[..n])?;
+                last = buf[n - 1];
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                let what = compression.map_or("file", |c| c.name());
+                broken = Some(format!(
+                    "{}: {what} data broken ({}); the rest of it is not shown",
+                    path.display(),
+                    plain_io(&e)
+                ));
+                break;
+            }
+        }
+    }
+    if last != b'\n' {
+        out.write_all(b"\n")?;
+    }
+    let len = out.metadata()?.len();
+    Ok((Arc::new(out), len, broken))
 }
 
 /// Lines in the first `len` bytes of `file` (a last line without `\n` counts).

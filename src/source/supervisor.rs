@@ -103,9 +103,6 @@ pub struct Supervisor {
     /// A big file was given at start: the files given with it have their histories indexed
     /// too, whatever their size, so that all are braided.
     index_all: bool,
-    /// A log was given with its generations: no history given at start is indexed (all are
-    /// read into memory and braided there, the oldest evicted past `--max-memory`).
-    index_none: bool,
 }
 
 impl Supervisor {
@@ -128,7 +125,6 @@ impl Supervisor {
             clock: Clock::now(),
             claims: Arc::default(),
             index_all: false,
-            index_none: false,
         };
         if let Some(output) = options.output {
             // Claimed before any source starts: no file task can read it back.
@@ -162,20 +158,16 @@ impl Supervisor {
         supervisor.drop_repeats(&mut expanded, &mut notices);
         let mut histories = take_generations(&mut expanded);
         // One big file given: every file's history is indexed and braided with it (a small
-        // file's read into memory would sit above the braid instead of in it). A log given with
-        // its generations is read into memory (a compressed generation cannot be indexed): then
-        // every history is, so that all are braided in one place.
-        let with_generations = histories.iter().any(|h| !h.is_empty());
-        supervisor.index_all = !with_generations
-            && options.big_file.is_some_and(|threshold| {
-                expanded.iter().any(|(spec, _)| match spec {
-                    SourceSpec::File(path) => {
-                        std::fs::metadata(path).is_ok_and(|m| m.len() > threshold)
-                    }
-                    _ => false,
-                })
-            });
-        supervisor.index_none = with_generations;
+        // file's read into memory would sit above the braid instead of in it); a log's
+        // generations are indexed after it, spooled when compressed.
+        supervisor.index_all = options.big_file.is_some_and(|threshold| {
+            expanded.iter().any(|(spec, _)| match spec {
+                SourceSpec::File(path) => {
+                    std::fs::metadata(path).is_ok_and(|m| m.len() > threshold)
+                }
+                _ => false,
+            })
+        });
         // Source ids are 16 bits: beyond that, sources are not started (and must not be waited for).
         let most = usize::from(u16::MAX);
         if expanded.len() > most {
@@ -345,7 +337,6 @@ impl Supervisor {
                     start,
                     follow,
                     big_file: match self.options.big_file {
-                        Some(_) if initial && self.index_none => None,
                         Some(_) if initial && self.index_all => Some(0),
                         threshold => threshold,
                     },

@@ -136,9 +136,10 @@ impl Braid {
             if !self.range.contains(instant) {
                 continue;
             }
+            // A file of its own per source and file: a log's generations beside its live file.
             let f = files
                 .iter()
-                .position(|(s, _)| *s == source)
+                .position(|(s, f)| *s == source && Arc::ptr_eq(f, &file))
                 .unwrap_or_else(|| {
                     files.push((source, file));
                     files.len() - 1

@@ -47,6 +47,9 @@ enum Body {
         by_file: Vec<Vec<u16>>,
         /// Which lines continue the record before them, a bit each; empty when none does.
         continued: Vec<u64>,
+        /// For each source with several files here (a log's generations beside its live
+        /// file), the local indices of its lines; empty when every source has one file.
+        by_source: Vec<(u16, Vec<u16>)>,
     },
 }
 
@@ -143,6 +146,19 @@ impl Chunk {
             .map(|((source, file), base)| (source.0, Arc::clone(file), base.unwrap_or(0)))
             .collect::<Vec<_>>();
         let single = files.len() == 1;
+        // A source with several files: its lines, all its files' together.
+        let mut by_source: Vec<(u16, Vec<u16>)> = Vec::new();
+        let shared = |s: u16| files.iter().filter(|(f, _, _)| *f == s).count() > 1;
+        if files.iter().any(|(s, _, _)| shared(*s)) {
+            for (local, &f) in which.iter().enumerate() {
+                let source = files[usize::from(f)].0;
+                let local = u16::try_from(local).unwrap_or(u16::MAX);
+                match by_source.iter_mut().find(|(s, _)| *s == source) {
+                    Some((_, locals)) => locals.push(local),
+                    None => by_source.push((source, vec![local])),
+                }
+            }
+        }
         Self {
             first_seq,
             ends,
@@ -151,6 +167,7 @@ impl Chunk {
                 which: if single { Vec::new() } else { which },
                 by_file: if single { Vec::new() } else { by_file },
                 continued,
+                by_source,
             },
         }
     }
@@ -279,12 +296,18 @@ impl Chunk {
                 files,
                 which,
                 by_file,
+                by_source,
                 ..
-            } => match files.iter().position(|(s, _, _)| *s == source.0) {
-                Some(_) if which.is_empty() => Locals::Every(self.len()),
-                Some(f) => Locals::Listed(&by_file[f]),
-                None => Locals::Listed(&[]),
-            },
+            } => {
+                if let Some((_, locals)) = by_source.iter().find(|(s, _)| *s == source.0) {
+                    return Locals::Listed(locals);
+                }
+                match files.iter().position(|(s, _, _)| *s == source.0) {
+                    Some(_) if which.is_empty() => Locals::Every(self.len()),
+                    Some(f) => Locals::Listed(&by_file[f]),
+                    None => Locals::Listed(&[]),
+                }
+            }
         }
     }
 
@@ -298,11 +321,16 @@ impl Chunk {
             Body::Files { files, which, .. } if which.is_empty() => {
                 vec![(SourceId(files[0].0), self.len() as u64)]
             }
-            Body::Files { files, by_file, .. } => files
-                .iter()
-                .zip(by_file)
-                .map(|((s, _, _), locals)| (SourceId(*s), locals.len() as u64))
-                .collect(),
+            Body::Files { files, by_file, .. } => {
+                let mut counts: Vec<(SourceId, u64)> = Vec::new();
+                for ((s, _, _), locals) in files.iter().zip(by_file) {
+                    match counts.iter_mut().find(|(c, _)| c.0 == *s) {
+                        Some((_, n)) => *n += locals.len() as u64,
+                        None => counts.push((SourceId(*s), locals.len() as u64)),
+                    }
+                }
+                counts
+            }
         }
     }
 
@@ -361,11 +389,16 @@ impl Chunk {
                 which,
                 by_file,
                 continued,
+                by_source,
                 ..
             } => {
                 which.capacity()
                     + continued.capacity() * 8
                     + by_file.iter().map(|v| 24 + v.capacity() * 2).sum::<usize>()
+                    + by_source
+                        .iter()
+                        .map(|(_, v)| 32 + v.capacity() * 2)
+                        .sum::<usize>()
             }
         };
         own + self.ends.capacity() * 4 + std::mem::size_of::<Self>()
@@ -423,6 +456,21 @@ mod tests {
         assert_eq!(counts, [(SourceId(3), 3), (SourceId(7), 3)]);
         // Per line: 4 bytes of end, 1 of file, 2 of local index (and a bit).
         assert!(chunk.memory() < std::mem::size_of::<Chunk>() + 6 * 7 + 2 * 24 + 8 + 64);
+        // A log's generation beside its live file: two files of one source.
+        let generation = file_with(b"g0\ng1\n");
+        let files = [
+            (SourceId(3), Arc::clone(&files[0].1)),
+            (SourceId(3), generation),
+        ];
+        let chunk = Chunk::braided(
+            0,
+            &files,
+            &[(1, 0, 2, false), (1, 3, 5, false), (0, 0, 2, false)],
+        );
+        let texts: Vec<String> = (0..chunk.len()).map(|i| text(&chunk, i)).collect();
+        assert_eq!(texts, ["g0", "g1", "a0"]);
+        assert_eq!(chunk.locals(SourceId(3)).len(), 3);
+        assert_eq!(chunk.counts(), [(SourceId(3), 3)]);
         // One file: as compact as a single file's chunk.
         let single = Chunk::braided(0, &files[..1], &[(0, 0, 2, false), (0, 3, 5, false)]);
         assert_eq!(
