@@ -937,4 +937,24 @@ fn a_log_with_generations_is_braided_with_a_big_file() {
         "braided:\n{screen}"
     );
     tmux.keys(&["q"]);
+    // `-n 2`: the log's last two lines reach into its generation (the live file has one).
+    tmux.wait("the shell", |s| s.contains("EXIT=0"));
+    tmux.keys(&["clear", "Enter"]);
+    tmux.logbraid("-n 2 big.log 'app.log*'");
+    let screen = tmux.wait("both sources' last lines", |s| {
+        s.contains("app new 5") && s.contains(&format!("big {:08}", lines - 1))
+    });
+    let shown: Vec<String> = pane_rows(&screen, "merged")
+        .iter()
+        .filter_map(|r| r.split("Z ").nth(1).map(|t| t.chars().take(12).collect()))
+        .collect();
+    let want = [
+        "app old 3".to_owned(),
+        "app new 5".to_owned(),
+        format!("big {:08}", lines - 2),
+        format!("big {:08}", lines - 1),
+    ];
+    let want: Vec<String> = want.iter().map(|t| t.chars().take(12).collect()).collect();
+    assert_eq!(shown, want, "{screen}");
+    tmux.keys(&["q"]);
 }
