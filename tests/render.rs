@@ -332,6 +332,12 @@ fn snapshot_of(state: &mut AppState, store: &Store) -> logbraid::view::ViewSnaps
     snapshot::build(state, store, &ctx)
 }
 
+/// The text of the merged pane's cursor row in the next frame.
+fn cursor_text(state: &mut AppState, store: &Store) -> String {
+    let (rows, cursor) = merged_rows(state, store);
+    cursor.map(|c| rows[c].clone()).unwrap_or_default()
+}
+
 fn merged_rows(state: &mut AppState, store: &Store) -> (Vec<String>, Option<usize>) {
     let snap = snapshot_of(state, store);
     let rows = &snap.panes[0].rows;
@@ -879,10 +885,6 @@ fn error_jumps_and_marks() {
     let mut state = AppState::new(1, Rect::new(0, 0, 100, 24));
     state.size = Rect::new(0, 0, 100, 24);
     state.apply(Action::CycleLayout, &store);
-    let cursor_text = |state: &mut AppState, store: &Store| {
-        let (rows, cursor) = merged_rows(state, store);
-        cursor.map(|c| rows[c].clone()).unwrap_or_default()
-    };
     state.apply(Action::OlderError, &store);
     assert!(cursor_text(&mut state, &store).ends_with("line 33"));
     state.apply(Action::OlderError, &store);
@@ -937,10 +939,6 @@ fn search_goes_on_from_the_cursor() {
     let mut state = AppState::new(1, Rect::new(0, 0, 100, 24));
     state.size = Rect::new(0, 0, 100, 24);
     state.apply(Action::CycleLayout, &store);
-    let cursor_text = |state: &mut AppState, store: &Store| {
-        let (rows, cursor) = merged_rows(state, store);
-        cursor.map(|c| rows[c].clone()).unwrap_or_default()
-    };
     state.apply(Action::Prompt(PromptKind::Search), &store);
     type_text(&mut state, &store, "match");
     state.apply(Action::Submit, &store);

@@ -9,7 +9,7 @@ use regex::bytes::Regex;
 
 use super::keys;
 use super::rates::Rates;
-use super::state::{AppState, FLASH, Scroll, SourceState};
+use super::state::{AppState, FLASH, Pane, Scroll, SourceState};
 use crate::level;
 use crate::merge::Waiting;
 use crate::record::render;
@@ -242,9 +242,8 @@ fn push_marks(marks: &mut Vec<Mark>, re: Option<&Regex>, text: &[u8], kind: Mark
     }
 }
 
-/// What narrows pane `slot`, as its title says it (focused or not).
-fn narrowed(state: &AppState, slot: usize) -> String {
-    let pane = &state.panes[slot];
+/// A pane's filters and query as typed: `+/include/`, `-/exclude/`, `&query`.
+fn typed_filters(pane: &Pane) -> Vec<String> {
     let mut parts = Vec::new();
     if let Some(text) = &pane.include_text {
         parts.push(format!("+/{text}/"));
@@ -255,6 +254,13 @@ fn narrowed(state: &AppState, slot: usize) -> String {
     if let Some(text) = &pane.where_text {
         parts.push(format!("&{text}"));
     }
+    parts
+}
+
+/// What narrows pane `slot`, as its title says it (focused or not).
+fn narrowed(state: &AppState, slot: usize) -> String {
+    let pane = &state.panes[slot];
+    let mut parts = typed_filters(pane);
     if let Some(level) = state.min_level {
         parts.push(format!("≥{}", level.name()));
     }
@@ -390,16 +396,7 @@ fn status(state: &AppState, rect: ratatui::layout::Rect, ctx: &Context<'_>) -> S
             ctx.names.get(s.index()).map_or("", String::as_str)
         ),
     };
-    let mut filters = Vec::new();
-    if let Some(text) = &pane.include_text {
-        filters.push(format!("+/{text}/"));
-    }
-    if let Some(text) = &pane.exclude_text {
-        filters.push(format!("-/{text}/"));
-    }
-    if let Some(text) = &pane.where_text {
-        filters.push(format!("&{text}"));
-    }
+    let mut filters = typed_filters(pane);
     let hidden = state.sources.iter().filter(|s| s.hidden).count();
     if hidden > 0 {
         filters.push(format!("{hidden} hidden"));

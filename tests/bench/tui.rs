@@ -759,14 +759,7 @@ fn big_braid(dir: &Path, size: u64) {
         }
     }
     report("logbraid: key -> screen while indexing", keys);
-    let mut indexed = None;
-    while indexed.is_none() && start.elapsed() < Duration::from_secs(300) {
-        screen.key(b"g");
-        indexed = screen.wait_for(
-            |s| s.contains(FIRST_LINE) && !s.contains("indexing"),
-            Duration::from_millis(20),
-        );
-    }
+    let indexed = top_when_indexed(&mut screen, start);
     let Some(indexed) = indexed else {
         println!("logbraid: still indexing after 300 s");
         return;
@@ -805,6 +798,21 @@ fn big_braid(dir: &Path, size: u64) {
     }
     let _ = fs::remove_file(a);
     let _ = fs::remove_file(b);
+}
+
+/// `g` again and again (a view stays where it is while older lines come in above it) until the
+/// top of the history is the first line and nothing is indexing: when that was seen, if within
+/// 300 s of `start`.
+fn top_when_indexed(screen: &mut Screen, start: Instant) -> Option<Instant> {
+    let mut indexed = None;
+    while indexed.is_none() && start.elapsed() < Duration::from_secs(300) {
+        screen.key(b"g");
+        indexed = screen.wait_for(
+            |s| s.contains(FIRST_LINE) && !s.contains("indexing"),
+            Duration::from_millis(20),
+        );
+    }
+    indexed
 }
 
 /// After another tool's first screen of the big file: its last screen (toolong opens at the top:
@@ -860,14 +868,7 @@ fn logbraid_on_big_file(screen: &mut Screen, start: Instant, cold: bool, size: u
     }
     // Done when the top of the history is the file's first line (`g`: to the top, again
     // and again: a view stays where it is while older lines are added above it).
-    let mut indexed = None;
-    while indexed.is_none() && start.elapsed() < Duration::from_secs(300) {
-        screen.key(b"g");
-        indexed = screen.wait_for(
-            |s| s.contains(FIRST_LINE) && !s.contains("indexing"),
-            Duration::from_millis(20),
-        );
-    }
+    let indexed = top_when_indexed(screen, start);
     let Some(indexed) = indexed else {
         println!("{:<28} still indexing after 300 s", "logbraid:");
         return;
