@@ -452,51 +452,15 @@ impl Tail {
     /// Reads one generation, compressed or not, after its first `skip` lines. A broken archive
     /// gives the lines before the break and one notice.
     fn read_generation(&mut self, path: &std::path::Path, mut skip: u64) {
-        let (mut reader, compression) = match decompress::open(path) {
-            Ok(opened) => opened,
-            Err(e) => {
-                self.emit
-                    .warn(format!("{}: not read: {}", path.display(), plain_io(&e)));
-                return;
-            }
-        };
         if let Some(id) = FileId::at(path) {
             // Ours now: a glob that reaches it under its own name leaves it to us.
             let _ = self.claims.claim(id, Owner::Source(self.emit.id()));
             self.remember_known(id);
         }
         let mut splitter = LineSplitter::default();
-        let mut buf = vec![0u8; CHUNK];
-        let mut sniffed = false;
-        let mut lines = 0u64;
-        loop {
-            let n = match reader.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    let what = compression.map_or("file", |c| c.name());
-                    self.emit.lines(splitter.finish());
-                    self.emit.warn(format!(
-                        "{}: {what} data broken after {lines} lines ({}); the rest of it is not shown",
-                        path.display(),
-                        plain_io(&e)
-                    ));
-                    return;
-                }
-            };
-            let mut bytes = &buf[..n];
-            if !sniffed {
-                sniffed = true;
-                if looks_binary(bytes) {
-                    self.emit.warn(format!(
-                        "{}: binary, not read as a generation of {}",
-                        path.display(),
-                        self.path.display()
-                    ));
-                    return;
-                }
-            }
+        let emit = &mut self.emit;
+        let read = each_block(path, |block| {
+            let mut bytes = block;
             while skip > 0 {
                 let Some(at) = memchr::memchr(b'\n', bytes) else {
                     bytes = &[];
@@ -505,10 +469,18 @@ impl Tail {
                 bytes = &bytes[at + 1..];
                 skip -= 1;
             }
-            lines += memchr::memchr_iter(b'\n', bytes).count() as u64;
-            self.emit.lines(splitter.push(bytes));
-        }
+            emit.lines(splitter.push(bytes));
+            Ok(())
+        });
+        // What came before a break is shown, then the break is said.
         self.emit.lines(splitter.finish());
+        match read {
+            Ok(None) => {}
+            Ok(Some(broken)) => self.emit.warn(broken),
+            Err(e) => self
+                .emit
+                .warn(format!("{}: not read: {}", path.display(), plain_io(&e))),
+        }
     }
 
     fn remember_known(&mut self, id: FileId) {
@@ -961,36 +933,50 @@ fn after_last_newline(file: &File, len: u64) -> io::Result<u64> {
     Ok(0)
 }
 
-/// A generation's text in an unnamed temporary file, decompressed, ending with a newline (the
-/// indexer needs one): the file, its length, and what to say when the archive broke off.
-fn spool(path: &std::path::Path) -> io::Result<(Arc<File>, u64, Option<String>)> {
-    use std::io::Write as _;
+/// The text of the generation at `path`, decompressed, handed to `each` a block at a time. A
+/// first block that looks binary is an error (it is no generation of a text log); an archive
+/// that breaks off ends the text, and the message about it is returned.
+fn each_block(
+    path: &std::path::Path,
+    mut each: impl FnMut(&[u8]) -> io::Result<()>,
+) -> io::Result<Option<String>> {
     let (mut reader, compression) = decompress::open(path)?;
-    let mut out = tempfile::tempfile()?;
     let mut buf = vec![0u8; CHUNK];
-    let (mut last, mut broken) = (b'\n', None);
+    let mut first = true;
+    let mut lines = 0u64;
     loop {
         match reader.read(&mut buf) {
-            Ok(0) => break,
+            Ok(0) => return Ok(None),
             Ok(n) => {
-                if last == b'\n' && looks_binary(&buf[..n]) && out.metadata()?.len() == 0 {
+                if std::mem::take(&mut first) && looks_binary(&buf[..n]) {
                     return Err(io::Error::other("binary, not a generation of the log"));
                 }
-                out.write_all(&buf[..n])?;
-                last = buf[n - 1];
+                lines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
+                each(&buf[..n])?;
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => {
                 let what = compression.map_or("file", |c| c.name());
-                broken = Some(format!(
-                    "{}: {what} data broken ({}); the rest of it is not shown",
+                return Ok(Some(format!(
+                    "{}: {what} data broken after {lines} lines ({}); the rest of it is not shown",
                     path.display(),
                     plain_io(&e)
-                ));
-                break;
+                )));
             }
         }
     }
+}
+
+/// A generation's text in an unnamed temporary file, decompressed, ending with a newline (the
+/// indexer needs one): the file, its length, and what to say when the archive broke off.
+fn spool(path: &std::path::Path) -> io::Result<(Arc<File>, u64, Option<String>)> {
+    use std::io::Write as _;
+    let mut out = tempfile::tempfile()?;
+    let mut last = b'\n';
+    let broken = each_block(path, |block| {
+        last = block[block.len() - 1];
+        out.write_all(block)
+    })?;
     if last != b'\n' {
         out.write_all(b"\n")?;
     }
